@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { describeIssues } from '../issues.js';
+import { EVENT_CONTRACTS, EVENT_TYPES, type EventPayload, type EventType } from './contracts.js';
+
+/** Thrown for any message that can never be processed as it is; it goes to the DLQ. */
+export class InvalidEventError extends Error {
+  constructor(message: string, readonly details?: unknown) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
+const EnvelopeSchema = z.strictObject({
+  eventId: z.uuid(),
+  type: z.string().min(1).max(100),
+  version: z.number().int().min(1),
+  occurredAt: z.iso.datetime({ offset: true }),
+  orderId: z.uuid(),
+  correlationId: z.string().min(1).max(200),
+  payload: z.unknown(),
+});
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  eventId: string;
+  type: T;
+  version: number;
+  occurredAt: string;
+  orderId: string;
+  correlationId: string;
+  payload: EventPayload<T>;
+}
+
+/** Any event of the saga, narrowed by `type`. */
+export type SagaEvent = { [T in EventType]: EventEnvelope<T> }[EventType];
+
+export function createEvent<T extends EventType>(
+  type: T,
+  fields: { orderId: string; correlationId: string; payload: EventPayload<T> },
+): EventEnvelope<T> {
+  const event = {
+    eventId: randomUUID(),
+    type,
+    version: EVENT_CONTRACTS[type].version,
+    occurredAt: new Date().toISOString(),
+    orderId: fields.orderId,
+    correlationId: fields.correlationId,
+    payload: fields.payload,
+  };
+  return validateEvent(event) as EventEnvelope<T>;
+}
+
+/** Validates an envelope and its payload against the contract; used on produce and on consume. */
+export function validateEvent(value: unknown, expectedTopic?: string): SagaEvent {
+  const envelope = EnvelopeSchema.safeParse(value);
+  if (!envelope.success) {
+    throw new InvalidEventError('event envelope is invalid', describeIssues(envelope.error));
+  }
+  const { type, version } = envelope.data;
+  if (!(EVENT_TYPES as string[]).includes(type)) {
+    throw new InvalidEventError(`unknown event type ${JSON.stringify(type)}`);
+  }
+  const contract = EVENT_CONTRACTS[type as EventType];
+  if (expectedTopic !== undefined && contract.topic !== expectedTopic) {
+    throw new InvalidEventError(`event type ${type} does not belong on topic ${expectedTopic}`);
+  }
+  if (version !== contract.version) {
+    throw new InvalidEventError(`unsupported version ${version} of ${type} (expected ${contract.version})`);
+  }
+  const payload = contract.payload.safeParse(envelope.data.payload);
+  if (!payload.success) {
+    throw new InvalidEventError(`payload of ${type} is invalid`, describeIssues(payload.error));
+  }
+  return { ...envelope.data, payload: payload.data } as SagaEvent;
+}
+
+export function decodeEvent(raw: Buffer | null, topic: string): SagaEvent {
+  if (raw === null) throw new InvalidEventError('message has no value');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new InvalidEventError('message value is not JSON');
+  }
+  return validateEvent(value, topic);
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** JSON Schema of a zod schema, for /openapi.json. */
+export const schemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0', unrepresentable: 'any' });
+
+export const ErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+/** The parts every service document has: info, the operational paths and the error schema. */
+export function openApiDocument(title: string, version: string, paths: Record<string, unknown>) {
+  const ops = (summary: string) => ({ get: { summary, responses: { '200': { description: 'OK' } } } });
+  return {
+    openapi: '3.0.3',
+    info: { title, version },
+    paths: {
+      ...paths,
+      '/healthz': ops('Liveness'),
+      '/readyz': ops('Readiness: database and Kafka reachable'),
+      '/metrics': ops('Prometheus metrics'),
+      '/openapi.json': ops('This document'),
+    },
+    components: { schemas: { Error: schemaOf(ErrorSchema) } },
+  };
+}

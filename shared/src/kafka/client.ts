@@ -1,0 +1,43 @@
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
+import type { KafkaSettings } from '../config.js';
+import type { Logger } from '../logger.js';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** A KafkaJS client whose own logs go through the service logger (warnings and up). */
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...extra } = log;
+        kafkaLogger[LEVELS[level] ?? 'info'](extra, message);
+      },
+  });
+}
+
+/**
+ * An idempotent producer (acks from all in-sync replicas, one request in flight), so a
+ * retried send neither duplicates nor reorders messages of a partition.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5000 },
+  });
+}

@@ -1,0 +1,249 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import { isTransientError } from '../db/transient.js';
+import type { EventType } from '../events/contracts.js';
+import { dlqTopic } from '../events/contracts.js';
+import { decodeEvent, InvalidEventError, type EventEnvelope, type SagaEvent } from '../events/envelope.js';
+import { sagaLogger, type Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { PROCESSED_MESSAGES_TABLE } from '../outbox/schema.js';
+
+export interface HandlerContext {
+  trx: Knex.Transaction;
+  log: Logger;
+}
+
+export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, ctx: HandlerContext) => Promise<void>;
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  /** Used to publish to `<topic>.dlq`. */
+  producer: Producer;
+  db: Knex;
+  logger: Logger;
+  groupId: string;
+  topics: string[];
+  handlers: EventHandlers;
+  /** Attempts after the first before a failing message is dead-lettered. */
+  maxRetries: number;
+  retryBaseMs: number;
+  partitionsConsumedConcurrently?: number;
+  metrics?: ServiceMetrics;
+}
+
+type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+const MAX_BACKOFF_MS = 5000;
+
+class ConsumerStoppedError extends Error {
+  constructor() {
+    super('consumer stopped while a message was being retried');
+  }
+}
+
+/**
+ * A Kafka consumer that applies each event exactly once to the database:
+ * - the event id is recorded in `processed_messages` in the same transaction as the
+ *   handler's effect, so a redelivered or duplicated event changes nothing;
+ * - offsets are committed only after those transactions commit (auto-commit is off);
+ * - a handler that keeps failing is retried a bounded number of times and the message
+ *   goes to `<topic>.dlq` with the error; invalid or unknown messages go there at once;
+ * - infrastructure faults (database or broker down) are retried until they clear, so a
+ *   good message is never dead-lettered because of an outage.
+ * Partitions are consumed one message at a time, which keeps per-order ordering.
+ */
+export class EventConsumer {
+  private consumer: Consumer | null = null;
+  private stopping = false;
+
+  constructor(private readonly options: EventConsumerOptions) {}
+
+  async start(): Promise<void> {
+    const { kafka, groupId, topics } = this.options;
+    this.stopping = false;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 30000,
+      rebalanceTimeout: 60000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000 },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  /** Lets the message in hand finish, commits, leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const consumer = this.consumer;
+    if (!consumer) return;
+    await consumer.stop();
+    await consumer.disconnect();
+    this.consumer = null;
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    let lastDone: string | null = null;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stopping) break;
+        await this.handleMessage(topic, partition, message, heartbeat, isRunning);
+        resolveOffset(message.offset);
+        lastDone = message.offset;
+        await heartbeat();
+      }
+    } catch (error) {
+      if (!(error instanceof ConsumerStoppedError)) throw error;
+    } finally {
+      if (lastDone !== null) await this.commit(topic, partition, lastDone);
+    }
+  }
+
+  /** Commits up to `offset`, whose effect (or DLQ copy) is already durable. */
+  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+    try {
+      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+    } catch (error) {
+      // Typically a rebalance: the new owner gets these messages again and skips them as duplicates.
+      this.options.logger.warn({ err: error, topic, partition, offset }, 'offset commit failed');
+    }
+  }
+
+  private async handleMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const { logger, metrics, maxRetries, retryBaseMs } = this.options;
+    let event: SagaEvent;
+    try {
+      event = decodeEvent(message.value, topic);
+    } catch (error) {
+      await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
+      metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
+      return;
+    }
+
+    const log = sagaLogger(logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
+    let failures = 0;
+    let transientFailures = 0;
+    for (;;) {
+      try {
+        const outcome = await this.applyOnce(event, topic, partition, message.offset, log);
+        metrics?.messagesConsumed.inc({ topic, outcome });
+        if (outcome === 'duplicate') log.info('duplicate event skipped');
+        return;
+      } catch (error) {
+        if (isTransientError(error)) {
+          transientFailures++;
+          metrics?.handlerRetries.inc({ topic, kind: 'transient' });
+          log.warn({ err: error, attempt: transientFailures }, 'infrastructure fault while handling event; retrying');
+          await this.backoff(transientFailures, retryBaseMs, heartbeat, isRunning);
+          continue;
+        }
+        failures++;
+        if (error instanceof InvalidEventError || failures > maxRetries) {
+          log.error({ err: error, attempts: failures }, 'event cannot be processed; sending it to the DLQ');
+          await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
+          metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
+          return;
+        }
+        metrics?.handlerRetries.inc({ topic, kind: 'failure' });
+        log.warn({ err: error, attempt: failures }, 'event handler failed; retrying');
+        await this.backoff(failures, retryBaseMs, heartbeat, isRunning);
+      }
+    }
+  }
+
+  private async applyOnce(
+    event: SagaEvent,
+    topic: string,
+    partition: number,
+    offset: string,
+    log: Logger,
+  ): Promise<Outcome> {
+    const handler = this.options.handlers[event.type] as EventHandler<EventType> | undefined;
+    if (!handler) return 'ignored';
+    return this.options.db.transaction(async (trx) => {
+      const inserted = await trx(PROCESSED_MESSAGES_TABLE)
+        .insert({
+          consumer_group: this.options.groupId,
+          event_id: event.eventId,
+          event_type: event.type,
+          topic,
+          partition,
+          offset,
+        })
+        .onConflict(['consumer_group', 'event_id'])
+        .ignore()
+        .returning('event_id');
+      if (inserted.length === 0) return 'duplicate';
+      await handler(event, { trx, log });
+      return 'processed';
+    });
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const err = error instanceof Error ? error : new Error(String(error));
+    const details = (err as { details?: unknown }).details;
+    const headers = {
+      ...message.headers,
+      'dlq-error': err.message,
+      'dlq-error-type': err.name,
+      ...(details === undefined ? {} : { 'dlq-error-details': JSON.stringify(details) }),
+      'dlq-source-topic': topic,
+      'dlq-source-partition': String(partition),
+      'dlq-source-offset': message.offset,
+      'dlq-consumer-group': this.options.groupId,
+      'dlq-failed-at': new Date().toISOString(),
+    };
+    this.options.logger.error({ topic, partition, offset: message.offset, error: err.message }, 'message dead-lettered');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.producer.send({
+          topic: dlqTopic(topic),
+          acks: -1,
+          messages: [{ key: message.key, value: message.value, headers }],
+        });
+        return;
+      } catch (sendError) {
+        this.options.logger.warn({ err: sendError, attempt }, 'could not publish to the DLQ; retrying');
+        await this.backoff(attempt, this.options.retryBaseMs, heartbeat, isRunning);
+      }
+    }
+  }
+
+  private async backoff(
+    attempt: number,
+    baseMs: number,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const delay = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.min(attempt - 1, 16));
+    const deadline = Date.now() + delay;
+    while (Date.now() < deadline) {
+      if (!isRunning() || this.stopping) throw new ConsumerStoppedError();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, deadline - Date.now())));
+      await heartbeat().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * JSON logs on stdout, one object a line, with the service name on every line.
+ * Saga code logs through `sagaLogger` so orderId and correlationId are always present.
+ */
+export function createLogger(service: string, level = 'info'): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: {
+      paths: [
+        'password',
+        '*.password',
+        'db.password',
+        'config.db.password',
+        'headers.authorization',
+        'req.headers.authorization',
+        'req.headers.cookie',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export function sagaLogger(logger: Logger, orderId: string, correlationId: string): Logger {
+  return logger.child({ orderId, correlationId });
+}

@@ -1,0 +1,37 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The Prometheus registry of one service process and the metrics the shared code records. */
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    outboxPublished: new Counter({
+      name: 'outbox_events_published_total',
+      help: 'Events published from the outbox to Kafka',
+      registers: [registry],
+    }),
+    messagesConsumed: new Counter({
+      name: 'kafka_messages_consumed_total',
+      help: 'Kafka messages handled by outcome (processed, duplicate, ignored, dead_lettered)',
+      labelNames: ['topic', 'outcome'] as const,
+      registers: [registry],
+    }),
+    handlerRetries: new Counter({
+      name: 'kafka_handler_retries_total',
+      help: 'Retries of failed message handlers by kind (transient, failure)',
+      labelNames: ['topic', 'kind'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type ServiceMetrics = ReturnType<typeof createMetrics>;

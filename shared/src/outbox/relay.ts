@@ -1,0 +1,176 @@
+import { Client } from 'pg';
+import type { Producer } from 'kafkajs';
+import type { DbSettings } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
+
+export interface OutboxRelayOptions {
+  db: DbSettings;
+  producer: Producer;
+  logger: Logger;
+  /** Advisory lock that makes one relay per database active at any replica count. */
+  lockName: string;
+  batchSize: number;
+  /** Fallback poll when no NOTIFY arrives; also how often a standby tries to take over. */
+  pollIntervalMs: number;
+  metrics?: ServiceMetrics;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  envelope: unknown;
+}
+
+const RECONNECT_DELAY_MS = 1000;
+
+/**
+ * Publishes committed outbox rows to Kafka in id order, then deletes them.
+ *
+ * One dedicated connection holds a session advisory lock (the relay is the leader while
+ * it holds it), LISTENs for commits, and reads and deletes rows, so a relay that loses its
+ * connection also loses the lock and stops. A crash after the send and before the delete
+ * republishes the batch: delivery is at least once, and consumers drop duplicates by eventId.
+ */
+export class OutboxRelay {
+  private client: Client | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private pendingWake = false;
+  private leader = false;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in flight, releases the lock and closes the connection. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private notify(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    const log = this.options.logger.child({ component: 'outbox-relay' });
+    while (this.running) {
+      try {
+        await this.connect();
+        while (this.running) {
+          if (!this.leader) this.leader = await this.tryLock();
+          if (this.leader) {
+            // Drain everything that is committed, then sleep until NOTIFY or the poll.
+            while (this.running && (await this.publishBatch()) === this.options.batchSize);
+          }
+          await this.sleep(this.options.pollIntervalMs);
+        }
+      } catch (error) {
+        if (this.running) log.warn({ err: error }, 'outbox relay failed; reconnecting');
+        await this.sleep(RECONNECT_DELAY_MS);
+      } finally {
+        await this.disconnect(log);
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const { db } = this.options;
+    const client = new Client({
+      host: db.host,
+      port: db.port,
+      database: db.database,
+      user: db.user,
+      password: db.password,
+      application_name: `${this.options.lockName}-relay`,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
+    client.on('error', () => undefined); // surfaced by the next query; the loop reconnects
+    client.on('notification', () => this.notify());
+    client.on('end', () => this.notify());
+    await client.connect();
+    this.client = client;
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+  }
+
+  private async disconnect(log: Logger): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (this.leader) log.info('outbox relay gave up leadership');
+    this.leader = false;
+    if (client) await client.end().catch(() => undefined); // ending the session releases the lock
+  }
+
+  private async tryLock(): Promise<boolean> {
+    const { rows } = await this.requireClient().query<{ locked: boolean }>(
+      'select pg_try_advisory_lock(hashtextextended($1, 0)) as locked',
+      [`outbox-relay:${this.options.lockName}`],
+    );
+    const locked = rows[0]?.locked === true;
+    if (locked) this.options.logger.info({ component: 'outbox-relay' }, 'outbox relay is the leader');
+    return locked;
+  }
+
+  /** Publishes up to one batch; returns how many rows it published. */
+  private async publishBatch(): Promise<number> {
+    const client = this.requireClient();
+    const { rows } = await client.query<OutboxRow>(
+      `select id, topic, message_key, envelope from ${OUTBOX_TABLE} order by id limit $1`,
+      [this.options.batchSize],
+    );
+    if (rows.length === 0) return 0;
+
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (const row of rows) {
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push({ key: row.message_key, value: JSON.stringify(row.envelope) });
+      byTopic.set(row.topic, messages);
+    }
+    await this.options.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    await client.query(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
+    this.options.metrics?.outboxPublished.inc(rows.length);
+    return rows.length;
+  }
+
+  private requireClient(): Client {
+    if (!this.client) throw new Error('outbox relay is not connected');
+    return this.client;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        self.pendingWake = false;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import knexFactory from 'knex';
+import type { Knex } from 'knex';
+import { pino } from 'pino';
+import type { DbSettings, KafkaSettings } from '../../src/config.js';
+import { createDb } from '../../src/db/knex.js';
+import { migrateLatest, type Migration } from '../../src/db/migrations.js';
+import { sharedMigrations } from '../../src/outbox/schema.js';
+import { sagaTopicSpecs, ensureTopics } from '../../src/kafka/topics.js';
+
+/** Where the real local infrastructure (scripts/infra.sh) listens. */
+export const testDbServer = {
+  host: process.env.DB_HOST ?? '127.0.0.1',
+  port: Number(process.env.DB_PORT ?? 5432),
+  user: process.env.DB_USER ?? 'postgres',
+  password: process.env.DB_PASSWORD ?? '',
+};
+
+export const testKafkaSettings = (clientId = 'test'): KafkaSettings => ({
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  clientId,
+  topicPartitions: 6,
+  topicReplication: 1,
+});
+
+export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export function testKafka(clientId = 'test'): Kafka {
+  return new Kafka({ ...testKafkaSettings(clientId), logLevel: logLevel.NOTHING });
+}
+
+function adminDb(): Knex {
+  return knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
+}
+
+/** A throw-away database with the given migrations applied; `drop()` removes it. */
+export async function createTestDatabase(
+  migrations: readonly Migration[] = sharedMigrations,
+): Promise<{ db: Knex; settings: DbSettings; drop: () => Promise<void> }> {
+  const name = `test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = adminDb();
+  await admin.raw(`create database ${name}`);
+  await admin.destroy();
+  const settings: DbSettings = { ...testDbServer, database: name, poolMax: 10 };
+  const db = createDb(settings, 'test');
+  await migrateLatest(db, migrations);
+  return {
+    db,
+    settings,
+    drop: async () => {
+      await db.destroy();
+      const a = adminDb();
+      await a.raw(`drop database if exists ${name} with (force)`);
+      await a.destroy();
+    },
+  };
+}
+
+export async function ensureSagaTopics(kafka: Kafka): Promise<void> {
+  await ensureTopics(kafka, sagaTopicSpecs(6, 1));
+}
+
+export async function endOffsets(admin: Admin, topic: string): Promise<Map<number, bigint>> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
