@@ -69,6 +69,8 @@ export class EventConsumer {
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000 },
+      // Fetches return as soon as data arrives; a short wait only makes stop() prompt.
+      maxWaitTimeInMs: 500,
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -91,7 +93,8 @@ export class EventConsumer {
     this.consumer = null;
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     let lastDone: string | null = null;
     try {
@@ -105,14 +108,21 @@ export class EventConsumer {
     } catch (error) {
       if (!(error instanceof ConsumerStoppedError)) throw error;
     } finally {
-      if (lastDone !== null) await this.commit(topic, partition, lastDone);
+      if (lastDone !== null) await this.commit(payload, lastDone);
     }
   }
 
-  /** Commits up to `offset`, whose effect (or DLQ copy) is already durable. */
-  private async commit(topic: string, partition: number, offset: string): Promise<void> {
+  /**
+   * Commits up to `offset`, whose effect (or DLQ copy) is already durable. The batch's own
+   * commit is used because it still works while the consumer is stopping (the group is
+   * left only after the batch returns), where `consumer.commitOffsets` would do nothing.
+   */
+  private async commit({ batch, commitOffsetsIfNecessary }: EachBatchPayload, offset: string): Promise<void> {
+    const { topic, partition } = batch;
     try {
-      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+      await commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(offset) + 1n).toString() }] }],
+      });
     } catch (error) {
       // Typically a rebalance: the new owner gets these messages again and skips them as duplicates.
       this.options.logger.warn({ err: error, topic, partition, offset }, 'offset commit failed');

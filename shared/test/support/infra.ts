@@ -66,6 +66,47 @@ export async function endOffsets(admin: Admin, topic: string): Promise<Map<numbe
   return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
 }
 
+/**
+ * Commits the current end offsets for a new group, so it starts with what comes next.
+ * (KafkaJS's admin.setOffsets does the same but waits out a full 5 s fetch.)
+ */
+export async function positionGroupAtEnd(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, Map<number, bigint>>();
+  try {
+    for (const topic of topics) ends.set(topic, await endOffsets(admin, topic));
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 10000, heartbeatInterval: 1000 });
+  try {
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topics });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    await joined;
+    await consumer.commitOffsets(
+      [...ends].flatMap(([topic, partitions]) =>
+        [...partitions].map(([partition, offset]) => ({ topic, partition, offset: offset.toString() })),
+      ),
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export async function committedOffset(kafka: Kafka, groupId: string, topic: string, partition: number): Promise<bigint> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return BigInt(result!.partitions.find((p) => p.partition === partition)!.offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | null | false>,

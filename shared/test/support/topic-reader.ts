@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, IHeaders, Kafka } from 'kafkajs';
-import { endOffsets, waitFor } from './infra.js';
+import { positionGroupAtEnd, waitFor } from './infra.js';
 
 export interface ReadMessage {
   topic: string;
@@ -28,21 +28,8 @@ export class TopicReader {
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(kafka: Kafka, topics: string[]): Promise<TopicReader> {
-    const admin = kafka.admin();
-    await admin.connect();
     const groupId = `test-reader-${randomUUID()}`;
-    try {
-      for (const topic of topics) {
-        const ends = await endOffsets(admin, topic);
-        await admin.setOffsets({
-          groupId,
-          topic,
-          partitions: [...ends].map(([partition, offset]) => ({ partition, offset: offset.toString() })),
-        });
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    await positionGroupAtEnd(kafka, groupId, topics);
     const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000 });
     const reader = new TopicReader(consumer);
     await consumer.connect();

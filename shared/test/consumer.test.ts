@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import { dlqTopic, TOPICS } from '../src/events/contracts.js';
+import { createEvent } from '../src/events/envelope.js';
+import { createKafka, createProducer } from '../src/kafka/client.js';
+import { EventConsumer, type EventHandlers } from '../src/kafka/consumer.js';
+import { PROCESSED_MESSAGES_TABLE } from '../src/outbox/schema.js';
+import { orderCreated } from './support/events.js';
+import {
+  committedOffset,
+  createTestDatabase,
+  ensureSagaTopics,
+  positionGroupAtEnd,
+  silentLogger,
+  sleep,
+  testKafkaSettings,
+  waitFor,
+} from './support/infra.js';
+import { TopicReader } from './support/topic-reader.js';
+
+const TOPIC = TOPICS.order;
+
+describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function () {
+  let kafka: Kafka;
+  let producer: Producer;
+  let db: Knex;
+  let drop: () => Promise<void>;
+  let dlq: TopicReader;
+  const consumers: EventConsumer[] = [];
+
+  /** The handler's effect: one row per applied event. */
+  const recordEffect: EventHandlers = {
+    OrderCreated: async (event, { trx }) => {
+      await trx('effects').insert({ order_id: event.orderId, event_id: event.eventId });
+    },
+  };
+  const effectsOf = async (orderId: string) => Number((await db('effects').where({ order_id: orderId }).count({ n: '*' }))[0]!.n);
+
+  async function startConsumer(handlers: EventHandlers, groupId = `test-${randomUUID()}`, position = true) {
+    if (position) await positionGroupAtEnd(kafka, groupId, [TOPIC]);
+    const consumer = new EventConsumer({
+      kafka,
+      producer,
+      db,
+      logger: silentLogger,
+      groupId,
+      topics: [TOPIC],
+      handlers,
+      maxRetries: 2,
+      retryBaseMs: 10,
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    return { consumer, groupId };
+  }
+
+  const send = (key: string, value: unknown) =>
+    producer.send({ topic: TOPIC, messages: [{ key, value: typeof value === 'string' ? value : JSON.stringify(value) }] });
+
+  before(async function () {
+    kafka = createKafka(testKafkaSettings('consumer-test'), silentLogger);
+    await ensureSagaTopics(kafka);
+    producer = createProducer(kafka);
+    await producer.connect();
+    ({ db, drop } = await createTestDatabase());
+    await db.schema.createTable('effects', (t) => {
+      t.uuid('order_id').notNullable();
+      t.uuid('event_id').notNullable();
+    });
+    dlq = await TopicReader.start(kafka, [dlqTopic(TOPIC)]);
+  });
+
+  afterEach(async function () {
+    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+  });
+
+  after(async function () {
+    await dlq?.stop();
+    await producer?.disconnect();
+    await drop?.();
+  });
+
+  it('applies an event delivered twice only once, and commits past both', async function () {
+    const { groupId } = await startConsumer(recordEffect);
+    const event = orderCreated();
+    const [first] = await send(event.orderId, event);
+    await send(event.orderId, event);
+    const end = BigInt(first!.baseOffset!) + 2n;
+    await waitFor('offsets committed past the duplicate', async () =>
+      (await committedOffset(kafka, groupId, TOPIC, first!.partition!)) >= end || undefined,
+    );
+    expect(await effectsOf(event.orderId)).to.equal(1);
+    const processed = await db(PROCESSED_MESSAGES_TABLE).where({ event_id: event.eventId });
+    expect(processed).to.have.length(1);
+  });
+
+  it('sends a message that is not JSON to <topic>.dlq and keeps consuming', async function () {
+    await startConsumer(recordEffect);
+    const poisonKey = randomUUID();
+    await send(poisonKey, '{not json');
+    const next = orderCreated();
+    await send(next.orderId, next);
+    const [dead] = await dlq.waitForCount((m) => m.key === poisonKey, 1);
+    expect(dead!.value).to.equal('{not json');
+    expect(dead!.headers['dlq-error']).to.match(/not JSON/);
+    expect(dead!.headers['dlq-source-topic']).to.equal(TOPIC);
+    await waitFor('next event applied', async () => (await effectsOf(next.orderId)) === 1);
+  });
+
+  it('dead-letters unknown event types and events on the wrong topic', async function () {
+    await startConsumer(recordEffect);
+    const unknown = { ...orderCreated(), type: 'OrderExploded' };
+    const wrongTopic = createEvent('PaymentCompleted', {
+      orderId: randomUUID(),
+      correlationId: 'c',
+      payload: { customerId: 'c-1', amountCents: 100 },
+    });
+    const badPayload = { ...orderCreated(), payload: { customerId: 'c-1', items: [{ sku: 'A', quantity: 0 }] } };
+    await send(unknown.orderId, unknown);
+    await send(wrongTopic.orderId, wrongTopic);
+    await send(badPayload.orderId, badPayload);
+    const next = orderCreated();
+    await send(next.orderId, next);
+    const keys = [unknown.orderId, wrongTopic.orderId, badPayload.orderId];
+    const dead = await dlq.waitForCount((m) => keys.includes(m.key ?? ''), 3);
+    const errorOf = (key: string) => dead.find((m) => m.key === key)!.headers['dlq-error'];
+    expect(errorOf(unknown.orderId)).to.match(/unknown event type "OrderExploded"/);
+    expect(errorOf(wrongTopic.orderId)).to.match(/does not belong on topic/);
+    expect(errorOf(badPayload.orderId)).to.match(/payload of OrderCreated is invalid/);
+    expect(dead.find((m) => m.key === badPayload.orderId)!.headers['dlq-error-details']).to.include('items.0.quantity');
+    await waitFor('next event applied', async () => (await effectsOf(next.orderId)) === 1);
+  });
+
+  it('retries a failing handler a bounded number of times, then dead-letters it with the error', async function () {
+    let attempts = 0;
+    const failing = orderCreated();
+    await startConsumer({
+      OrderCreated: async (event, ctx) => {
+        if (event.orderId === failing.orderId) {
+          attempts++;
+          await ctx.trx('effects').insert({ order_id: event.orderId, event_id: event.eventId });
+          throw new Error('business invariant broken');
+        }
+        await recordEffect.OrderCreated!(event, ctx);
+      },
+    });
+    await send(failing.orderId, failing);
+    const next = orderCreated();
+    await send(next.orderId, next);
+    const [dead] = await dlq.waitForCount((m) => m.key === failing.orderId, 1);
+    expect(dead!.headers['dlq-error']).to.equal('business invariant broken');
+    expect(attempts).to.equal(3); // the first try and maxRetries = 2 retries
+    await waitFor('next event applied', async () => (await effectsOf(next.orderId)) === 1);
+    expect(await effectsOf(failing.orderId), 'failed attempts roll back their effect').to.equal(0);
+    expect(await db(PROCESSED_MESSAGES_TABLE).where({ event_id: failing.eventId })).to.have.length(0);
+  });
+
+  it('retries infrastructure faults until they clear instead of dead-lettering', async function () {
+    let faults = 0;
+    const event = orderCreated();
+    await startConsumer({
+      OrderCreated: async (e, ctx) => {
+        if (e.orderId === event.orderId && faults < 6) {
+          faults++;
+          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        await recordEffect.OrderCreated!(e, ctx);
+      },
+    });
+    await send(event.orderId, event);
+    await waitFor('event applied after the faults', async () => (await effectsOf(event.orderId)) === 1);
+    expect(faults).to.equal(6); // more than maxRetries, yet not dead-lettered
+    expect(dlq.messages.filter((m) => m.key === event.orderId)).to.have.length(0);
+  });
+
+  it('commits an offset only after the effect is durable; a restart resumes there', async function () {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const blocked = orderCreated();
+    const { consumer, groupId } = await startConsumer({
+      OrderCreated: async (e, ctx) => {
+        if (e.eventId === blocked.eventId) await gate;
+        await recordEffect.OrderCreated!(e, ctx);
+      },
+    });
+    const before = orderCreated(blocked.orderId); // same key: same partition, before the blocked one
+    const [first] = await send(before.orderId, before);
+    await waitFor('first event applied', async () => (await effectsOf(before.orderId)) === 1);
+    await send(blocked.orderId, blocked);
+    await sleep(1000);
+    const partition = first!.partition!;
+    const blockedOffset = BigInt(first!.baseOffset!) + 1n;
+    expect(await committedOffset(kafka, groupId, TOPIC, partition)).to.equal(blockedOffset);
+
+    // Stop while the effect is still pending: nothing is committed for it.
+    const stopping = consumer.stop();
+    release();
+    await stopping;
+    consumers.splice(consumers.indexOf(consumer), 1);
+    const committed = await committedOffset(kafka, groupId, TOPIC, partition);
+    const applied = await effectsOf(blocked.orderId);
+    // Either the handler finished before the stop (applied and committed) or it did not (neither).
+    expect(committed - blockedOffset).to.equal(BigInt(applied - 1));
+
+    await startConsumer(recordEffect, groupId, false);
+    await waitFor('blocked event applied once after restart', async () => (await effectsOf(blocked.orderId)) === 2);
+    await waitFor('offset committed', async () =>
+      (await committedOffset(kafka, groupId, TOPIC, partition)) === blockedOffset + 1n || undefined,
+    );
+    await sleep(300);
+    expect(await effectsOf(blocked.orderId)).to.equal(2);
+  });
+
+  it('loses and doubles nothing when the group rebalances mid-stream', async function () {
+    const groupId = `test-${randomUUID()}`;
+    await startConsumer(recordEffect, groupId);
+    const second = await startConsumer(recordEffect, groupId, false);
+    const events = Array.from({ length: 300 }, () => orderCreated());
+    const sending = (async () => {
+      for (let i = 0; i < events.length; i += 20) {
+        await producer.send({
+          topic: TOPIC,
+          messages: events.slice(i, i + 20).map((e) => ({ key: e.orderId, value: JSON.stringify(e) })),
+        });
+        await sleep(20);
+      }
+    })();
+    await sleep(300);
+    await second.consumer.stop(); // the group rebalances onto the first consumer
+    consumers.splice(consumers.indexOf(second.consumer), 1);
+    await startConsumer(recordEffect, groupId, false); // and again when a third joins
+    await sending;
+    const ids = events.map((e) => e.orderId);
+    await waitFor(
+      'all events applied',
+      async () => Number((await db('effects').whereIn('order_id', ids).count({ n: '*' }))[0]!.n) >= ids.length,
+      30000,
+    );
+    await sleep(500);
+    const rows = await db('effects').whereIn('order_id', ids).select('order_id');
+    expect(rows).to.have.length(ids.length);
+    expect(new Set(rows.map((r) => r.order_id)).size).to.equal(ids.length);
+  });
+});
