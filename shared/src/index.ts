@@ -20,3 +20,4 @@ export * from './http/validate.js';
 export * from './http/openapi.js';
 export * from './issues.js';
 export * from './warnings.js';
+export * from './main.js';

@@ -71,8 +71,11 @@ export class ServiceLifecycle {
     const server = this.server;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets turn idle as their last response ends; close them as they do.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       await closed;
+      clearInterval(reaper);
       this.logger.info('http server closed');
     }
     let failed: unknown = null;

@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { commonEnvDefaults, commonEnvShape, ConfigError, readEnv, toCommonConfig } from '../src/config.js';
+
+const service = { ...commonEnvDefaults, HTTP_PORT: '3001', DB_NAME: 'order_service', KAFKA_CLIENT_ID: 'order-service' };
+const read = (env: NodeJS.ProcessEnv) => readEnv(commonEnvShape, service, env);
+const problemsOf = (env: NodeJS.ProcessEnv) => {
+  try {
+    read(env);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('typed configuration from the environment', function () {
+  it('fills defaults and parses types', function () {
+    const config = toCommonConfig('order', read({ KAFKA_BROKERS: 'a:9092, b:9093', DB_POOL_MAX: '20' }));
+    expect(config.http.port).to.equal(3001);
+    expect(config.kafka.brokers).to.deep.equal(['a:9092', 'b:9093']);
+    expect(config.db.poolMax).to.equal(20);
+    expect(config.db.database).to.equal('order_service');
+  });
+
+  it('names every bad variable and why', function () {
+    const message = problemsOf({ HTTP_PORT: 'eighty', DB_POOL_MAX: '0', KAFKA_BROKERS: 'no-port', LOG_LEVEL: 'loud' });
+    expect(message).to.match(/HTTP_PORT must be an integer \(got "eighty"\)/);
+    expect(message).to.match(/DB_POOL_MAX must be >= 1/);
+    expect(message).to.match(/KAFKA_BROKERS must be a comma-separated list of host:port/);
+    expect(message).to.match(/LOG_LEVEL must be one of fatal, error/);
+  });
+
+  it('reports a required variable that is missing', function () {
+    expect(() => readEnv(commonEnvShape, commonEnvDefaults, {})).to.throw(ConfigError, /HTTP_PORT is required but not set/);
+  });
+
+  it('never echoes a secret value', function () {
+    const message = problemsOf({ DB_PASSWORD: undefined, HTTP_PORT: '99999' });
+    expect(message).to.match(/HTTP_PORT must be <= 65535/);
+    const shape = { API_TOKEN: commonEnvShape.HTTP_PORT };
+    expect(() => readEnv(shape, {}, { API_TOKEN: 's3cr3t-value' })).to.throw(ConfigError).that.satisfies(
+      (e: Error) => !e.message.includes('s3cr3t-value') && e.message.includes('API_TOKEN'),
+    );
+  });
+
+  it('stops a process at start with exit 2 and the variable named', function () {
+    const fixture = path.join(__dirname, 'fixtures', 'config-process.js');
+    const result = spawnSync(process.execPath, [fixture], {
+      env: { ...process.env, HTTP_PORT: '70000', KAFKA_BROKERS: 'x' },
+      encoding: 'utf8',
+      timeout: 10000,
+    });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.match(/HTTP_PORT must be <= 65535/);
+    expect(result.stderr).to.match(/KAFKA_BROKERS/);
+    expect(result.stdout).to.not.include('started');
+  });
+});
