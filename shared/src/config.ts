@@ -92,6 +92,7 @@ export const commonEnvShape = {
   DB_POOL_MAX: env.int(1, 200),
   KAFKA_BROKERS: env.hostPortList(),
   KAFKA_CLIENT_ID: env.string(),
+  KAFKA_TOPIC_PREFIX: z.string().trim().regex(/^[A-Za-z0-9._-]{0,100}$/, 'may hold only letters, digits, . _ -'),
   KAFKA_TOPIC_PARTITIONS: env.int(1, 1000),
   KAFKA_TOPIC_REPLICATION: env.int(1, 10),
   OUTBOX_BATCH_SIZE: env.int(1, 10000),
@@ -111,6 +112,7 @@ export const commonEnvDefaults = {
   DB_PASSWORD: '',
   DB_POOL_MAX: '10',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  KAFKA_TOPIC_PREFIX: '',
   KAFKA_TOPIC_PARTITIONS: '6',
   KAFKA_TOPIC_REPLICATION: '1',
   OUTBOX_BATCH_SIZE: '500',
@@ -134,6 +136,8 @@ export interface DbSettings {
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
+  /** Put before every topic name, to share one cluster between environments (or test runs). */
+  topicPrefix: string;
   topicPartitions: number;
   topicReplication: number;
 }
@@ -165,6 +169,7 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
     kafka: {
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID,
+      topicPrefix: e.KAFKA_TOPIC_PREFIX,
       topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
       topicReplication: e.KAFKA_TOPIC_REPLICATION,
     },

@@ -21,3 +21,6 @@ export * from './http/openapi.js';
 export * from './issues.js';
 export * from './warnings.js';
 export * from './main.js';
+export * from './service.js';
+export { z } from 'zod';
+export type { Express } from 'express';

@@ -30,7 +30,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
 
 /**
  * An idempotent producer (acks from all in-sync replicas, one request in flight), so a
- * retried send neither duplicates nor reorders messages of a partition.
+ * retried send neither duplicates nor reorders messages of a partition. It retries
+ * without limit (as idempotence requires): during a broker outage a send waits for it.
  */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
@@ -38,6 +39,6 @@ export function createProducer(kafka: Kafka): Producer {
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5000 },
+    retry: { initialRetryTime: 200, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
   });
 }

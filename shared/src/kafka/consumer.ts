@@ -23,7 +23,9 @@ export interface EventConsumerOptions {
   db: Knex;
   logger: Logger;
   groupId: string;
+  /** Contract topic names; the consumer subscribes to them with `topicPrefix` in front. */
   topics: string[];
+  topicPrefix?: string;
   handlers: EventHandlers;
   /** Attempts after the first before a failing message is dead-lettered. */
   maxRetries: number;
@@ -74,7 +76,8 @@ export class EventConsumer {
     });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
+    const prefix = this.options.topicPrefix ?? '';
+    await consumer.subscribe({ topics: topics.map((t) => prefix + t), fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -139,7 +142,7 @@ export class EventConsumer {
     const { logger, metrics, maxRetries, retryBaseMs } = this.options;
     let event: SagaEvent;
     try {
-      event = decodeEvent(message.value, topic);
+      event = decodeEvent(message.value, topic.slice((this.options.topicPrefix ?? '').length));
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
       metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });

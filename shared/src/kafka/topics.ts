@@ -9,14 +9,18 @@ export interface TopicSpec {
 }
 
 /** The saga topics and their dead-letter topics, as the topic Job and local runs create them. */
-export function sagaTopicSpecs(partitions: number, replication: number, retentionMs?: number): TopicSpec[] {
+export function sagaTopicSpecs(
+  partitions: number,
+  replication: number,
+  { prefix = '', retentionMs }: { prefix?: string; retentionMs?: number } = {},
+): TopicSpec[] {
   const configEntries = [
     { name: 'min.insync.replicas', value: String(Math.min(2, replication)) },
     ...(retentionMs ? [{ name: 'retention.ms', value: String(retentionMs) }] : []),
   ];
   return ALL_TOPICS.flatMap((topic) => [
-    { topic, numPartitions: partitions, replicationFactor: replication, configEntries },
-    { topic: dlqTopic(topic), numPartitions: 1, replicationFactor: replication, configEntries },
+    { topic: prefix + topic, numPartitions: partitions, replicationFactor: replication, configEntries },
+    { topic: prefix + dlqTopic(topic), numPartitions: 1, replicationFactor: replication, configEntries },
   ]);
 }
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { EVENT_CONTRACTS } from '../events/contracts.js';
-import { validateEvent, type SagaEvent } from '../events/envelope.js';
+import { validateEvent, type EventEnvelope } from '../events/envelope.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
 
 /**
@@ -8,7 +8,7 @@ import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
  * back) together with the state change. The NOTIFY is delivered at commit and wakes the
  * relay at once. Events are validated here, before anything is written.
  */
-export async function enqueueEvents(trx: Knex.Transaction, events: readonly SagaEvent[]): Promise<void> {
+export async function enqueueEvents(trx: Knex.Transaction, events: readonly EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((event) => {
     const valid = validateEvent(event);
@@ -24,4 +24,4 @@ export async function enqueueEvents(trx: Knex.Transaction, events: readonly Saga
   await trx.raw('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
 }
 
-export const enqueueEvent = (trx: Knex.Transaction, event: SagaEvent) => enqueueEvents(trx, [event]);
+export const enqueueEvent = (trx: Knex.Transaction, event: EventEnvelope) => enqueueEvents(trx, [event]);

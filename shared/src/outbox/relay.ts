@@ -12,6 +12,8 @@ export interface OutboxRelayOptions {
   /** Advisory lock that makes one relay per database active at any replica count. */
   lockName: string;
   batchSize: number;
+  /** Put before the contract's topic name (see KAFKA_TOPIC_PREFIX). */
+  topicPrefix?: string;
   /** Fallback poll when no NOTIFY arrives; also how often a standby tries to take over. */
   pollIntervalMs: number;
   metrics?: ServiceMetrics;
@@ -42,7 +44,11 @@ export class OutboxRelay {
   private pendingWake = false;
   private leader = false;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  private readonly topicPrefix: string;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.topicPrefix = options.topicPrefix ?? '';
+  }
 
   get isLeader(): boolean {
     return this.leader;
@@ -144,7 +150,7 @@ export class OutboxRelay {
     }
     await this.options.producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.topicPrefix + topic, messages })),
     });
     await client.query(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
     this.options.metrics?.outboxPublished.inc(rows.length);

@@ -20,6 +20,7 @@ export const testDbServer = {
 export const testKafkaSettings = (clientId = 'test'): KafkaSettings => ({
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
   clientId,
+  topicPrefix: '',
   topicPartitions: 6,
   topicReplication: 1,
 });

@@ -1,0 +1,19 @@
+import { serviceMain, TOPICS } from '@orders/shared';
+import { loadInventoryConfig, SERVICE_NAME } from './config.js';
+import { inventoryHandlers } from './consumers.js';
+import { inventoryMigrations } from './migrations.js';
+import { inventoryOpenApi } from './openapi.js';
+import { inventoryRoutes } from './routes.js';
+import { seedInventory } from './seed.js';
+
+serviceMain({
+  name: SERVICE_NAME,
+  loadConfig: () => loadInventoryConfig(),
+  migrations: inventoryMigrations,
+  shouldSeed: (config) => config.demoSeed,
+  seed: (db, _config, logger) => seedInventory(db, logger),
+  consumes: [TOPICS.order, TOPICS.payment],
+  handlers: () => inventoryHandlers(),
+  routes: inventoryRoutes,
+  openapi: inventoryOpenApi,
+});

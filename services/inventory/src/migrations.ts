@@ -1,0 +1,40 @@
+import { sharedMigrations, type Migration } from '@orders/shared';
+
+export const inventoryMigrations: readonly Migration[] = [
+  ...sharedMigrations,
+  {
+    name: '0100_products_and_reservations',
+    async up(knex) {
+      await knex.schema.createTable('products', (t) => {
+        t.text('sku').primary();
+        t.text('name').notNullable();
+        t.bigInteger('price_cents').notNullable();
+        t.integer('available').notNullable();
+        t.integer('reserved').notNullable().defaultTo(0);
+        t.integer('sold').notNullable().defaultTo(0);
+        // Everything ever put in (creation, replacement, restocks): the conservation check
+        // is stock_in = available + reserved + sold.
+        t.bigInteger('stock_in').notNullable();
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex.raw(`alter table products add constraint products_non_negative
+        check (available >= 0 and reserved >= 0 and sold >= 0 and price_cents >= 0)`);
+
+      // One row per order ever seen: "no stock is reserved twice for one order".
+      await knex.schema.createTable('reservations', (t) => {
+        t.uuid('order_id').primary();
+        t.text('status').notNullable();
+        t.jsonb('items').notNullable();
+        t.bigInteger('total_cents');
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex.raw(`alter table reservations add constraint reservations_status_check
+        check (status in ('RESERVED','SOLD','RELEASED','REJECTED'))`);
+    },
+    async down(knex) {
+      await knex.schema.dropTable('reservations');
+      await knex.schema.dropTable('products');
+    },
+  },
+];

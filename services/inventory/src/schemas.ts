@@ -1,0 +1,20 @@
+import { Cents, Sku, z } from '@orders/shared';
+
+export { Sku };
+
+export const PutProductBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  priceCents: Cents.max(100_000_000_00),
+  available: z.number().int().min(0).max(1_000_000_000),
+});
+
+export const RestockBody = z.strictObject({ quantity: z.number().int().min(1).max(1_000_000_000) });
+
+export const ProductSchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  priceCents: z.number().int(),
+  available: z.number().int(),
+  reserved: z.number().int(),
+  sold: z.number().int(),
+});

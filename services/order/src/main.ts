@@ -1,0 +1,20 @@
+import { serviceMain, TOPICS } from '@orders/shared';
+import { loadOrderConfig, SERVICE_NAME } from './config.js';
+import { orderHandlers } from './consumers.js';
+import { orderMigrations } from './migrations.js';
+import { orderOpenApi } from './openapi.js';
+import { orderRoutes } from './routes.js';
+import { SagaSweeper } from './timeouts.js';
+
+serviceMain({
+  name: SERVICE_NAME,
+  loadConfig: () => loadOrderConfig(),
+  migrations: orderMigrations,
+  consumes: [TOPICS.inventory, TOPICS.payment],
+  handlers: () => orderHandlers(),
+  routes: orderRoutes,
+  openapi: orderOpenApi,
+  workers: ({ db, logger, config }) => [
+    new SagaSweeper(db, logger, { intervalMs: config.sweepIntervalMs, compensationRetryMs: config.compensationRetryMs }),
+  ],
+});

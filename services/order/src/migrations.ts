@@ -1,0 +1,45 @@
+import { sharedMigrations, type Migration } from '@orders/shared';
+
+export const orderMigrations: readonly Migration[] = [
+  ...sharedMigrations,
+  {
+    name: '0100_orders',
+    async up(knex) {
+      await knex.schema.createTable('orders', (t) => {
+        t.uuid('id').primary();
+        // Insertion sequence: the stable, unique sort key of the paged listing.
+        t.bigIncrements('seq', { primaryKey: false }).unique();
+        t.text('customer_id').notNullable();
+        t.text('status').notNullable();
+        t.text('reason');
+        t.jsonb('items').notNullable();
+        t.bigInteger('total_cents');
+        t.text('correlation_id').notNullable();
+        t.boolean('inventory_released').notNullable().defaultTo(false);
+        t.boolean('payment_settled').notNullable().defaultTo(false);
+        t.timestamp('deadline_at', { useTz: true, precision: 3 }).notNullable();
+        t.timestamp('created_at', { useTz: true, precision: 3 }).notNullable();
+        t.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable();
+      });
+      await knex.raw(`alter table orders add constraint orders_status_check check (status in
+        ('PENDING','RESERVED','CONFIRMED','REJECTED','CANCELLING','CANCELLED'))`);
+      await knex.raw('create index orders_customer_seq on orders (customer_id, seq desc)');
+      await knex.raw('create index orders_status_seq on orders (status, seq desc)');
+      await knex.raw(`create index orders_open_deadline on orders (deadline_at) where status in ('PENDING','RESERVED')`);
+      await knex.raw(`create index orders_cancelling on orders (updated_at) where status = 'CANCELLING'`);
+
+      await knex.schema.createTable('idempotency_keys', (t) => {
+        t.text('key').primary();
+        t.text('request_hash').notNullable();
+        t.uuid('order_id').notNullable();
+        t.integer('response_status').notNullable();
+        t.jsonb('response_body').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable('idempotency_keys');
+      await knex.schema.dropTable('orders');
+    },
+  },
+];

@@ -1,0 +1,56 @@
+import { badRequest, jsonBody, notFound, parse, type Express, type ServiceDeps } from '@orders/shared';
+import { cancelOrder, placeOrder } from './commands.js';
+import type { OrderConfig } from './config.js';
+import { findOrder, listOrders, toOrder } from './repository.js';
+import { IdempotencyKey, ListQuery, OrderId, PlaceOrderBody } from './schemas.js';
+
+const DEFAULT_PAGE = 20;
+
+const encodeCursor = (seq: number | string) => Buffer.from(`s:${seq}`).toString('base64url');
+function decodeCursor(cursor: string): number {
+  const match = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badRequest('INVALID_CURSOR', 'cursor is not one this service issued');
+  return Number(match[1]);
+}
+
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+export function orderRoutes(app: Express, { db, config, logger }: ServiceDeps<OrderConfig>): void {
+  app.post('/orders', async (req, res) => {
+    const input = jsonBody(PlaceOrderBody, req.body);
+    const rawKey = header(req.headers['idempotency-key']);
+    const idempotencyKey = rawKey === undefined ? undefined : parse(IdempotencyKey, rawKey, 'Idempotency-Key header');
+    const correlation = header(req.headers['x-correlation-id']);
+    const answer = await placeOrder(db, input, {
+      idempotencyKey,
+      correlationId: correlation && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : undefined,
+      sagaTimeoutMs: config.sagaTimeoutMs,
+    });
+    if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(answer.status).json(answer.body);
+  });
+
+  app.get('/orders', async (req, res) => {
+    const query = parse(ListQuery, req.query, 'query');
+    const { rows, more } = await listOrders(db, {
+      customerId: query.customerId,
+      status: query.status,
+      limit: query.limit ?? DEFAULT_PAGE,
+      beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+    });
+    const last = rows.at(-1);
+    res.json({ items: rows.map(toOrder), nextCursor: more && last ? encodeCursor(last.seq) : null });
+  });
+
+  app.get('/orders/:id', async (req, res) => {
+    const id = parse(OrderId, req.params.id, 'order id');
+    const row = await findOrder(db, id);
+    if (!row) throw notFound('order', id);
+    res.json(toOrder(row));
+  });
+
+  app.post('/orders/:id/cancel', async (req, res) => {
+    const id = parse(OrderId, req.params.id, 'order id');
+    res.status(202).json(await cancelOrder(db, id, logger));
+  });
+}

@@ -1,0 +1,44 @@
+import { CustomerId, Quantity, Sku, z } from '@orders/shared';
+import { ORDER_STATUSES } from './domain.js';
+
+export const PlaceOrderBody = z
+  .strictObject({
+    customerId: CustomerId,
+    items: z.array(z.strictObject({ sku: Sku, quantity: Quantity })).min(1, 'an order has 1 to 50 lines').max(50, 'an order has 1 to 50 lines'),
+  })
+  .refine((body) => new Set(body.items.map((i) => i.sku)).size === body.items.length, {
+    message: 'each SKU may appear only once',
+    path: ['items'],
+  });
+
+export const OrderId = z.uuid('an order id is a UUID');
+
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'an Idempotency-Key is 1-255 visible ASCII characters');
+
+export const ListQuery = z.strictObject({
+  customerId: CustomerId.optional(),
+  status: z.enum(ORDER_STATUSES).optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'limit is an integer from 1 to 100')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'limit is an integer from 1 to 100').max(100, 'limit is an integer from 1 to 100'))
+    .optional(),
+  cursor: z.string().max(200).optional(),
+});
+
+const OrderLine = z.object({ sku: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int().nullable() });
+export const OrderSchema = z.object({
+  id: z.uuid(),
+  customerId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  reason: z.string().nullable(),
+  items: z.array(OrderLine),
+  totalCents: z.number().int().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});

@@ -1,0 +1,66 @@
+import type { Knex, Logger, Worker } from '@orders/shared';
+import { requestCompensation, startCancellation } from './commands.js';
+import { lockOverdueOrders, lockStaleCancellations, updateOrder } from './repository.js';
+
+const BATCH = 200;
+
+/**
+ * Keeps every saga moving (SPEC §2.6): an order still PENDING or RESERVED after its
+ * deadline is cancelled with reason TIMEOUT and compensated; a cancellation whose
+ * compensation has not been confirmed for a while is asked for again. Rows are taken
+ * with SKIP LOCKED, so any number of replicas can sweep at once.
+ */
+export class SagaSweeper implements Worker {
+  readonly name = 'saga sweeper';
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly logger: Logger,
+    private readonly options: { intervalMs: number; compensationRetryMs: number },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .then(() => undefined)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'saga sweep failed; will retry'))
+        .finally(() => (this.running = null));
+    }, this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass; returns how many orders it acted on. */
+  async sweep(now = new Date()): Promise<number> {
+    let acted = 0;
+    for (;;) {
+      const n = await this.db.transaction(async (trx) => {
+        const overdue = await lockOverdueOrders(trx, now, BATCH);
+        for (const row of overdue) {
+          await startCancellation(trx, row, 'TIMEOUT');
+          this.logger.info({ orderId: row.id, correlationId: row.correlation_id, from: row.status }, 'order timed out; cancelling');
+        }
+        return overdue.length;
+      });
+      acted += n;
+      if (n < BATCH) break;
+    }
+    const before = new Date(now.getTime() - this.options.compensationRetryMs);
+    acted += await this.db.transaction(async (trx) => {
+      const stale = await lockStaleCancellations(trx, before, BATCH);
+      for (const row of stale) {
+        await requestCompensation(trx, row, row.reason === 'TIMEOUT' ? 'TIMEOUT' : 'CUSTOMER_REQUEST');
+        await updateOrder(trx, row.id, {}); // restarts the retry clock
+        this.logger.warn({ orderId: row.id, correlationId: row.correlation_id }, 'compensation not confirmed; asking again');
+      }
+      return stale.length;
+    });
+    return acted;
+  }
+}

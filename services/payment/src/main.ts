@@ -1,0 +1,19 @@
+import { serviceMain, TOPICS } from '@orders/shared';
+import { loadPaymentConfig, SERVICE_NAME } from './config.js';
+import { paymentHandlers } from './consumers.js';
+import { paymentMigrations } from './migrations.js';
+import { paymentOpenApi } from './openapi.js';
+import { paymentRoutes } from './routes.js';
+import { seedPayment } from './seed.js';
+
+serviceMain({
+  name: SERVICE_NAME,
+  loadConfig: () => loadPaymentConfig(),
+  migrations: paymentMigrations,
+  shouldSeed: (config) => config.demoSeed,
+  seed: (db, _config, logger) => seedPayment(db, logger),
+  consumes: [TOPICS.inventory, TOPICS.order],
+  handlers: () => paymentHandlers(),
+  routes: paymentRoutes,
+  openapi: paymentOpenApi,
+});

@@ -1,0 +1,43 @@
+import { sharedMigrations, type Migration } from '@orders/shared';
+
+export const paymentMigrations: readonly Migration[] = [
+  ...sharedMigrations,
+  {
+    name: '0100_accounts_and_payments',
+    async up(knex) {
+      await knex.schema.createTable('accounts', (t) => {
+        t.text('customer_id').primary();
+        t.bigInteger('balance_cents').notNullable();
+        // Money conservation: deposited = balance + captured - refunded.
+        t.bigInteger('deposited_cents').notNullable();
+        t.bigInteger('captured_cents').notNullable().defaultTo(0);
+        t.bigInteger('refunded_cents').notNullable().defaultTo(0);
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex.raw('alter table accounts add constraint accounts_balance_non_negative check (balance_cents >= 0)');
+
+      // One row per charged order: "no order is charged twice".
+      await knex.schema.createTable('payments', (t) => {
+        t.uuid('order_id').primary();
+        t.text('customer_id').notNullable();
+        t.bigInteger('amount_cents').notNullable();
+        t.text('status').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex.raw(`alter table payments add constraint payments_status_check check (status in ('CAPTURED','REFUNDED'))`);
+      await knex.raw('create index payments_customer on payments (customer_id)');
+
+      // Orders cancelled here: a reservation that arrives later is never charged.
+      await knex.schema.createTable('cancelled_orders', (t) => {
+        t.uuid('order_id').primary();
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTable('cancelled_orders');
+      await knex.schema.dropTable('payments');
+      await knex.schema.dropTable('accounts');
+    },
+  },
+];

@@ -1,0 +1,158 @@
+import type { Express } from 'express';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import type { CommonConfig } from './config.js';
+import { createDb, pingDb } from './db/knex.js';
+import { migrateLatest, type Migration } from './db/migrations.js';
+import type { Topic } from './events/contracts.js';
+import { createKafka, createProducer } from './kafka/client.js';
+import { EventConsumer, type EventHandlers } from './kafka/consumer.js';
+import { KafkaHealth } from './kafka/health.js';
+import { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
+import { createHttpApp } from './http/app.js';
+import { ServiceLifecycle } from './lifecycle.js';
+import { createLogger, type Logger } from './logger.js';
+import { runCommand } from './main.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { OutboxRelay } from './outbox/relay.js';
+
+/** What a running service hands its routes, consumers and workers. */
+export interface ServiceDeps<C extends CommonConfig> {
+  config: C;
+  db: Knex;
+  logger: Logger;
+  metrics: ServiceMetrics;
+}
+
+/** A background loop of a service (e.g. the saga timeout sweeper). */
+export interface Worker {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface ServiceDefinition<C extends CommonConfig> {
+  /** e.g. `order-service`: the logger's service name, Kafka consumer group and lock name. */
+  name: string;
+  loadConfig(): C;
+  migrations: readonly Migration[];
+  /** Demo data, run by `migrate` when the service's config asks for it. */
+  seed?(db: Knex, config: C, logger: Logger): Promise<void>;
+  shouldSeed?(config: C): boolean;
+  consumes: readonly Topic[];
+  handlers(deps: ServiceDeps<C>): EventHandlers;
+  routes(app: Express, deps: ServiceDeps<C>): void;
+  openapi: object;
+  workers?(deps: ServiceDeps<C>): Worker[];
+}
+
+export const SERVICE_COMMANDS = ['migrate', 'start', 'topics'] as const;
+export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
+
+/**
+ * The entry point of a service image: `node dist/src/main.js migrate|start|topics`.
+ * The Deployment, the migration Job, the topic Job, local runs and tests all use it.
+ */
+export function serviceMain<C extends CommonConfig>(definition: ServiceDefinition<C>, argv = process.argv): void {
+  const command = argv[2] as ServiceCommand;
+  runCommand(definition.name, async () => {
+    if (!SERVICE_COMMANDS.includes(command)) {
+      throw new Error(`usage: main.js ${SERVICE_COMMANDS.join('|')} (got ${JSON.stringify(argv[2] ?? '')})`);
+    }
+    const config = definition.loadConfig();
+    if (command === 'migrate') await migrate(definition, config);
+    else if (command === 'topics') await createTopics(config);
+    else await start(definition, config);
+  });
+}
+
+async function migrate<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
+  const logger = createLogger(definition.name, config.logLevel);
+  const db = createDb(config.db, `${definition.name}-migrate`);
+  try {
+    const applied = await migrateLatest(db, definition.migrations);
+    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema is up to date');
+    if (definition.seed && definition.shouldSeed?.(config)) {
+      await definition.seed(db, config, logger);
+      logger.info('demo data seeded');
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function createTopics(config: CommonConfig): Promise<void> {
+  const logger = createLogger('topics', config.logLevel);
+  const kafka = createKafka(config.kafka, logger);
+  const created = await ensureTopics(kafka, topicSpecs(config));
+  logger.info({ created }, created.length ? 'topics created' : 'topics exist');
+}
+
+const topicSpecs = (config: CommonConfig) =>
+  sagaTopicSpecs(config.kafka.topicPartitions, config.kafka.topicReplication, { prefix: config.kafka.topicPrefix });
+
+async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
+  const logger = createLogger(definition.name, config.logLevel);
+  const metrics = createMetrics(definition.name);
+  const db = createDb(config.db, definition.name);
+  const kafka: Kafka = createKafka(config.kafka, logger);
+  const lifecycle = new ServiceLifecycle(logger, config.shutdownTimeoutMs);
+  lifecycle.handleSignals();
+  const deps: ServiceDeps<C> = { config, db, logger, metrics };
+
+  await ensureTopics(kafka, topicSpecs(config));
+  const producer: Producer = createProducer(kafka);
+  await producer.connect();
+  const relay = new OutboxRelay({
+    db: config.db,
+    producer,
+    logger,
+    lockName: definition.name,
+    batchSize: config.outbox.batchSize,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+    topicPrefix: config.kafka.topicPrefix,
+    metrics,
+  });
+  const consumer = new EventConsumer({
+    kafka,
+    producer,
+    db,
+    logger,
+    groupId: definition.name,
+    topics: [...definition.consumes],
+    topicPrefix: config.kafka.topicPrefix,
+    handlers: definition.handlers(deps),
+    maxRetries: config.consumer.maxRetries,
+    retryBaseMs: config.consumer.retryBaseMs,
+    metrics,
+  });
+  const workers = definition.workers?.(deps) ?? [];
+  const kafkaHealth = new KafkaHealth(kafka);
+
+  // Stop order: consumers finish and commit, workers end, the relay publishes what they
+  // committed, then the connections close.
+  lifecycle.onStop('consumer', () => consumer.stop());
+  for (const worker of workers) lifecycle.onStop(worker.name, () => worker.stop());
+  lifecycle.onStop('outbox relay', () => relay.stop());
+  lifecycle.onStop('kafka', async () => {
+    await kafkaHealth.close();
+    await producer.disconnect();
+  });
+  lifecycle.onStop('database', () => db.destroy());
+
+  relay.start();
+  await consumer.start();
+  for (const worker of workers) worker.start();
+
+  const app = createHttpApp({
+    logger,
+    metrics,
+    bodyLimit: config.http.bodyLimit,
+    readiness: { database: () => pingDb(db), kafka: () => kafkaHealth.check() },
+    openapi: definition.openapi,
+    routes: (router) => definition.routes(router, deps),
+    isAccepting: () => lifecycle.accepting,
+  });
+  await lifecycle.listen(app, config.http.host, config.http.port);
+  logger.info({ host: config.http.host, port: config.http.port }, 'service started');
+}
