@@ -136,7 +136,7 @@ export interface DbSettings {
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
-  /** Put before every topic name, to share one cluster between environments (or test runs). */
+  /** Put before every topic and consumer group name, so environments (or test runs) can share a cluster. */
   topicPrefix: string;
   topicPartitions: number;
   topicReplication: number;

@@ -118,7 +118,8 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     producer,
     db,
     logger,
-    groupId: definition.name,
+    // Prefixed like the topics, so environments sharing a cluster never share a group.
+    groupId: config.kafka.topicPrefix + definition.name,
     topics: [...definition.consumes],
     topicPrefix: config.kafka.topicPrefix,
     handlers: definition.handlers(deps),
