@@ -30,7 +30,7 @@ export class TopicReader {
   static async start(kafka: Kafka, topics: string[]): Promise<TopicReader> {
     const groupId = `test-reader-${randomUUID()}`;
     await positionGroupAtEnd(kafka, groupId, topics);
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000 });
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
     const reader = new TopicReader(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics });

@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import { Api, type ApiResponse } from '../support/api.js';
+import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
+
+interface Case {
+  name: string;
+  service: ServiceName;
+  method: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+  status: number;
+  code: string;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const line = (sku: string, quantity: unknown = 1) => ({ sku, quantity });
+const order = (items: unknown, customerId: unknown = 'alice') => json({ customerId, items });
+
+const ORDER_CASES: Omit<Case, 'service'>[] = [
+  { name: 'malformed JSON', method: 'POST', path: '/orders', body: '{"customerId": "alice", "items": [', status: 400, code: 'MALFORMED_JSON' },
+  { name: 'JSON that is not an object', method: 'POST', path: '/orders', body: '[1,2,3]', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'a bare JSON string', method: 'POST', path: '/orders', body: '"hello"', status: 400, code: 'MALFORMED_JSON' },
+  { name: 'null body', method: 'POST', path: '/orders', body: 'null', status: 400, code: 'MALFORMED_JSON' },
+  { name: 'empty body', method: 'POST', path: '/orders', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'customerId of the wrong type', method: 'POST', path: '/orders', body: order([line('A')], 42), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'items not an array', method: 'POST', path: '/orders', body: order({ sku: 'A', quantity: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'quantity as a string', method: 'POST', path: '/orders', body: order([line('A', '1')]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'float quantity', method: 'POST', path: '/orders', body: order([line('A', 1.5)]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'negative quantity', method: 'POST', path: '/orders', body: order([line('A', -1)]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'zero quantity', method: 'POST', path: '/orders', body: order([line('A', 0)]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'huge quantity', method: 'POST', path: '/orders', body: order([line('A', 1e300)]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'no lines', method: 'POST', path: '/orders', body: order([]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'duplicate SKUs', method: 'POST', path: '/orders', body: order([line('A'), line('A', 2)]), status: 400, code: 'VALIDATION_FAILED' },
+  {
+    name: 'more than 50 lines',
+    method: 'POST',
+    path: '/orders',
+    body: order(Array.from({ length: 51 }, (_, i) => line(`SKU-${i}`))),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  { name: 'unknown top-level field', method: 'POST', path: '/orders', body: json({ customerId: 'a', items: [line('A')], coupon: 'FREE' }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'unknown line field', method: 'POST', path: '/orders', body: order([{ sku: 'A', quantity: 1, price: 0 }]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'injection-looking SKU', method: 'POST', path: '/orders', body: order([line("A'; DROP TABLE products;--")]), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'injection-looking customer', method: 'POST', path: '/orders', body: order([line('A')], "x' OR '1'='1"), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'prototype pollution attempt', method: 'POST', path: '/orders', body: '{"__proto__":{"admin":true},"customerId":"a","items":[{"sku":"A","quantity":1}]}', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'a 3 MB body', method: 'POST', path: '/orders', body: order([line('A')], 'x'.repeat(3 * 1024 * 1024)), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  { name: 'form-encoded body', method: 'POST', path: '/orders', body: 'customerId=alice', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'text/plain JSON', method: 'POST', path: '/orders', body: order([line('A')]), contentType: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'non-UUID order id', method: 'GET', path: '/orders/12345', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'injection-looking order id', method: 'GET', path: `/orders/${encodeURIComponent("1' OR '1'='1")}`, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'path traversal id', method: 'GET', path: '/orders/..%2F..%2Fetc%2Fpasswd', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'broken percent-encoding', method: 'GET', path: '/orders/%E0%A4%A', status: 400, code: 'BAD_REQUEST' },
+  { name: 'cancel with a non-UUID id', method: 'POST', path: '/orders/nope/cancel', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'unknown route', method: 'DELETE', path: '/orders', status: 404, code: 'NOT_FOUND' },
+];
+
+const INVENTORY_CASES: Omit<Case, 'service'>[] = [
+  { name: 'product with negative price', method: 'PUT', path: '/products/A', body: json({ name: 'a', priceCents: -1, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'product with float price', method: 'PUT', path: '/products/A', body: json({ name: 'a', priceCents: 9.99, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'product with string stock', method: 'PUT', path: '/products/A', body: json({ name: 'a', priceCents: 1, available: '5' }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'product missing name', method: 'PUT', path: '/products/A', body: json({ priceCents: 1, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'product with unknown field', method: 'PUT', path: '/products/A', body: json({ name: 'a', priceCents: 1, available: 1, reserved: 5 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'bad SKU in path', method: 'PUT', path: `/products/${encodeURIComponent('a b<script>')}`, body: json({ name: 'a', priceCents: 1, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'restock of zero', method: 'POST', path: '/products/A/restock', body: json({ quantity: 0 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'restock with malformed JSON', method: 'POST', path: '/products/A/restock', body: '{quantity: 1}', status: 400, code: 'MALFORMED_JSON' },
+];
+
+const PAYMENT_CASES: Omit<Case, 'service'>[] = [
+  { name: 'negative balance', method: 'PUT', path: '/accounts/bob', body: json({ balanceCents: -5 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'float balance', method: 'PUT', path: '/accounts/bob', body: json({ balanceCents: 1.25 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'deposit of zero', method: 'POST', path: '/accounts/bob/deposits', body: json({ amountCents: 0 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'deposit as a string', method: 'POST', path: '/accounts/bob/deposits', body: json({ amountCents: '100' }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'injection-looking customer id', method: 'GET', path: `/accounts/${encodeURIComponent("bob'; --")}`, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'non-UUID payment id', method: 'GET', path: '/payments/42', status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'non-JSON deposit', method: 'POST', path: '/accounts/bob/deposits', body: '<xml/>', contentType: 'application/xml', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+];
+
+const CORPUS: Case[] = [
+  ...ORDER_CASES.map((c) => ({ ...c, service: 'order' as const })),
+  ...INVENTORY_CASES.map((c) => ({ ...c, service: 'inventory' as const })),
+  ...PAYMENT_CASES.map((c) => ({ ...c, service: 'payment' as const })),
+];
+
+describe('bad input: clear 4xx errors, never a 5xx, nothing lost', function () {
+  this.timeout(60000);
+  let system: LocalSystem;
+  let api: Api;
+
+  before(async function () {
+    system = await LocalSystem.start();
+    api = new Api(system);
+  });
+
+  after(async function () {
+    await system?.stop();
+  });
+
+  for (const c of CORPUS) {
+    it(`${c.service}: ${c.name} → ${c.status} ${c.code}`, async function () {
+      const headers: Record<string, string> = {};
+      if (c.body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
+      const res: ApiResponse = await api.request(c.service, c.method, c.path, c.body, headers);
+      expect(res.status).to.equal(c.status);
+      expect(res.body).to.have.property('error');
+      expect(res.body.error.code).to.equal(c.code);
+      expect(res.body.error.message).to.be.a('string').and.not.empty;
+      expect(JSON.stringify(res.body)).to.not.match(/at .+\.js:\d+|node_modules|stack/i);
+    });
+  }
+
+  it('leaves every service up and its data untouched', async function () {
+    for (const service of SERVICES) {
+      expect((await api.request(service, 'GET', '/readyz')).status, service).to.equal(200);
+      expect(system.processes.get(service)!.exitCode, service).to.equal(null);
+    }
+    const [orders] = await system.db('order')('orders').count({ n: '*' });
+    expect(Number(orders!.n)).to.equal(0);
+    const [outbox] = await system.db('order')('outbox').count({ n: '*' });
+    expect(Number(outbox!.n)).to.equal(0);
+    expect((await api.request('inventory', 'GET', '/products')).body.items).to.deep.equal([]);
+    // A good request still works after all of the above.
+    await api.account('alice', 1000);
+    await api.product('A', 100, 1);
+    const order = await api.orderToEnd('alice', [{ sku: 'A', quantity: 1 }]);
+    expect(order.status).to.equal('CONFIRMED');
+  });
+});

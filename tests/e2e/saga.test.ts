@@ -1,0 +1,388 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { createKafka, createProducer } from '@orders/shared';
+import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { TopicReader } from '@orders/shared/dist/test/support/topic-reader.js';
+import { Api, TERMINAL, type Order } from '../support/api.js';
+import { checkInvariants, waitForQuiescence } from '../support/invariants.js';
+import { LocalSystem } from '../support/system.js';
+
+const SAGA_TIMEOUT_MS = 4000;
+
+describe('order saga end to end (three services, real Kafka and PostgreSQL)', function () {
+  this.timeout(60000);
+  let system: LocalSystem;
+  let api: Api;
+  const unique = Api.unique;
+
+  before(async function () {
+    system = await LocalSystem.start({ env: { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) } });
+    api = new Api(system);
+  });
+
+  after(async function () {
+    await system?.stop();
+  });
+
+  /** A customer with `balance` and products with the given price and stock. */
+  async function fixture(balance: number, products: { price: number; stock: number }[]) {
+    const customer = unique('cust');
+    await api.account(customer, balance);
+    const skus: string[] = [];
+    for (const p of products) {
+      const sku = unique('SKU');
+      await api.product(sku, p.price, p.stock);
+      skus.push(sku);
+    }
+    return { customer, skus };
+  }
+
+  describe('outcomes', function () {
+    it('confirms an order: stock sold, customer charged the catalogue total', async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 1250, stock: 10 }, { price: 300, stock: 5 }]);
+      const placed = await api.placeOrder(customer, [
+        { sku: skus[0]!, quantity: 2 },
+        { sku: skus[1]!, quantity: 3 },
+      ]);
+      expect(placed.status).to.equal(202);
+      expect(placed.body).to.include({ customerId: customer, status: 'PENDING', reason: null, totalCents: null });
+      expect(placed.body.items).to.deep.equal([
+        { sku: skus[0], quantity: 2, unitPriceCents: null },
+        { sku: skus[1], quantity: 3, unitPriceCents: null },
+      ]);
+
+      const order = await api.waitForStatus(placed.body.id, 'CONFIRMED');
+      expect(order.totalCents).to.equal(2 * 1250 + 3 * 300);
+      expect(order.items.map((i) => i.unitPriceCents)).to.deep.equal([1250, 300]);
+      expect(await api.balance(customer)).to.equal(10_000 - 3400);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 8, reserved: 0, sold: 2 });
+      const payment = await api.request('payment', 'GET', `/payments/${order.id}`);
+      expect(payment.body).to.deep.equal({ orderId: order.id, customerId: customer, amountCents: 3400, status: 'CAPTURED' });
+    });
+
+    it('rejects an order when stock is short (OUT_OF_STOCK), charging nothing', async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 1 }]);
+      const order = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 2 }]);
+      expect(order).to.include({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+      expect(await api.balance(customer)).to.equal(10_000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 1, reserved: 0, sold: 0 });
+      expect((await api.request('payment', 'GET', `/payments/${order.id}`)).status).to.equal(404);
+    });
+
+    it('rejects an order for an unknown product (UNKNOWN_PRODUCT)', async function () {
+      const { customer } = await fixture(10_000, []);
+      const order = await api.orderToEnd(customer, [{ sku: unique('NOPE'), quantity: 1 }]);
+      expect(order).to.include({ status: 'REJECTED', reason: 'UNKNOWN_PRODUCT' });
+    });
+
+    it('reserves all lines or none', async function () {
+      const { customer, skus } = await fixture(100_000, [{ price: 100, stock: 10 }, { price: 100, stock: 10 }, { price: 100, stock: 1 }]);
+      const order = await api.orderToEnd(customer, [
+        { sku: skus[0]!, quantity: 5 },
+        { sku: skus[1]!, quantity: 5 },
+        { sku: skus[2]!, quantity: 2 },
+      ]);
+      expect(order).to.include({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+      for (const sku of skus) expect(await api.getProduct(sku)).to.include({ reserved: 0, sold: 0 });
+      expect((await api.getProduct(skus[0]!)).available).to.equal(10);
+    });
+
+    it('cancels on insufficient funds and releases the reserved stock', async function () {
+      const { customer, skus } = await fixture(500, [{ price: 400, stock: 3 }]);
+      const order = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 2 }]);
+      expect(order).to.include({ status: 'CANCELLED', reason: 'INSUFFICIENT_FUNDS', totalCents: 800 });
+      await waitFor('stock released', async () => (await api.getProduct(skus[0]!)).available === 3);
+      expect(await api.getProduct(skus[0]!)).to.include({ reserved: 0, sold: 0 });
+      expect(await api.balance(customer)).to.equal(500);
+    });
+
+    it('cancels for an unknown customer and releases the stock', async function () {
+      const { skus } = await fixture(0, [{ price: 400, stock: 3 }]);
+      const order = await api.orderToEnd(unique('ghost'), [{ sku: skus[0]!, quantity: 1 }]);
+      expect(order).to.include({ status: 'CANCELLED', reason: 'UNKNOWN_CUSTOMER' });
+      await waitFor('stock released', async () => (await api.getProduct(skus[0]!)).available === 3);
+    });
+  });
+
+  describe('cancellation and compensation', function () {
+    it('cancels a confirmed order: refund and restock; a second cancel is 409', async function () {
+      const { customer, skus } = await fixture(5000, [{ price: 1000, stock: 4 }]);
+      const confirmed = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 3 }]);
+      expect(confirmed.status).to.equal('CONFIRMED');
+      expect(await api.balance(customer)).to.equal(2000);
+
+      const cancel = await api.request<Order>('order', 'POST', `/orders/${confirmed.id}/cancel`);
+      expect(cancel.status).to.equal(202);
+      expect(cancel.body).to.include({ status: 'CANCELLING', reason: 'CUSTOMER_REQUEST' });
+      const cancelled = await api.waitForStatus(confirmed.id, 'CANCELLED');
+      expect(cancelled.reason).to.equal('CUSTOMER_REQUEST');
+      expect(await api.balance(customer)).to.equal(5000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 4, reserved: 0, sold: 0 });
+      expect((await api.request('payment', 'GET', `/payments/${confirmed.id}`)).body.status).to.equal('REFUNDED');
+
+      const again = await api.request('order', 'POST', `/orders/${confirmed.id}/cancel`);
+      expect(again.status).to.equal(409);
+      expect(again.body.error.code).to.equal('ORDER_NOT_CANCELLABLE');
+    });
+
+    it('cancels an order still PENDING (inventory down): it is never charged and its stock comes back', async function () {
+      const { customer, skus } = await fixture(5000, [{ price: 1000, stock: 2 }]);
+      await system.stopService('inventory');
+      try {
+        const placed = await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }]);
+        expect((await api.order(placed.body.id)).status).to.equal('PENDING');
+        const cancel = await api.request<Order>('order', 'POST', `/orders/${placed.body.id}/cancel`);
+        expect(cancel.status).to.equal(202);
+        expect(cancel.body.status).to.equal('CANCELLING');
+        await system.startService('inventory');
+        const order = await api.waitForStatus(placed.body.id, 'CANCELLED');
+        expect(order.reason).to.equal('CUSTOMER_REQUEST');
+      } finally {
+        if (!system.processes.has('inventory')) await system.startService('inventory');
+      }
+      await waitFor('stock back', async () => (await api.getProduct(skus[0]!)).available === 2);
+      await sleep(300);
+      expect(await api.balance(customer)).to.equal(5000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 2, reserved: 0, sold: 0 });
+    });
+
+    it('cancels an order RESERVED while payment is down; any charge is refunded', async function () {
+      const { customer, skus } = await fixture(5000, [{ price: 1000, stock: 2 }]);
+      await system.stopService('payment');
+      let orderId: string;
+      try {
+        const placed = await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 2 }]);
+        orderId = placed.body.id;
+        await api.waitForStatus(orderId, 'RESERVED');
+        expect((await api.request('order', 'POST', `/orders/${orderId}/cancel`)).status).to.equal(202);
+      } finally {
+        await system.startService('payment');
+      }
+      const order = await api.waitForStatus(orderId, 'CANCELLED');
+      expect(order.reason).to.equal('CUSTOMER_REQUEST');
+      await waitFor('balance restored', async () => (await api.balance(customer)) === 5000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 2, reserved: 0, sold: 0 });
+    });
+
+    it(`times out an order stuck RESERVED after ${SAGA_TIMEOUT_MS} ms and compensates it fully`, async function () {
+      const { customer, skus } = await fixture(5000, [{ price: 700, stock: 3 }]);
+      await system.stopService('payment');
+      let orderId: string;
+      try {
+        const placed = await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }]);
+        orderId = placed.body.id;
+        await api.waitForStatus(orderId, 'RESERVED');
+        const cancelling = await api.waitForStatus(orderId, 'CANCELLING', SAGA_TIMEOUT_MS + 5000);
+        expect(cancelling.reason).to.equal('TIMEOUT');
+        const age = Date.parse(cancelling.updatedAt) - Date.parse(cancelling.createdAt);
+        expect(age).to.be.at.least(SAGA_TIMEOUT_MS);
+      } finally {
+        await system.startService('payment');
+      }
+      const order = await api.waitForStatus(orderId, 'CANCELLED');
+      expect(order.reason).to.equal('TIMEOUT');
+      await waitFor('balance restored', async () => (await api.balance(customer)) === 5000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 3, reserved: 0, sold: 0 });
+    });
+
+    it('answers 404 with a code for unknown orders, payments, products and accounts', async function () {
+      const id = randomUUID();
+      for (const [service, path] of [
+        ['order', `/orders/${id}`],
+        ['order', `/orders/${id}/cancel`],
+        ['payment', `/payments/${id}`],
+        ['payment', `/accounts/${unique('nobody')}`],
+        ['inventory', `/products/${unique('NONE')}`],
+      ] as const) {
+        const method = path.endsWith('/cancel') ? 'POST' : 'GET';
+        const res = await api.request(service, method, path);
+        expect(res.status, `${method} ${path}`).to.equal(404);
+        expect(res.body.error.code).to.equal('NOT_FOUND');
+      }
+      const restock = await api.request('inventory', 'POST', `/products/${unique('NONE')}/restock`, { quantity: 1 });
+      expect(restock.status).to.equal(404);
+      const deposit = await api.request('payment', 'POST', `/accounts/${unique('nobody')}/deposits`, { amountCents: 1 });
+      expect(deposit.status).to.equal(404);
+    });
+  });
+
+  describe('Idempotency-Key', function () {
+    it('returns the first answer to a retry and creates nothing more', async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 10 }]);
+      const key = randomUUID();
+      const items = [{ sku: skus[0]!, quantity: 1 }];
+      const first = await api.placeOrder(customer, items, { 'Idempotency-Key': key });
+      const retry = await api.placeOrder(customer, items, { 'Idempotency-Key': key });
+      expect(first.status).to.equal(202);
+      expect(retry.status).to.equal(202);
+      expect(retry.body).to.deep.equal(first.body);
+      expect(retry.headers.get('idempotent-replayed')).to.equal('true');
+      await api.waitForStatus(first.body.id, 'CONFIRMED');
+      const listed = await api.request('order', 'GET', `/orders?customerId=${customer}`);
+      expect(listed.body.items).to.have.length(1);
+      expect(await api.balance(customer)).to.equal(9900);
+    });
+
+    it('answers 409 for the same key with a different body', async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 10 }]);
+      const key = randomUUID();
+      await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }], { 'Idempotency-Key': key });
+      const other: { status: number; body: any } = await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 2 }], { 'Idempotency-Key': key });
+      expect(other.status).to.equal(409);
+      expect(other.body.error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+    });
+
+    it('creates one order for concurrent requests with one key', async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 50 }]);
+      const key = randomUUID();
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }], { 'Idempotency-Key': key })),
+      );
+      expect(answers.map((a) => a.status)).to.deep.equal(Array(8).fill(202));
+      expect(new Set(answers.map((a) => a.body.id)).size).to.equal(1);
+      const listed = await api.request('order', 'GET', `/orders?customerId=${customer}`);
+      expect(listed.body.items).to.have.length(1);
+    });
+  });
+
+  describe('duplicated and poison events', function () {
+    it('does not charge or reserve twice when saga events are delivered again', async function () {
+      const kafka = createKafka(testKafkaSettings('e2e-dup'), silentLogger);
+      const reader = await TopicReader.start(kafka, [`${system.topicPrefix}order-events`, `${system.topicPrefix}inventory-events`]);
+      const producer = createProducer(kafka);
+      await producer.connect();
+      try {
+        const { customer, skus } = await fixture(10_000, [{ price: 1000, stock: 5 }]);
+        const order = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 2 }]);
+        expect(order.status).to.equal('CONFIRMED');
+        const ofOrder = await reader.waitForCount((m) => m.key === order.id, 2);
+        // The same messages again (a redelivery), and the same facts under new event ids.
+        for (const message of ofOrder) {
+          const event = JSON.parse(message.value!);
+          await producer.send({
+            topic: message.topic,
+            messages: [
+              { key: message.key, value: message.value },
+              { key: message.key, value: JSON.stringify({ ...event, eventId: randomUUID() }) },
+            ],
+          });
+        }
+        await sleep(1500);
+        expect(await api.balance(customer)).to.equal(8000);
+        expect(await api.getProduct(skus[0]!)).to.include({ available: 3, reserved: 0, sold: 2 });
+        expect((await api.order(order.id)).status).to.equal('CONFIRMED');
+      } finally {
+        await reader.stop();
+        await producer.disconnect();
+      }
+    });
+
+    it('sends a poison message to the DLQ and keeps processing orders', async function () {
+      const kafka = createKafka(testKafkaSettings('e2e-poison'), silentLogger);
+      const topic = `${system.topicPrefix}order-events`;
+      const dlq = await TopicReader.start(kafka, [`${topic}.dlq`]);
+      const producer = createProducer(kafka);
+      await producer.connect();
+      try {
+        const key = randomUUID();
+        await producer.send({ topic, messages: [{ key, value: '{"type":"OrderCreated","this is":"not an event"}' }] });
+        const dead = await dlq.waitForCount((m) => m.key === key, 2); // inventory's and payment's copies
+        expect(new Set(dead.map((m) => m.headers['dlq-consumer-group']))).to.deep.equal(
+          new Set([`${system.topicPrefix}inventory-service`, `${system.topicPrefix}payment-service`]),
+        );
+        const { customer, skus } = await fixture(1000, [{ price: 100, stock: 1 }]);
+        expect((await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }])).status).to.equal('CONFIRMED');
+      } finally {
+        await dlq.stop();
+        await producer.disconnect();
+      }
+    });
+  });
+
+  describe('concurrency', function () {
+    it('confirms exactly one of many concurrent orders for the last unit', async function () {
+      const { skus } = await fixture(0, [{ price: 500, stock: 1 }]);
+      const customers = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const c = unique('racer');
+          await api.account(c, 1000);
+          return c;
+        }),
+      );
+      const placed = await Promise.all(customers.map((c) => api.placeOrder(c, [{ sku: skus[0]!, quantity: 1 }])));
+      const finals = await Promise.all(placed.map((p) => api.waitForStatus(p.body.id, TERMINAL)));
+      expect(finals.filter((o) => o.status === 'CONFIRMED')).to.have.length(1);
+      expect(finals.filter((o) => o.status === 'REJECTED' && o.reason === 'OUT_OF_STOCK')).to.have.length(11);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 0, reserved: 0, sold: 1 });
+    });
+
+    it('never loses money under concurrent deposits and charges, and never goes below zero', async function () {
+      const { customer, skus } = await fixture(2000, [{ price: 300, stock: 1000 }]);
+      const orders = Array.from({ length: 30 }, () => api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }]));
+      const deposits = Array.from({ length: 20 }, () =>
+        api.request('payment', 'POST', `/accounts/${customer}/deposits`, { amountCents: 100 }),
+      );
+      const [placed, deposited] = await Promise.all([Promise.all(orders), Promise.all(deposits)]);
+      expect(deposited.every((d) => d.status === 200)).to.equal(true);
+      const finals = await Promise.all(placed.map((p) => api.waitForStatus(p.body.id, TERMINAL)));
+      const confirmed = finals.filter((o) => o.status === 'CONFIRMED').length;
+      const failed = finals.filter((o) => o.reason === 'INSUFFICIENT_FUNDS').length;
+      expect(confirmed + failed).to.equal(30);
+      expect(confirmed).to.be.at.least(6); // 2000 alone pays for 6
+      const balance = await api.balance(customer);
+      expect(balance).to.equal(2000 + 20 * 100 - confirmed * 300);
+      expect(balance).to.be.at.least(0);
+      await waitFor('stock settled', async () => (await api.getProduct(skus[0]!)).reserved === 0);
+      expect(await api.getProduct(skus[0]!)).to.include({ sold: confirmed, available: 1000 - confirmed });
+    });
+  });
+
+  describe('listing', function () {
+    it('pages newest first with a cursor: stable, no gaps, no repeats', async function () {
+      const { customer, skus } = await fixture(1_000_000, [{ price: 1, stock: 1000 }]);
+      const created: string[] = [];
+      for (let i = 0; i < 23; i++) created.push((await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }])).body.id);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = `/orders?customerId=${customer}&limit=5${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = await api.request('order', 'GET', query);
+        expect(page.status).to.equal(200);
+        expect(page.body.items.length).to.be.at.most(5);
+        seen.push(...page.body.items.map((o: Order) => o.id));
+        cursor = page.body.nextCursor;
+        pages++;
+        // Orders created while paging appear only on the first page, never in later ones.
+        if (pages === 2) await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }]);
+      } while (cursor);
+      expect(pages).to.equal(5);
+      expect(seen).to.deep.equal([...created].reverse());
+    });
+
+    it('filters by status and rejects bad query parameters', async function () {
+      const { customer, skus } = await fixture(100, [{ price: 100, stock: 1 }]);
+      const ok = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
+      const rejected = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
+      expect([ok.status, rejected.status]).to.deep.equal(['CONFIRMED', 'REJECTED']);
+      const confirmed = await api.request('order', 'GET', `/orders?customerId=${customer}&status=CONFIRMED`);
+      expect(confirmed.body.items.map((o: Order) => o.id)).to.deep.equal([ok.id]);
+      expect(confirmed.body.nextCursor).to.equal(null);
+      for (const bad of ['status=SHIPPED', 'limit=0', 'limit=101', 'limit=abc', 'cursor=bogus', 'unknown=1', 'limit=1&limit=2']) {
+        const res = await api.request('order', 'GET', `/orders?${bad}`);
+        expect(res.status, bad).to.equal(400);
+        expect(res.body.error.code, bad).to.be.oneOf(['VALIDATION_FAILED', 'INVALID_CURSOR']);
+      }
+    });
+  });
+
+  describe('SPEC §3 invariants across the three databases', function () {
+    it('hold after everything above: stock and money conserved, every order terminal and consistent', async function () {
+      await waitForQuiescence(system);
+      const violations = await checkInvariants(system);
+      expect(violations).to.deep.equal([]);
+      const [row] = await system.db('order')('orders').count({ n: '*' });
+      expect(Number(row!.n)).to.be.greaterThan(50);
+    });
+  });
+});

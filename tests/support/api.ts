@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@orders/shared/dist/test/support/infra.js';
+import type { LocalSystem, ServiceName } from './system.js';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Order {
+  id: string;
+  customerId: string;
+  status: string;
+  reason: string | null;
+  items: { sku: string; quantity: number; unitPriceCents: number | null }[];
+  totalCents: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
+
+/** A small HTTP client for the three services of a LocalSystem. */
+export class Api {
+  constructor(private readonly system: LocalSystem) {}
+
+  async request<T = any>(
+    service: ServiceName,
+    method: string,
+    pathname: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(this.system.url(service, pathname), init);
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (e.g. /metrics)
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  /** A fresh id, so each test works on customers and products of its own. */
+  static unique(prefix: string): string {
+    return `${prefix}-${randomUUID().slice(0, 8)}`;
+  }
+
+  async product(sku: string, priceCents: number, available: number) {
+    const res = await this.request('inventory', 'PUT', `/products/${sku}`, { name: `Product ${sku}`, priceCents, available });
+    if (res.status !== 200) throw new Error(`PUT product failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async account(customerId: string, balanceCents: number) {
+    const res = await this.request('payment', 'PUT', `/accounts/${customerId}`, { balanceCents });
+    if (res.status !== 200) throw new Error(`PUT account failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async getProduct(sku: string) {
+    return (await this.request('inventory', 'GET', `/products/${sku}`)).body;
+  }
+
+  async balance(customerId: string): Promise<number> {
+    return (await this.request('payment', 'GET', `/accounts/${customerId}`)).body.balanceCents;
+  }
+
+  async placeOrder(customerId: string, items: { sku: string; quantity: number }[], headers: Record<string, string> = {}) {
+    return this.request<Order>('order', 'POST', '/orders', { customerId, items }, headers);
+  }
+
+  async order(id: string): Promise<Order> {
+    return (await this.request<Order>('order', 'GET', `/orders/${id}`)).body;
+  }
+
+  async waitForStatus(id: string, statuses: string | string[], timeoutMs = 15000): Promise<Order> {
+    const wanted = Array.isArray(statuses) ? statuses : [statuses];
+    let last: Order | undefined;
+    try {
+      return await waitFor(
+        `order ${id} to be ${wanted.join('|')}`,
+        async () => {
+          last = await this.order(id);
+          return wanted.includes(last.status) ? last : undefined;
+        },
+        timeoutMs,
+        25,
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last seen ${JSON.stringify(last)}`);
+    }
+  }
+
+  /** Places an order and waits until it is terminal. */
+  async orderToEnd(customerId: string, items: { sku: string; quantity: number }[]): Promise<Order> {
+    const placed = await this.placeOrder(customerId, items);
+    if (placed.status !== 202) throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
+    return this.waitForStatus(placed.body.id, TERMINAL);
+  }
+}

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
+
+export const SERVICES = ['order', 'payment', 'inventory'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const mainOf = (service: ServiceName) => path.join(ROOT, 'services', service, 'dist', 'src', 'main.js');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function adminDb(): Knex {
+  return knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
+}
+
+export interface SystemOptions {
+  /** Extra environment for every service (e.g. SAGA_TIMEOUT_MS). */
+  env?: Record<string, string>;
+}
+
+/**
+ * The three services as plain Node processes, started with the very commands their
+ * images run (`main.js topics`, `main.js migrate`, `main.js start`), on fresh databases
+ * and a Kafka topic prefix of their own, against the real local PostgreSQL and Kafka.
+ */
+export class LocalSystem {
+  readonly processes = new Map<ServiceName, ChildProcess>();
+  readonly dbs = new Map<ServiceName, Knex>();
+  readonly logDir: string;
+
+  private constructor(
+    readonly id: string,
+    readonly ports: Record<ServiceName, number>,
+    readonly topicPrefix: string,
+    private readonly extraEnv: Record<string, string>,
+  ) {
+    this.logDir = path.join(ROOT, '.cache', 'test-logs', id);
+    mkdirSync(this.logDir, { recursive: true });
+  }
+
+  static async start(options: SystemOptions = {}): Promise<LocalSystem> {
+    const id = `e2e_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort() };
+    const system = new LocalSystem(id, ports, `${id}.`, options.env ?? {});
+    const admin = adminDb();
+    try {
+      for (const service of SERVICES) await admin.raw(`create database ${system.dbName(service)}`);
+    } finally {
+      await admin.destroy();
+    }
+    await system.run('order', 'topics');
+    for (const service of SERVICES) {
+      await system.run(service, 'migrate');
+      system.dbs.set(
+        service,
+        knexFactory({ client: 'pg', connection: { ...testDbServer, database: system.dbName(service) }, pool: { min: 0, max: 4 } }),
+      );
+    }
+    await Promise.all(SERVICES.map((s) => system.startService(s)));
+    return system;
+  }
+
+  dbName(service: ServiceName): string {
+    return `${this.id}_${service}`;
+  }
+
+  db(service: ServiceName): Knex {
+    return this.dbs.get(service)!;
+  }
+
+  url(service: ServiceName, pathname = ''): string {
+    return `http://127.0.0.1:${this.ports[service]}${pathname}`;
+  }
+
+  env(service: ServiceName): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(this.ports[service]),
+      DB_HOST: testDbServer.host,
+      DB_PORT: String(testDbServer.port),
+      DB_USER: testDbServer.user,
+      DB_PASSWORD: testDbServer.password,
+      DB_NAME: this.dbName(service),
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      KAFKA_TOPIC_PREFIX: this.topicPrefix,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      LOG_LEVEL: 'info',
+      SAGA_SWEEP_INTERVAL_MS: '200',
+      CONSUMER_RETRY_BASE_MS: '50',
+      DEMO_SEED: 'false',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+      ...this.extraEnv,
+    };
+  }
+
+  private logStream(service: ServiceName) {
+    return createWriteStream(path.join(this.logDir, `${service}.log`), { flags: 'a' });
+  }
+
+  /** Runs a one-shot command (migrate, topics) to completion. */
+  async run(service: ServiceName, command: 'migrate' | 'topics'): Promise<void> {
+    const child = spawn(process.execPath, [mainOf(service), command], { env: this.env(service), stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = this.logStream(service);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`${service} ${command} exited with ${code}; see ${this.logDir}`);
+  }
+
+  async startService(service: ServiceName): Promise<void> {
+    const child = spawn(process.execPath, [mainOf(service), 'start'], { env: this.env(service), stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = this.logStream(service);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.processes.set(service, child);
+    await waitFor(
+      `${service} ready`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${this.logDir}`);
+        return fetch(this.url(service, '/readyz')).then((r) => r.ok, () => false);
+      },
+      30000,
+      100,
+    );
+  }
+
+  /** Stops one service (SIGTERM: graceful; SIGKILL: a crash) and waits for the exit code. */
+  async stopService(service: ServiceName, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> {
+    const child = this.processes.get(service);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    const code = await exited;
+    this.processes.delete(service);
+    return code;
+  }
+
+  async stop({ dropDatabases = true } = {}): Promise<void> {
+    await Promise.all(SERVICES.map((s) => this.stopService(s)));
+    await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
+    this.dbs.clear();
+    if (!dropDatabases) return;
+    const admin = adminDb();
+    try {
+      for (const service of SERVICES) await admin.raw(`drop database if exists ${this.dbName(service)} with (force)`);
+    } finally {
+      await admin.destroy();
+    }
+  }
+}
