@@ -99,6 +99,7 @@ export const commonEnvShape = {
   OUTBOX_POLL_INTERVAL_MS: env.int(10, 60000),
   CONSUMER_MAX_RETRIES: env.int(0, 100),
   CONSUMER_RETRY_BASE_MS: env.int(1, 60000),
+  CONSUMER_SESSION_TIMEOUT_MS: env.int(6000, 300000),
   SHUTDOWN_TIMEOUT_MS: env.int(100, 600000),
 };
 
@@ -119,6 +120,7 @@ export const commonEnvDefaults = {
   OUTBOX_POLL_INTERVAL_MS: '1000',
   CONSUMER_MAX_RETRIES: '5',
   CONSUMER_RETRY_BASE_MS: '100',
+  CONSUMER_SESSION_TIMEOUT_MS: '10000',
   SHUTDOWN_TIMEOUT_MS: '20000',
 } satisfies Defaults<typeof commonEnvShape>;
 
@@ -149,7 +151,8 @@ export interface CommonConfig {
   db: DbSettings;
   kafka: KafkaSettings;
   outbox: { batchSize: number; pollIntervalMs: number };
-  consumer: { maxRetries: number; retryBaseMs: number };
+  /** sessionTimeoutMs: how long a crashed member holds its partitions before the group moves on. */
+  consumer: { maxRetries: number; retryBaseMs: number; sessionTimeoutMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -174,7 +177,11 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
       topicReplication: e.KAFKA_TOPIC_REPLICATION,
     },
     outbox: { batchSize: e.OUTBOX_BATCH_SIZE, pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS },
-    consumer: { maxRetries: e.CONSUMER_MAX_RETRIES, retryBaseMs: e.CONSUMER_RETRY_BASE_MS },
+    consumer: {
+      maxRetries: e.CONSUMER_MAX_RETRIES,
+      retryBaseMs: e.CONSUMER_RETRY_BASE_MS,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -125,6 +125,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     handlers: definition.handlers(deps),
     maxRetries: config.consumer.maxRetries,
     retryBaseMs: config.consumer.retryBaseMs,
+    sessionTimeoutMs: config.consumer.sessionTimeoutMs,
     metrics,
   });
   const workers = definition.workers?.(deps) ?? [];
@@ -142,7 +143,6 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   lifecycle.onStop('database', () => db.destroy());
 
   relay.start();
-  await consumer.start();
   for (const worker of workers) worker.start();
 
   const app = createHttpApp({
@@ -154,6 +154,10 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     routes: (router) => definition.routes(router, deps),
     isAccepting: () => lifecycle.accepting,
   });
+  // The API does not wait for the consumer group: after a crash, joining can take up to a
+  // session timeout while the dead member expires.
   await lifecycle.listen(app, config.http.host, config.http.port);
   logger.info({ host: config.http.host, port: config.http.port }, 'service started');
+  await consumer.start();
+  logger.info({ groupId: config.kafka.topicPrefix + definition.name }, 'consumer started');
 }

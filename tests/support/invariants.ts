@@ -98,3 +98,17 @@ export async function waitForQuiescence(system: LocalSystem, timeoutMs = 60000):
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Waits until every order is terminal and then until the invariants hold (the other
+ * services may still be applying the last events); returns what still fails at the end.
+ */
+export async function settledViolations(system: LocalSystem, timeoutMs = 60000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  await waitForQuiescence(system, timeoutMs);
+  for (;;) {
+    const violations = await checkInvariants(system);
+    if (violations.length === 0 || Date.now() > deadline) return violations;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -39,6 +39,8 @@ export interface SystemOptions {
  */
 export class LocalSystem {
   readonly processes = new Map<ServiceName, ChildProcess>();
+  /** Extra pods of a service: same database and consumer group, their own port. */
+  readonly replicas: { service: ServiceName; port: number; child: ChildProcess }[] = [];
   readonly dbs = new Map<ServiceName, Knex>();
   readonly logDir: string;
 
@@ -123,20 +125,34 @@ export class LocalSystem {
   }
 
   async startService(service: ServiceName): Promise<void> {
-    const child = spawn(process.execPath, [mainOf(service), 'start'], { env: this.env(service), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = await this.spawnStart(service, this.ports[service]);
+    this.processes.set(service, child);
+  }
+
+  /** Starts one more process of `service` (a second replica); returns its port. */
+  async startReplica(service: ServiceName): Promise<number> {
+    const port = await freePort();
+    const child = await this.spawnStart(service, port);
+    this.replicas.push({ service, port, child });
+    return port;
+  }
+
+  private async spawnStart(service: ServiceName, port: number): Promise<ChildProcess> {
+    const env = { ...this.env(service), HTTP_PORT: String(port) };
+    const child = spawn(process.execPath, [mainOf(service), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = this.logStream(service);
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    this.processes.set(service, child);
     await waitFor(
-      `${service} ready`,
+      `${service} ready on :${port}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${this.logDir}`);
-        return fetch(this.url(service, '/readyz')).then((r) => r.ok, () => false);
+        return fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
       },
       30000,
       100,
     );
+    return child;
   }
 
   /** Stops one service (SIGTERM: graceful; SIGKILL: a crash) and waits for the exit code. */
@@ -152,6 +168,14 @@ export class LocalSystem {
 
   async stop({ dropDatabases = true } = {}): Promise<void> {
     await Promise.all(SERVICES.map((s) => this.stopService(s)));
+    await Promise.all(
+      this.replicas.splice(0).map(async ({ child }) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }),
+    );
     await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
     this.dbs.clear();
     if (!dropDatabases) return;

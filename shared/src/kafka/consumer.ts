@@ -30,6 +30,8 @@ export interface EventConsumerOptions {
   /** Attempts after the first before a failing message is dead-lettered. */
   maxRetries: number;
   retryBaseMs: number;
+  /** A crashed member's partitions wait this long before the group reassigns them. */
+  sessionTimeoutMs?: number;
   partitionsConsumedConcurrently?: number;
   metrics?: ServiceMetrics;
 }
@@ -66,9 +68,9 @@ export class EventConsumer {
     this.stopping = false;
     const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: 30000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10000,
       rebalanceTimeout: 60000,
-      heartbeatInterval: 3000,
+      heartbeatInterval: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10000) / 5)),
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000 },
       // Fetches return as soon as data arrives; a short wait only makes stop() prompt.

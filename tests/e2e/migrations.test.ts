@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import { migrateLatest, migrateRollbackAll, type Migration } from '@orders/shared';
+import { createTestDatabase } from '@orders/shared/dist/test/support/infra.js';
+import { orderMigrations } from '@orders/order-service/dist/src/migrations.js';
+import { paymentMigrations } from '@orders/payment-service/dist/src/migrations.js';
+import { inventoryMigrations } from '@orders/inventory-service/dist/src/migrations.js';
+
+const SERVICES: [string, readonly Migration[], string[]][] = [
+  ['order', orderMigrations, ['orders', 'idempotency_keys', 'outbox', 'processed_messages']],
+  ['payment', paymentMigrations, ['accounts', 'payments', 'cancelled_orders', 'outbox', 'processed_messages']],
+  ['inventory', inventoryMigrations, ['products', 'reservations', 'outbox', 'processed_messages']],
+];
+
+describe('knex migrations up and down (real PostgreSQL)', function () {
+  for (const [service, migrations, tables] of SERVICES) {
+    it(`${service}: latest, rollback to nothing, latest again`, async function () {
+      const { db, drop } = await createTestDatabase([]);
+      const tablesNow = async () =>
+        (await db.raw<{ rows: { tablename: string }[] }>(`select tablename from pg_tables where schemaname = 'public'`)).rows
+          .map((r) => r.tablename)
+          .filter((t) => !t.startsWith('knex_'));
+      try {
+        expect(await migrateLatest(db, migrations)).to.have.length(migrations.length);
+        expect(await tablesNow()).to.have.members(tables);
+        expect(await migrateLatest(db, migrations)).to.deep.equal([]);
+        expect(await migrateRollbackAll(db, migrations)).to.have.length(migrations.length);
+        expect(await tablesNow()).to.deep.equal([]);
+        await migrateLatest(db, migrations);
+        expect(await tablesNow()).to.have.members(tables);
+      } finally {
+        await drop();
+      }
+    });
+  }
+});
