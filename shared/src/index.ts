@@ -24,3 +24,4 @@ export * from './main.js';
 export * from './service.js';
 export { z } from 'zod';
 export type { Express } from 'express';
+export * from './contract.js';

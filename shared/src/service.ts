@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { CommonConfig } from './config.js';
+import { SERVICE_COMMANDS, type ServiceCommand } from './contract.js';
 import { createDb, pingDb } from './db/knex.js';
 import { migrateLatest, type Migration } from './db/migrations.js';
 import type { Topic } from './events/contracts.js';
@@ -46,8 +47,6 @@ export interface ServiceDefinition<C extends CommonConfig> {
   workers?(deps: ServiceDeps<C>): Worker[];
 }
 
-export const SERVICE_COMMANDS = ['migrate', 'start', 'topics'] as const;
-export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
 
 /**
  * The entry point of a service image: `node dist/src/main.js migrate|start|topics`.

@@ -1,14 +1,21 @@
-import { commonEnvDefaults, commonEnvShape, env, readEnv, toCommonConfig, type CommonConfig } from '@orders/shared';
+import {
+  commonEnvDefaults,
+  commonEnvShape,
+  contractEnvDefaults,
+  env,
+  readEnv,
+  SERVICE_CONTRACTS,
+  toCommonConfig,
+  type CommonConfig,
+} from '@orders/shared';
 
-export const SERVICE_NAME = 'inventory-service';
+export const SERVICE_NAME = SERVICE_CONTRACTS.inventory.serviceName;
 
 export const inventoryEnvShape = { ...commonEnvShape, DEMO_SEED: env.bool() };
 
 export const inventoryEnvDefaults = {
   ...commonEnvDefaults,
-  HTTP_PORT: '3003',
-  DB_NAME: 'inventory_service',
-  KAFKA_CLIENT_ID: SERVICE_NAME,
+  ...contractEnvDefaults(SERVICE_CONTRACTS.inventory),
   DEMO_SEED: 'false',
 };
 

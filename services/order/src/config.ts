@@ -1,6 +1,15 @@
-import { commonEnvDefaults, commonEnvShape, env, readEnv, toCommonConfig, type CommonConfig } from '@orders/shared';
+import {
+  commonEnvDefaults,
+  commonEnvShape,
+  contractEnvDefaults,
+  env,
+  readEnv,
+  SERVICE_CONTRACTS,
+  toCommonConfig,
+  type CommonConfig,
+} from '@orders/shared';
 
-export const SERVICE_NAME = 'order-service';
+export const SERVICE_NAME = SERVICE_CONTRACTS.order.serviceName;
 
 export const orderEnvShape = {
   ...commonEnvShape,
@@ -11,9 +20,7 @@ export const orderEnvShape = {
 
 export const orderEnvDefaults = {
   ...commonEnvDefaults,
-  HTTP_PORT: '3001',
-  DB_NAME: 'order_service',
-  KAFKA_CLIENT_ID: SERVICE_NAME,
+  ...contractEnvDefaults(SERVICE_CONTRACTS.order),
   SAGA_TIMEOUT_MS: '30000',
   SAGA_SWEEP_INTERVAL_MS: '1000',
   COMPENSATION_RETRY_MS: '60000',

@@ -1,14 +1,21 @@
-import { commonEnvDefaults, commonEnvShape, env, readEnv, toCommonConfig, type CommonConfig } from '@orders/shared';
+import {
+  commonEnvDefaults,
+  commonEnvShape,
+  contractEnvDefaults,
+  env,
+  readEnv,
+  SERVICE_CONTRACTS,
+  toCommonConfig,
+  type CommonConfig,
+} from '@orders/shared';
 
-export const SERVICE_NAME = 'payment-service';
+export const SERVICE_NAME = SERVICE_CONTRACTS.payment.serviceName;
 
 export const paymentEnvShape = { ...commonEnvShape, DEMO_SEED: env.bool() };
 
 export const paymentEnvDefaults = {
   ...commonEnvDefaults,
-  HTTP_PORT: '3002',
-  DB_NAME: 'payment_service',
-  KAFKA_CLIENT_ID: SERVICE_NAME,
+  ...contractEnvDefaults(SERVICE_CONTRACTS.payment),
   DEMO_SEED: 'false',
 };
 

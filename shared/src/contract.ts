@@ -1,0 +1,52 @@
+/**
+ * What a deployment of each service must agree on with its code: the image entry point,
+ * its commands, the port it listens on, the probe paths it serves and the database it
+ * owns. The Pulumi program builds its containers from this, and its tests check the two
+ * against each other, so they cannot drift apart.
+ */
+/** The commands of every service image: `node <entrypoint> <command>`. */
+export const SERVICE_COMMANDS = ['migrate', 'start', 'topics'] as const;
+export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
+
+export const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
+
+export interface ServiceContract {
+  /** Short name: namespace, image and Kubernetes object names. */
+  name: 'order' | 'payment' | 'inventory';
+  /** The logger/service name; also the consumer group and outbox lock name. */
+  serviceName: string;
+  httpPort: number;
+  database: string;
+  /** Inside the image, relative to its working directory /app. */
+  entrypoint: string[];
+  commands: typeof SERVICE_COMMANDS;
+  /** From the repository root. */
+  dockerfile: string;
+  seedsDemoData: boolean;
+}
+
+const contract = (name: ServiceContract['name'], httpPort: number, seedsDemoData: boolean): ServiceContract => ({
+  name,
+  serviceName: `${name}-service`,
+  httpPort,
+  database: `${name}_service`,
+  entrypoint: ['node', `services/${name}/dist/src/main.js`],
+  commands: SERVICE_COMMANDS,
+  dockerfile: `services/${name}/Dockerfile`,
+  seedsDemoData,
+});
+
+export const SERVICE_CONTRACTS = {
+  order: contract('order', 3001, false),
+  payment: contract('payment', 3002, true),
+  inventory: contract('inventory', 3003, true),
+} as const;
+
+/** The environment defaults every service derives from its contract. */
+export function contractEnvDefaults(service: ServiceContract) {
+  return {
+    HTTP_PORT: String(service.httpPort),
+    DB_NAME: service.database,
+    KAFKA_CLIENT_ID: service.serviceName,
+  };
+}
