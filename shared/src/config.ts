@@ -95,6 +95,7 @@ export const commonEnvShape = {
   KAFKA_TOPIC_PREFIX: z.string().trim().regex(/^[A-Za-z0-9._-]{0,100}$/, 'may hold only letters, digits, . _ -'),
   KAFKA_TOPIC_PARTITIONS: env.int(1, 1000),
   KAFKA_TOPIC_REPLICATION: env.int(1, 10),
+  KAFKA_TOPIC_RETENTION_MS: env.int(60_000, 31_536_000_000),
   OUTBOX_BATCH_SIZE: env.int(1, 10000),
   OUTBOX_POLL_INTERVAL_MS: env.int(10, 60000),
   CONSUMER_MAX_RETRIES: env.int(0, 100),
@@ -116,6 +117,7 @@ export const commonEnvDefaults = {
   KAFKA_TOPIC_PREFIX: '',
   KAFKA_TOPIC_PARTITIONS: '6',
   KAFKA_TOPIC_REPLICATION: '1',
+  KAFKA_TOPIC_RETENTION_MS: '604800000',
   OUTBOX_BATCH_SIZE: '500',
   OUTBOX_POLL_INTERVAL_MS: '1000',
   CONSUMER_MAX_RETRIES: '5',
@@ -142,6 +144,7 @@ export interface KafkaSettings {
   topicPrefix: string;
   topicPartitions: number;
   topicReplication: number;
+  topicRetentionMs: number;
 }
 
 export interface CommonConfig {
@@ -175,6 +178,7 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
       topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
       topicReplication: e.KAFKA_TOPIC_REPLICATION,
+      topicRetentionMs: e.KAFKA_TOPIC_RETENTION_MS,
     },
     outbox: { batchSize: e.OUTBOX_BATCH_SIZE, pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS },
     consumer: {

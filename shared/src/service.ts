@@ -88,7 +88,10 @@ async function createTopics(config: CommonConfig): Promise<void> {
 }
 
 const topicSpecs = (config: CommonConfig) =>
-  sagaTopicSpecs(config.kafka.topicPartitions, config.kafka.topicReplication, { prefix: config.kafka.topicPrefix });
+  sagaTopicSpecs(config.kafka.topicPartitions, config.kafka.topicReplication, {
+    prefix: config.kafka.topicPrefix,
+    retentionMs: config.kafka.topicRetentionMs,
+  });
 
 async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
   const logger = createLogger(definition.name, config.logLevel);

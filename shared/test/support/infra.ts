@@ -23,6 +23,7 @@ export const testKafkaSettings = (clientId = 'test'): KafkaSettings => ({
   topicPrefix: '',
   topicPartitions: 6,
   topicReplication: 1,
+  topicRetentionMs: 604800000,
 });
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

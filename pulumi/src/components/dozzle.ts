@@ -1,0 +1,120 @@
+import bcrypt from 'bcryptjs';
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { labels, podSecurity, resources, restrictedContainer } from '../k8s.js';
+
+export interface DozzleArgs {
+  namespace: pulumi.Input<string>;
+  image: string;
+  nodePort: number;
+  /** With a user, Dozzle asks for a login (simple auth); the password is a secret. */
+  auth: { username: string; password: pulumi.Output<string> } | null;
+}
+
+const DOZZLE_PORT = 8080;
+const NOBODY = 65534;
+
+/** Dozzle in Kubernetes mode: its own ServiceAccount, a read-only ClusterRole for pod logs, a NodePort. */
+export class Dozzle extends pulumi.ComponentResource {
+  readonly podLabels = labels('dozzle', 'logs');
+
+  constructor(name: string, args: DozzleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('orders:tools:Dozzle', name, {}, opts);
+    const account = new k8s.core.v1.ServiceAccount(
+      name,
+      { metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels } },
+      { parent: this },
+    );
+    const role = new k8s.rbac.v1.ClusterRole(
+      name,
+      {
+        metadata: { name: 'orders-dozzle-log-reader', labels: this.podLabels },
+        rules: [
+          { apiGroups: [''], resources: ['pods', 'pods/log', 'nodes'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
+        ],
+      },
+      { parent: this },
+    );
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+      name,
+      {
+        metadata: { name: 'orders-dozzle-log-reader', labels: this.podLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'orders-dozzle-log-reader' },
+        subjects: [{ kind: 'ServiceAccount', name: 'dozzle', namespace: args.namespace }],
+      },
+      { parent: this, dependsOn: [account, role] },
+    );
+
+    const volumes: k8s.types.input.core.v1.Volume[] = [{ name: 'data', emptyDir: {} }];
+    const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: 'data', mountPath: '/data' }];
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+      { name: 'DOZZLE_MODE', value: 'k8s' },
+      { name: 'DOZZLE_NO_ANALYTICS', value: 'true' },
+    ];
+    const extra: pulumi.Resource[] = [];
+    if (args.auth) {
+      const { username } = args.auth;
+      const usersFile = pulumi.secret(
+        args.auth.password.apply((password) => {
+          if (!password) throw new Error('dozzlePassword is empty but dozzleAuth is true');
+          const hash = bcrypt.hashSync(password, 11);
+          return `users:\n  ${username}:\n    name: ${username}\n    email: ${username}@localhost\n    password: "${hash}"\n`;
+        }),
+      );
+      extra.push(
+        new k8s.core.v1.Secret(
+          `${name}-users`,
+          { metadata: { name: 'dozzle-users', namespace: args.namespace, labels: this.podLabels }, stringData: { 'users.yml': usersFile } },
+          { parent: this },
+        ),
+      );
+      volumes.push({ name: 'users', secret: { secretName: 'dozzle-users' } });
+      mounts.push({ name: 'users', mountPath: '/data/users.yml', subPath: 'users.yml', readOnly: true });
+      env.push({ name: 'DOZZLE_AUTH_PROVIDER', value: 'simple' });
+    }
+
+    const health = { httpGet: { path: '/healthcheck', port: 'http' } };
+    const deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'dozzle' } },
+          template: {
+            metadata: { labels: this.podLabels },
+            spec: {
+              serviceAccountName: 'dozzle',
+              securityContext: podSecurity(NOBODY),
+              containers: [
+                {
+                  name: 'dozzle',
+                  image: args.image,
+                  ports: [{ name: 'http', containerPort: DOZZLE_PORT }],
+                  env,
+                  securityContext: restrictedContainer(NOBODY),
+                  resources: resources('20m', '32Mi', '250m', '128Mi'),
+                  readinessProbe: { ...health, periodSeconds: 10 },
+                  livenessProbe: { ...health, periodSeconds: 20 },
+                  volumeMounts: mounts,
+                },
+              ],
+              volumes,
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [binding, ...extra] },
+    );
+    new k8s.core.v1.Service(
+      name,
+      {
+        metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels },
+        spec: { type: 'NodePort', selector: { app: 'dozzle' }, ports: [{ name: 'http', port: DOZZLE_PORT, targetPort: 'http', nodePort: args.nodePort }] },
+      },
+      { parent: this, dependsOn: [deployment] },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,71 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { labels, podSecurity, resources, restrictedContainer } from '../k8s.js';
+
+export interface KafkaUiArgs {
+  namespace: pulumi.Input<string>;
+  image: string;
+  bootstrapServers: string;
+  nodePort: number;
+  readOnly: boolean;
+  dependsOn: pulumi.Resource[];
+}
+
+const UI_PORT = 8080;
+
+/** Kafka UI (kafbat) on a NodePort, pointed at the cluster, read-only unless asked otherwise. */
+export class KafkaUi extends pulumi.ComponentResource {
+  readonly podLabels = labels('kafka-ui', 'ui');
+
+  constructor(name: string, args: KafkaUiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('orders:tools:KafkaUi', name, {}, opts);
+    const health = { httpGet: { path: '/actuator/health', port: 'http' } };
+    const deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name: 'kafka-ui', namespace: args.namespace, labels: this.podLabels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'kafka-ui' } },
+          template: {
+            metadata: { labels: this.podLabels },
+            spec: {
+              securityContext: podSecurity(1000),
+              containers: [
+                {
+                  name: 'kafka-ui',
+                  image: args.image,
+                  ports: [{ name: 'http', containerPort: UI_PORT }],
+                  env: [
+                    { name: 'KAFKA_CLUSTERS_0_NAME', value: 'orders' },
+                    { name: 'KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS', value: args.bootstrapServers },
+                    { name: 'KAFKA_CLUSTERS_0_READONLY', value: String(args.readOnly) },
+                    { name: 'DYNAMIC_CONFIG_ENABLED', value: 'false' },
+                    { name: 'JAVA_OPTS', value: '-Xms128m -Xmx384m' },
+                  ],
+                  securityContext: restrictedContainer(1000),
+                  resources: resources('50m', '256Mi', '1', '640Mi'),
+                  startupProbe: { ...health, periodSeconds: 5, failureThreshold: 36 },
+                  readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 5 },
+                  livenessProbe: { ...health, periodSeconds: 20, timeoutSeconds: 5 },
+                  volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                },
+              ],
+              volumes: [{ name: 'tmp', emptyDir: {} }],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    new k8s.core.v1.Service(
+      name,
+      {
+        metadata: { name: 'kafka-ui', namespace: args.namespace, labels: this.podLabels },
+        spec: { type: 'NodePort', selector: { app: 'kafka-ui' }, ports: [{ name: 'http', port: UI_PORT, targetPort: 'http', nodePort: args.nodePort }] },
+      },
+      { parent: this, dependsOn: [deployment] },
+    );
+    this.registerOutputs({});
+  }
+}

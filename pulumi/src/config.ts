@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { parse as parseYaml } from 'yaml';
+import { z } from '@orders/shared';
+
+/** The repository root (Pulumi.yaml, Dockerfiles, kind/cluster.yaml). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+type Declared = { type: 'string' | 'integer' | 'boolean'; default: string | number | boolean; description: string };
+
+/** The `config:` block of Pulumi.yaml: every key, its type, default and description. */
+export function declaredConfig(): Record<string, Declared> {
+  const project = parseYaml(readFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), 'utf8')) as { config: Record<string, Declared> };
+  return project.config;
+}
+
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 500m or 1Gi');
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, -)');
+const nodePort = z.number().int().min(30000, 'must be a NodePort (30000-32767)').max(32767, 'must be a NodePort (30000-32767)');
+const pinnedImage = z
+  .string()
+  .regex(/^[a-z0-9.\-/:_]+:[A-Za-z0-9._-]+(@sha256:[a-f0-9]{64})?$/, 'must be an image with a tag')
+  .refine((ref) => !/:latest(@|$)/.test(ref), 'must be pinned to a version, not :latest');
+
+/** Every stack setting except the secrets, validated together. */
+export const StackSettings = z
+  .strictObject({
+    clusterFlavour: z.enum(['kind', 'minikube', 'registry']),
+    kindClusterName: dnsLabel,
+    minikubeProfile: z.string().min(1),
+    kubeContext: z.string(),
+    imageRegistry: z.string().regex(/^([a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*)?$/, 'must be a registry host[:port][/path]'),
+    nodeAddress: z.string().min(1),
+    orderNamespace: dnsLabel,
+    paymentNamespace: dnsLabel,
+    inventoryNamespace: dnsLabel,
+    kafkaNamespace: dnsLabel,
+    dozzleNamespace: dnsLabel,
+    kafkaMode: z.enum(['zookeeper', 'kraft']),
+    kafkaBrokers: z.number().int().min(1).max(5),
+    topicPartitions: z.number().int().min(1).max(100),
+    topicRetentionHours: z.number().int().min(1).max(8760),
+    kafkaImage: pinnedImage,
+    zookeeperImage: pinnedImage,
+    postgresImage: pinnedImage,
+    kafkaUiImage: pinnedImage,
+    dozzleImage: pinnedImage,
+    nodeImage: pinnedImage,
+    storageClass: z.string(),
+    kafkaStorage: quantity,
+    zookeeperStorage: quantity,
+    postgresStorage: quantity,
+    serviceReplicas: z.number().int().min(1).max(10),
+    serviceCpuRequest: quantity,
+    serviceCpuLimit: quantity,
+    serviceMemoryRequest: quantity,
+    serviceMemoryLimit: quantity,
+    kafkaMemoryLimit: quantity,
+    postgresMemoryLimit: quantity,
+    orderNodePort: nodePort,
+    paymentNodePort: nodePort,
+    inventoryNodePort: nodePort,
+    kafkaUiNodePort: nodePort,
+    dozzleNodePort: nodePort,
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+    demoSeed: z.boolean(),
+    sagaTimeoutMs: z.number().int().min(1000).max(3_600_000),
+    kafkaUiReadOnly: z.boolean(),
+    dozzleAuth: z.boolean(),
+    dozzleUsername: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 of a-z 0-9 _ . -'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.clusterFlavour === 'registry' && !s.imageRegistry) {
+      ctx.addIssue({ code: 'custom', path: ['imageRegistry'], message: 'is required when clusterFlavour is registry' });
+    }
+    const ports = [s.orderNodePort, s.paymentNodePort, s.inventoryNodePort, s.kafkaUiNodePort, s.dozzleNodePort];
+    if (new Set(ports).size !== ports.length) ctx.addIssue({ code: 'custom', path: ['orderNodePort'], message: 'NodePorts must differ' });
+  });
+
+export type Settings = z.infer<typeof StackSettings>;
+
+export const SECRET_KEYS = ['dozzlePassword', 'orderDbPassword', 'paymentDbPassword', 'inventoryDbPassword'] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export interface StackConfig extends Settings {
+  /** Set secrets only (empty means unset); never plain strings. */
+  secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+}
+
+export class StackConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`Invalid stack configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+/**
+ * Reads the stack configuration: values set on the stack, else Pulumi.yaml's defaults
+ * (so the program behaves the same under the engine and under test mocks), validated in
+ * one place with every problem named.
+ */
+export function loadStackConfig(config = new pulumi.Config()): StackConfig {
+  const declared = declaredConfig();
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(declared)) {
+    if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+    try {
+      const value =
+        spec.type === 'integer' ? config.getNumber(key) : spec.type === 'boolean' ? config.getBoolean(key) : config.get(key);
+      raw[key] = value ?? spec.default;
+    } catch (error) {
+      problems.push(`${key}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const parsed = StackSettings.safeParse(raw);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  }
+  const secrets: StackConfig['secrets'] = {};
+  for (const key of SECRET_KEYS) {
+    const value = config.getSecret(key);
+    if (value !== undefined) secrets[key] = value;
+  }
+  if (parsed.success && parsed.data.dozzleAuth && !secrets.dozzlePassword) {
+    problems.push('dozzlePassword is required when dozzleAuth is true (pulumi config set --secret dozzlePassword ...)');
+  }
+  if (problems.length > 0 || !parsed.success) throw new StackConfigError(problems);
+  return { ...parsed.data, secrets };
+}

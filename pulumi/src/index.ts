@@ -1,0 +1,10 @@
+import * as pulumi from '@pulumi/pulumi';
+import { loadStackConfig } from './config.js';
+import { deployStack } from './stack.js';
+
+const outputs = deployStack(loadStackConfig(), `${pulumi.getProject()}/${pulumi.getStack()}`);
+
+export const urls = outputs.urls;
+export const namespaces = outputs.namespaces;
+export const images = outputs.images;
+export const kafka = outputs.kafka;
