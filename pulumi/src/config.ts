@@ -69,14 +69,18 @@ export const StackSettings = z
     kafkaUiReadOnly: z.boolean(),
     dozzleAuth: z.boolean(),
     dozzleUsername: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 of a-z 0-9 _ . -'),
-  })
-  .superRefine((s, ctx) => {
-    if (s.clusterFlavour === 'registry' && !s.imageRegistry) {
-      ctx.addIssue({ code: 'custom', path: ['imageRegistry'], message: 'is required when clusterFlavour is registry' });
-    }
-    const ports = [s.orderNodePort, s.paymentNodePort, s.inventoryNodePort, s.kafkaUiNodePort, s.dozzleNodePort];
-    if (new Set(ports).size !== ports.length) ctx.addIssue({ code: 'custom', path: ['orderNodePort'], message: 'NodePorts must differ' });
   });
+
+/** Rules across settings; checked on the raw values so they are reported with everything else. */
+function crossChecks(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (raw.clusterFlavour === 'registry' && !raw.imageRegistry) {
+    problems.push('imageRegistry is required when clusterFlavour is registry');
+  }
+  const ports = ['orderNodePort', 'paymentNodePort', 'inventoryNodePort', 'kafkaUiNodePort', 'dozzleNodePort'].map((k) => raw[k]);
+  if (new Set(ports).size !== ports.length) problems.push('the five NodePorts must differ');
+  return problems;
+}
 
 export type Settings = z.infer<typeof StackSettings>;
 
@@ -115,6 +119,7 @@ export function loadStackConfig(config = new pulumi.Config()): StackConfig {
     }
   }
   const parsed = StackSettings.safeParse(raw);
+  problems.push(...crossChecks(raw));
   if (!parsed.success) {
     problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
   }

@@ -1,0 +1,141 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import { SERVICE_CONTRACTS, type ServiceContract } from '@orders/shared';
+import { testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { inventoryEnvShape } from '@orders/inventory-service/dist/src/config.js';
+import { orderEnvShape } from '@orders/order-service/dist/src/config.js';
+import { paymentEnvShape } from '@orders/payment-service/dist/src/config.js';
+import { REPO_ROOT } from '../src/config.js';
+import { ofType, unwrapSecrets, type DeclaredResource } from './support/mocks.js';
+import { containersOf, runVariant, type Variant } from './support/program.js';
+
+const ENV_KEYS: Record<ServiceContract['name'], string[]> = {
+  order: Object.keys(orderEnvShape),
+  payment: Object.keys(paymentEnvShape),
+  inventory: Object.keys(inventoryEnvShape),
+};
+
+/** The environment a container gets: its ConfigMaps (envFrom), literal values and Secret references. */
+function containerEnv(variant: Variant, container: any): Record<string, string> {
+  const env: Record<string, string> = {};
+  const find = (type: string, name: string) =>
+    ofType(variant.resources, type).find((r) => r.inputs.metadata.name === name) as DeclaredResource;
+  for (const from of container.envFrom ?? []) Object.assign(env, find('kubernetes:core/v1:ConfigMap', from.configMapRef.name).inputs.data);
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.secretKeyRef) {
+      const secret = unwrapSecrets(find('kubernetes:core/v1:Secret', e.valueFrom.secretKeyRef.name).inputs);
+      env[e.name] = secret.stringData[e.valueFrom.secretKeyRef.key];
+    }
+  }
+  return env;
+}
+
+/**
+ * The in-cluster names mapped to the local infrastructure, plus what isolates this run:
+ * a fresh database and a Kafka topic prefix of its own. Nothing else is changed.
+ */
+function onLoopback(env: Record<string, string>, database: string, prefix: string): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    ...(env.DB_HOST ? { DB_HOST: testDbServer.host, DB_PORT: String(testDbServer.port), DB_USER: testDbServer.user, DB_NAME: database } : {}),
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    KAFKA_TOPIC_PREFIX: prefix,
+    PATH: process.env.PATH,
+  };
+}
+
+/** `node services/x/dist/src/main.js cmd` inside the image (workdir /app) is the same file here. */
+function localCommand(command: string[]): [string, string[]] {
+  expect(command[0]).to.equal('node');
+  return [process.execPath, [path.join(REPO_ROOT, command[1]!), ...command.slice(2)]];
+}
+
+describe('deployment contract: each container command, run with its env on the local infrastructure', function () {
+  this.timeout(120000);
+  let variant: Variant;
+  const prefix = `contract_${randomUUID().slice(0, 8)}.`;
+  const databases: string[] = [];
+  const admin = () => knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
+
+  before(async function () {
+    variant = await runVariant('kind', 'zookeeper');
+  });
+
+  after(async function () {
+    const db = admin();
+    for (const name of databases) await db.raw(`drop database if exists ${name} with (force)`);
+    await db.destroy();
+  });
+
+  it('gives each service only variables its code reads, with its port, database and password', function () {
+    for (const contract of Object.values(SERVICE_CONTRACTS)) {
+      const deployment = ofType(variant.resources, 'kubernetes:apps/v1:Deployment').find((d) => d.inputs.metadata.name === contract.serviceName)!;
+      const env = containerEnv(variant, containersOf(deployment)[0]!.container);
+      expect(Object.keys(env).filter((k) => !ENV_KEYS[contract.name].includes(k)), contract.name).to.deep.equal([]);
+      expect(env.HTTP_PORT).to.equal(String(contract.httpPort));
+      expect(env.DB_NAME).to.equal(contract.database);
+      expect(env.DB_PASSWORD).to.be.a('string').with.length.above(10);
+    }
+  });
+
+  it('the topic Job creates the topics', async function () {
+    const job = ofType(variant.resources, 'kubernetes:batch/v1:Job').find((j) => j.inputs.metadata.name.startsWith('kafka-topics-'))!;
+    const { container } = containersOf(job).find((c) => !c.init)!;
+    const env = containerEnv(variant, container);
+    expect(Object.keys(env).filter((k) => !ENV_KEYS.order.includes(k))).to.deep.equal([]);
+    const [bin, args] = localCommand(container.command);
+    const result = spawnSync(bin, args, { env: onLoopback(env, '', prefix), encoding: 'utf8', timeout: 60000 });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/topics (created|exist)/);
+  });
+
+  for (const contract of Object.values(SERVICE_CONTRACTS)) {
+    it(`${contract.name}: the migration Job migrates, the Deployment starts and answers its probes on its port`, async function () {
+      const database = `contract_${randomUUID().replaceAll('-', '').slice(0, 12)}_${contract.name}`;
+      const db = admin();
+      await db.raw(`create database ${database}`);
+      await db.destroy();
+      databases.push(database);
+
+      const job = ofType(variant.resources, 'kubernetes:batch/v1:Job').find((j) => j.inputs.metadata.name.startsWith(`${contract.serviceName}-migrate-`))!;
+      const migrate = containersOf(job).find((c) => !c.init)!.container;
+      const [migrateBin, migrateArgs] = localCommand(migrate.command);
+      const migrated = spawnSync(migrateBin, migrateArgs, {
+        env: onLoopback(containerEnv(variant, migrate), database, prefix),
+        encoding: 'utf8',
+        timeout: 60000,
+      });
+      expect(migrated.status, migrated.stderr).to.equal(0);
+      expect(migrated.stdout).to.include('migrations applied');
+
+      const deployment = ofType(variant.resources, 'kubernetes:apps/v1:Deployment').find((d) => d.inputs.metadata.name === contract.serviceName)!;
+      const { container } = containersOf(deployment)[0]!;
+      const [bin, args] = localCommand(container.command);
+      const child: ChildProcess = spawn(bin, args, { env: onLoopback(containerEnv(variant, container), database, prefix), stdio: 'ignore' });
+      try {
+        const port = container.ports[0].containerPort;
+        const probe = (p: any) => `http://127.0.0.1:${port}${p.httpGet.path}`;
+        await waitFor(
+          'readiness probe',
+          async () => {
+            if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+            return fetch(probe(container.readinessProbe)).then((r) => r.status === 200, () => false);
+          },
+          30000,
+          200,
+        );
+        expect((await fetch(probe(container.livenessProbe))).status).to.equal(200);
+        expect((await fetch(probe(container.startupProbe))).status).to.equal(200);
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).to.equal(200);
+      } finally {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        expect(await exited).to.equal(0);
+      }
+    });
+  }
+});

@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parse as parseYaml } from 'yaml';
+import { PROBE_PATHS, SERVICE_CONTRACTS } from '@orders/shared';
+import { REPO_ROOT, StackConfigError } from '../src/config.js';
+import { ofType, plainText, runProgram, unwrapSecrets } from './support/mocks.js';
+import { containersOf, isKubernetes, runVariant, TEST_SECRETS, VARIANTS, type Variant } from './support/program.js';
+
+/** kubernetes:apps/v1:Deployment → kubernetes-models/apps/v1/Deployment */
+function modelPath(type: string): string {
+  const [, groupVersion, kind] = /^kubernetes:(.+):(\w+)$/.exec(type)!;
+  const gv = groupVersion!.startsWith('core/') ? groupVersion!.slice('core/'.length) : groupVersion!;
+  return `kubernetes-models/${gv}/${kind}`;
+}
+
+async function schemaErrors(variant: Variant): Promise<string[]> {
+  const errors: string[] = [];
+  for (const resource of variant.resources.filter(isKubernetes)) {
+    if (resource.type === 'pulumi:providers:kubernetes' || resource.type.startsWith('kubernetes:index')) continue;
+    const module = await import(modelPath(resource.type));
+    const Model = Object.values(module)[0] as new (data: unknown) => { validate(): void };
+    try {
+      new Model(unwrapSecrets(resource.inputs)).validate();
+    } catch (error) {
+      errors.push(`${resource.type} ${resource.name}: ${(error as Error).message}`);
+    }
+  }
+  return errors;
+}
+
+const count = (variant: Variant, type: string) => ofType(variant.resources, type).length;
+const K = {
+  Namespace: 'kubernetes:core/v1:Namespace',
+  Secret: 'kubernetes:core/v1:Secret',
+  ConfigMap: 'kubernetes:core/v1:ConfigMap',
+  Service: 'kubernetes:core/v1:Service',
+  ServiceAccount: 'kubernetes:core/v1:ServiceAccount',
+  StatefulSet: 'kubernetes:apps/v1:StatefulSet',
+  Deployment: 'kubernetes:apps/v1:Deployment',
+  Job: 'kubernetes:batch/v1:Job',
+  NetworkPolicy: 'kubernetes:networking.k8s.io/v1:NetworkPolicy',
+  ClusterRole: 'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole',
+  ClusterRoleBinding: 'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+  Image: 'docker:index/image:Image',
+  Command: 'command:local:Command',
+};
+
+describe('Pulumi program (engine mocks)', function () {
+  this.timeout(60000);
+  const variants = new Map<string, Variant>();
+
+  before(async function () {
+    for (const [flavour, mode] of VARIANTS) variants.set(`${flavour}/${mode}`, await runVariant(flavour, mode));
+  });
+
+  it('declares the expected resources for every flavour × Kafka mode', function () {
+    const table: string[] = [];
+    for (const [key, v] of variants) {
+      const zk = v.mode === 'zookeeper' ? 1 : 0;
+      expect(count(v, K.Namespace), key).to.equal(4); // order, payment, inventory, kafka (Dozzle shares kafka)
+      expect(count(v, K.StatefulSet), key).to.equal(3 + 1 + zk); // 3 PostgreSQL, Kafka, ZooKeeper
+      expect(count(v, K.Deployment), key).to.equal(3 + 2); // 3 services, Kafka UI, Dozzle
+      expect(count(v, K.Job), key).to.equal(3 + 1); // 3 migrations, topics
+      expect(count(v, K.Service), key).to.equal(3 * 2 + 2 + zk + 2); // services+postgres, kafka×2, zk, ui, dozzle
+      expect(count(v, K.NetworkPolicy), key).to.equal(3 + 1 + zk);
+      expect(count(v, K.Secret), key).to.equal(3 + 1); // 3 database credentials, Dozzle users
+      expect(count(v, K.ClusterRole), key).to.equal(1);
+      expect(count(v, K.Image), key).to.equal(3);
+      const loads = v.flavour === 'registry' ? 0 : 3;
+      expect(count(v, K.Command), key).to.equal(loads + (v.flavour === 'minikube' ? 1 : 0));
+      table.push(`${key}: ${v.resources.filter((r) => !r.type.startsWith('orders:')).length} resources`);
+    }
+    console.log(`      ${table.join('\n      ')}`);
+  });
+
+  it('validates every Kubernetes object against the Kubernetes OpenAPI schema with zero errors', async function () {
+    for (const [key, v] of variants) expect(await schemaErrors(v), key).to.deep.equal([]);
+  });
+
+  it('gives every container limits and a non-root, no-escalation, no-capability securityContext', function () {
+    for (const [key, v] of variants) {
+      for (const { container, workload } of v.resources.flatMap(containersOf)) {
+        const where = `${key} ${workload.name}/${container.name}`;
+        expect(container.resources?.limits?.cpu, where).to.be.a('string');
+        expect(container.resources?.limits?.memory, where).to.be.a('string');
+        const sc = container.securityContext ?? {};
+        expect(sc.runAsNonRoot, where).to.equal(true);
+        expect(sc.runAsUser, where).to.be.above(0);
+        expect(sc.allowPrivilegeEscalation, where).to.equal(false);
+        expect(sc.capabilities?.drop, where).to.deep.equal(['ALL']);
+      }
+    }
+  });
+
+  it('gives every long-running container liveness and readiness probes', function () {
+    for (const [key, v] of variants) {
+      const workloads = [...ofType(v.resources, K.Deployment), ...ofType(v.resources, K.StatefulSet)];
+      for (const { container, workload, init } of workloads.flatMap(containersOf)) {
+        if (init) continue;
+        expect(container.livenessProbe, `${key} ${workload.name}`).to.be.an('object');
+        expect(container.readinessProbe, `${key} ${workload.name}`).to.be.an('object');
+      }
+    }
+  });
+
+  it('runs the services read-only with the contract of their code: command, port, probes', function () {
+    const v = variants.get('kind/zookeeper')!;
+    for (const contract of Object.values(SERVICE_CONTRACTS)) {
+      const deployment = ofType(v.resources, K.Deployment).find((d) => d.inputs.metadata.name === contract.serviceName)!;
+      const { container } = containersOf(deployment)[0]!;
+      expect(container.command).to.deep.equal([...contract.entrypoint, 'start']);
+      expect(container.ports).to.deep.equal([{ name: 'http', containerPort: contract.httpPort }]);
+      expect(container.livenessProbe.httpGet.path).to.equal(PROBE_PATHS.liveness);
+      expect(container.readinessProbe.httpGet.path).to.equal(PROBE_PATHS.readiness);
+      expect(container.securityContext.readOnlyRootFilesystem).to.equal(true);
+      const job = ofType(v.resources, K.Job).find((j) => j.inputs.metadata.name.startsWith(`${contract.serviceName}-migrate-`))!;
+      const migrate = containersOf(job).find((c) => !c.init)!.container;
+      expect(migrate.command).to.deep.equal([...contract.entrypoint, 'migrate']);
+      expect(deployment.inputs.spec.strategy.rollingUpdate).to.deep.equal({ maxUnavailable: 0, maxSurge: 1 });
+    }
+  });
+
+  it('never tries a remote registry for a local image, and pushes for the registry flavour', function () {
+    for (const [key, v] of variants) {
+      for (const { container, workload } of ofType(v.resources, K.Deployment).flatMap(containersOf)) {
+        if (!String(container.image).includes('orders')) continue;
+        const expected = v.flavour === 'registry' ? 'IfNotPresent' : 'Never';
+        expect(container.imagePullPolicy, `${key} ${workload.name}`).to.equal(expected);
+        if (v.flavour === 'registry') expect(container.image).to.match(/^registry\.example\.test:5000\/.+@sha256:/);
+        else expect(container.image).to.match(/^orders\/\w+-service:[0-9a-f]{16}$/);
+      }
+      for (const image of ofType(v.resources, K.Image)) expect(image.inputs.skipPush, key).to.equal(v.flavour !== 'registry');
+      const loads = ofType(v.resources, K.Command).map((c) => c.inputs.create).filter((c) => !String(c).endsWith(' ip'));
+      if (v.flavour === 'kind') for (const l of loads) expect(l).to.match(/^kind load docker-image orders\/\w+-service:\w+ --name orders$/);
+      if (v.flavour === 'minikube') for (const l of loads) expect(l).to.match(/^minikube -p minikube image load orders\//);
+    }
+  });
+
+  it('keeps secrets out of plain text: only secret-marked values hold them, outputs hold none', function () {
+    for (const [key, v] of variants) {
+      const generated = ofType(v.resources, 'random:index/randomPassword:RandomPassword').map((r) => `generated-${r.name}-Xq7`);
+      const secretValues = [...Object.values(TEST_SECRETS), ...generated];
+      for (const resource of v.resources) {
+        if (resource.type === 'random:index/randomPassword:RandomPassword') continue;
+        const text = plainText(resource.inputs);
+        for (const secret of secretValues) expect(text, `${key} ${resource.type} ${resource.name}`).to.not.include(secret);
+      }
+      const outputs = JSON.stringify(v.outputs);
+      for (const secret of secretValues) expect(outputs, key).to.not.include(secret);
+      // A secret put in a ConfigMap or a pod spec would be marked secret by Pulumi yet plain in the cluster.
+      for (const resource of v.resources.filter((r) => isKubernetes(r) && r.type !== K.Secret)) {
+        expect(plainText(resource.inputs), `${key} ${resource.type} ${resource.name}`).to.not.include('[secret]');
+      }
+      const secrets = ofType(v.resources, K.Secret).map((s) => ({ name: s.name, data: unwrapSecrets(s.inputs).stringData }));
+      const passwordOf = (name: string) => secrets.find((s) => s.name === name)!.data.DB_PASSWORD;
+      expect(passwordOf('order-postgres-credentials'), 'a set password is used').to.equal(TEST_SECRETS.orderDbPassword);
+      expect(passwordOf('payment-postgres-credentials'), 'an unset one is generated').to.equal('generated-payment-db-password-Xq7');
+      const users = secrets.find((s) => s.name === 'dozzle-users')!;
+      expect(users.data['users.yml']).to.match(/password: "\$2[aby]\$11\$/);
+      expect(users.data['users.yml']).to.not.include(TEST_SECRETS.dozzlePassword);
+    }
+  });
+
+  it('outputs a working URL for every NodePort, the namespaces and the images', function () {
+    const kind = variants.get('kind/zookeeper')!.outputs;
+    expect(kind.urls).to.deep.equal({
+      order: 'http://localhost:30001',
+      payment: 'http://localhost:30002',
+      inventory: 'http://localhost:30003',
+      kafkaUi: 'http://localhost:31008',
+      dozzle: 'http://localhost:31007',
+    });
+    expect(kind.namespaces).to.deep.equal({ order: 'order', payment: 'payment', inventory: 'inventory', kafka: 'kafka', dozzle: 'kafka' });
+    expect(Object.keys(kind.images)).to.deep.equal(['order', 'payment', 'inventory']);
+    expect(variants.get('minikube/kraft')!.outputs.urls.order).to.equal('http://192.168.49.2:30001');
+    expect(variants.get('registry/zookeeper')!.outputs.urls.dozzle).to.equal('http://10.0.0.5:31007');
+  });
+
+  it('runs Kafka brokers with their pod ordinal as id, advertising their in-cluster names', function () {
+    for (const mode of ['zookeeper', 'kraft'] as const) {
+      const v = variants.get(`kind/${mode}`)!;
+      const kafka = ofType(v.resources, K.StatefulSet).find((s) => s.inputs.metadata.name === 'kafka')!;
+      const container = kafka.inputs.spec.template.spec.containers[0];
+      const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
+      expect(container.command.join(' ')).to.include(mode === 'kraft' ? 'KAFKA_NODE_ID="${HOSTNAME##*-}"' : 'KAFKA_BROKER_ID="${HOSTNAME##*-}"');
+      expect(env.KAFKA_ADVERTISED_LISTENERS).to.equal('PLAINTEXT://$(POD_NAME).kafka-headless.kafka.svc.cluster.local:9092');
+      if (mode === 'kraft') {
+        expect(env.CLUSTER_ID).to.match(/^[A-Za-z0-9_-]{22}$/);
+        expect(env.KAFKA_ZOOKEEPER_CONNECT).to.equal(undefined);
+      } else {
+        expect(env.KAFKA_ZOOKEEPER_CONNECT).to.equal('kafka-zookeeper.kafka.svc.cluster.local:2181');
+      }
+    }
+  });
+
+  it('lets each database be reached only by its service and its migration Job', function () {
+    const v = variants.get('kind/zookeeper')!;
+    const policy = ofType(v.resources, K.NetworkPolicy).find((p) => p.inputs.metadata.name === 'order-postgres-ingress')!;
+    expect(policy.inputs.spec.podSelector).to.deep.equal({ matchLabels: { app: 'order-postgres' } });
+    expect(policy.inputs.spec.ingress[0].from).to.deep.equal([
+      { podSelector: { matchLabels: { app: 'order-service' } } },
+      { podSelector: { matchLabels: { app: 'order-service-migrate' } } },
+    ]);
+    const kafka = ofType(v.resources, K.NetworkPolicy).find((p) => p.inputs.metadata.name === 'kafka-ingress')!;
+    const apps = kafka.inputs.spec.ingress[0].from.map((f: any) => f.podSelector.matchLabels.app);
+    expect(apps).to.have.members(['order-service', 'payment-service', 'inventory-service', 'kafka', 'kafka-topics', 'kafka-ui']);
+  });
+});
+
+describe('stack configuration validation', function () {
+  it('names every bad setting in one error', async function () {
+    const error = await runVariant('registry', 'zookeeper', {
+      imageRegistry: '',
+      kafkaBrokers: '0',
+      kafkaMode: 'raft',
+      kafkaImage: 'confluentinc/cp-kafka:latest',
+      orderNodePort: '8080',
+      kafkaStorage: 'lots',
+    }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error).to.be.instanceOf(StackConfigError);
+    const message = error!.message;
+    for (const key of ['imageRegistry is required', 'kafkaBrokers', 'kafkaMode', 'kafkaImage must be pinned', 'orderNodePort must be a NodePort', 'kafkaStorage']) {
+      expect(message).to.include(key);
+    }
+  });
+
+  it('requires a Dozzle password when Dozzle auth is on', async function () {
+    const { loadStackConfig } = await import('../src/config.js');
+    const error = await runProgram('dozzle-auth', { dozzleAuth: 'true' }, [], () => loadStackConfig()).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/dozzlePassword is required when dozzleAuth is true/);
+  });
+});
+
+describe('stack configuration files', function () {
+  const declared = (parseYaml(readFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), 'utf8')) as { config: Record<string, any> }).config;
+
+  it('declares every key in Pulumi.yaml with a type, a default and a description', function () {
+    expect(Object.keys(declared).length).to.be.greaterThan(40);
+    for (const [key, spec] of Object.entries(declared)) {
+      expect(['string', 'integer', 'boolean'], key).to.include(spec.type);
+      expect(spec, key).to.have.property('default');
+      expect(typeof spec.default, key).to.equal(spec.type === 'integer' ? 'number' : spec.type);
+      expect(spec.description, key).to.be.a('string').with.length.above(10);
+    }
+  });
+
+  it('has a dev stack for kind that sets only declared keys', function () {
+    const dev = parseYaml(readFileSync(path.join(REPO_ROOT, 'Pulumi.dev.yaml'), 'utf8')) as { config: Record<string, unknown> };
+    for (const key of Object.keys(dev.config)) {
+      expect(key.startsWith('order-processing:'), key).to.equal(true);
+      expect(declared, key).to.have.property(key.slice('order-processing:'.length));
+    }
+    expect(dev.config['order-processing:clusterFlavour']).to.equal('kind');
+  });
+
+  it('maps every NodePort to the host in the committed kind cluster config', function () {
+    const cluster = parseYaml(readFileSync(path.join(REPO_ROOT, 'kind', 'cluster.yaml'), 'utf8')) as any;
+    const mappings = cluster.nodes.flatMap((n: any) => n.extraPortMappings ?? []);
+    for (const key of ['orderNodePort', 'paymentNodePort', 'inventoryNodePort', 'kafkaUiNodePort', 'dozzleNodePort']) {
+      const port = declared[key].default;
+      expect(mappings, key).to.deep.include({ containerPort: port, hostPort: port, protocol: 'TCP' });
+    }
+    expect(cluster.name).to.equal(declared.kindClusterName.default);
+  });
+});
