@@ -260,6 +260,11 @@ describe('stack configuration files', function () {
     expect(dev.config['order-processing:clusterFlavour']).to.equal('kind');
   });
 
+  it('documents every setting in the README', function () {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const key of Object.keys(declared)) expect(readme, key).to.include(`| \`${key}\` |`);
+  });
+
   it('maps every NodePort to the host in the committed kind cluster config', function () {
     const cluster = parseYaml(readFileSync(path.join(REPO_ROOT, 'kind', 'cluster.yaml'), 'utf8')) as any;
     const mappings = cluster.nodes.flatMap((n: any) => n.extraPortMappings ?? []);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Places an order through the deployed order service's NodePort and waits until it is
+# CONFIRMED (demo data: customer alice, product KEYBOARD-01). Run after scripts/kind-up.sh.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+STACK="${PULUMI_STACK:-dev}"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi}"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+TIMEOUT_S="${E2E_TIMEOUT_S:-60}"
+
+urls="$(pulumi stack output urls --json --stack "$STACK")"
+url_of() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$urls" "$1"; }
+ORDER="$(url_of order)"; PAYMENT="$(url_of payment)"; INVENTORY="$(url_of inventory)"
+json() { node -e 'const v=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(process.argv[1].split(".").reduce((o,k)=>o?.[k], v))' "$1"; }
+
+check() { curl -fsSL -o /dev/null --retry 20 --retry-delay 3 --retry-all-errors -w "e2e: %{http_code} $1\n" "$1"; }
+for u in "$ORDER" "$PAYMENT" "$INVENTORY"; do check "$u/readyz"; done
+check "$(url_of kafkaUi)/"
+check "$(url_of dozzle)/"
+
+before="$(curl -fsS "$PAYMENT/accounts/alice" | json balanceCents)"
+order="$(curl -fsS -X POST "$ORDER/orders" -H 'content-type: application/json' -H "Idempotency-Key: e2e-$(date +%s%N)" \
+  -d '{"customerId":"alice","items":[{"sku":"KEYBOARD-01","quantity":1}]}')"
+id="$(echo "$order" | json id)"
+echo "e2e: placed order $id"
+
+deadline=$((SECONDS + TIMEOUT_S))
+status=""
+while ((SECONDS < deadline)); do
+  status="$(curl -fsS "$ORDER/orders/$id" | json status)"
+  [[ "$status" == CONFIRMED || "$status" == REJECTED || "$status" == CANCELLED ]] && break
+  sleep 0.5
+done
+echo "e2e: order $id is $status"
+[[ "$status" == CONFIRMED ]] || { curl -fsS "$ORDER/orders/$id" >&2; exit 1; }
+after="$(curl -fsS "$PAYMENT/accounts/alice" | json balanceCents)"
+[[ "$(curl -fsS "$PAYMENT/payments/$id" | json status)" == CAPTURED ]] || { echo "e2e: payment not captured" >&2; exit 1; }
+echo "e2e: alice paid $((before - after)) cents; OK"
