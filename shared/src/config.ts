@@ -189,3 +189,40 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }
+
+/**
+ * Reads a service's environment: the common settings with its contract's defaults (port,
+ * database, client id), plus its own `extraShape`.
+ */
+export function loadServiceEnv<E extends EnvShape>(
+  service: { serviceName: string; httpPort: number; database: string },
+  extraShape: E,
+  extraDefaults: Defaults<E>,
+  source: NodeJS.ProcessEnv = process.env,
+) {
+  const shape = { ...commonEnvShape, ...extraShape };
+  const defaults = {
+    ...commonEnvDefaults,
+    HTTP_PORT: String(service.httpPort),
+    DB_NAME: service.database,
+    KAFKA_CLIENT_ID: service.serviceName,
+    ...extraDefaults,
+  } as Defaults<typeof shape>;
+  const values = readEnv(shape, defaults, source);
+  return { common: toCommonConfig(service.serviceName, values as unknown as CommonEnv), values };
+}
+
+/** Services whose `migrate` can add demo data (payment, inventory). */
+export const seededServiceEnvShape = { ...commonEnvShape, DEMO_SEED: env.bool() };
+
+export interface SeededServiceConfig extends CommonConfig {
+  demoSeed: boolean;
+}
+
+export function loadSeededServiceConfig(
+  service: { serviceName: string; httpPort: number; database: string },
+  source: NodeJS.ProcessEnv = process.env,
+): SeededServiceConfig {
+  const { common, values } = loadServiceEnv(service, { DEMO_SEED: env.bool() }, { DEMO_SEED: 'false' }, source);
+  return { ...common, demoSeed: values.DEMO_SEED };
+}

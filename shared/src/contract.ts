@@ -42,11 +42,3 @@ export const SERVICE_CONTRACTS = {
   inventory: contract('inventory', 3003, true),
 } as const;
 
-/** The environment defaults every service derives from its contract. */
-export function contractEnvDefaults(service: ServiceContract) {
-  return {
-    HTTP_PORT: String(service.httpPort),
-    DB_NAME: service.database,
-    KAFKA_CLIENT_ID: service.serviceName,
-  };
-}
