@@ -1,0 +1,184 @@
+/**
+ * npm run bench -- [--duration S] [--concurrency N | --rate R] [--customers N] [--json]
+ *
+ * Starts the three services on fresh databases (real PostgreSQL and Kafka on loopback),
+ * creates its own products and accounts, places orders for `duration` seconds — closed
+ * loop with `concurrency` requests in flight, or open loop at `rate` orders/s — then waits
+ * until every accepted order is terminal. Latency is POST → terminal (the order service's
+ * own commit time of the final status). Prints a table and, with --json, one JSON line last.
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import { silenceKnownKafkaJsWarning } from '@orders/shared';
+import { Api } from '../support/api.js';
+import { commitCount, commitLimitTps } from '../support/pg-stats.js';
+import { LocalSystem, SERVICES } from '../support/system.js';
+import { percentile, printTable, readOptions } from './options.js';
+
+export const BENCH_DEFAULTS = {
+  duration: 20,
+  concurrency: 64,
+  rate: 0,
+  customers: 50,
+  skus: 20,
+  settleTimeout: 120,
+  commitProbe: 3,
+  json: false,
+  quiet: false,
+};
+export type BenchOptions = typeof BENCH_DEFAULTS;
+
+export interface BenchResult {
+  orders: number;
+  orders_per_sec: number;
+  accepted_per_sec: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  errors: number;
+  lost: number;
+  pg_commit_limit_tps: number;
+  commits_per_order: number;
+  limit_ratio: number;
+}
+
+const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+export async function runBenchmark(options: BenchOptions, system?: LocalSystem): Promise<BenchResult> {
+  const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);
+  const owned = !system;
+  system ??= await LocalSystem.start({ env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000' } });
+  const api = new Api(system);
+  const pool = new Pool(system.url('order'), { connections: Math.max(8, options.concurrency || 64), pipelining: 1 });
+  try {
+    const run = randomUUID().slice(0, 6);
+    const customers = Array.from({ length: options.customers }, (_, i) => `bench-${run}-c${i}`);
+    const skus = Array.from({ length: options.skus }, (_, i) => `BENCH-${run}-${i}`);
+    for (const c of customers) await api.account(c, 100_000_000_000);
+    for (const s of skus) await api.product(s, 199, 1_000_000_000);
+
+    log(`measuring the PostgreSQL commit limit for ${options.commitProbe} s`);
+    const pgLimit = await commitLimitTps(system.dbName('order'), options.commitProbe);
+    const databases = SERVICES.map((s) => system!.dbName(s));
+    const commitsBefore = await commitCount(databases);
+
+    const sent = new Map<string, number>();
+    let errors = 0;
+    let n = 0;
+    const started = Date.now();
+    const stopAt = started + options.duration * 1000;
+    const placeOne = async () => {
+      const i = n++;
+      const body = JSON.stringify({
+        customerId: customers[i % customers.length],
+        items: [{ sku: skus[i % skus.length], quantity: 1 + (i % 3) }],
+      });
+      const at = Date.now();
+      try {
+        const res = await pool.request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const text = await res.body.text();
+        if (res.statusCode === 202) sent.set(JSON.parse(text).id, at);
+        else errors++;
+      } catch {
+        errors++;
+      }
+    };
+    const progress = setInterval(() => {
+      const s = (Date.now() - started) / 1000;
+      log(`${s.toFixed(0)} s: ${sent.size} accepted (${(sent.size / s).toFixed(0)}/s), ${errors} errors`);
+    }, 5000);
+    if (options.rate > 0) {
+      const inFlight = new Set<Promise<void>>();
+      for (let k = 0; Date.now() < stopAt; k++) {
+        const due = started + (k * 1000) / options.rate;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        const p = placeOne().finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await Promise.all(inFlight);
+    } else {
+      await Promise.all(
+        Array.from({ length: options.concurrency }, async () => {
+          while (Date.now() < stopAt) await placeOne();
+        }),
+      );
+    }
+    clearInterval(progress);
+    const loadSeconds = (Date.now() - started) / 1000;
+    log(`load done: ${sent.size} accepted in ${loadSeconds.toFixed(1)} s; waiting for every order to be terminal`);
+
+    const ids = [...sent.keys()];
+    const orderDb = system.db('order');
+    const settleBy = Date.now() + options.settleTimeout * 1000;
+    let open = ids.length;
+    while (open > 0 && Date.now() < settleBy) {
+      open = 0;
+      for (let i = 0; i < ids.length; i += 5000) {
+        const [row] = await orderDb('orders').whereIn('id', ids.slice(i, i + 5000)).whereNotIn('status', TERMINAL).count({ n: '*' });
+        open += Number(row!.n);
+      }
+      if (open > 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    const commitsAfter = await commitCount(databases);
+
+    const finished: { id: string; updated_at: Date }[] = [];
+    for (let i = 0; i < ids.length; i += 5000) {
+      finished.push(...(await orderDb('orders').whereIn('id', ids.slice(i, i + 5000)).whereIn('status', TERMINAL).select('id', 'updated_at')));
+    }
+    const latencies = finished.map((o) => o.updated_at.getTime() - sent.get(o.id)!).sort((a, b) => a - b);
+    const lastTerminal = Math.max(...finished.map((o) => o.updated_at.getTime()), started);
+    const endToEndSeconds = (lastTerminal - started) / 1000;
+    const orders = finished.length;
+    const ordersPerSec = endToEndSeconds > 0 ? orders / endToEndSeconds : 0;
+    const commitsPerOrder = ids.length > 0 ? (commitsAfter - commitsBefore) / ids.length : 0;
+    const result: BenchResult = {
+      orders,
+      orders_per_sec: round(ordersPerSec),
+      accepted_per_sec: round(ids.length / loadSeconds),
+      p50_ms: percentile(latencies, 50),
+      p95_ms: percentile(latencies, 95),
+      p99_ms: percentile(latencies, 99),
+      errors,
+      lost: ids.length - orders,
+      pg_commit_limit_tps: round(pgLimit, 0),
+      commits_per_order: round(commitsPerOrder, 2),
+      limit_ratio: round(pgLimit > 0 ? (ordersPerSec * commitsPerOrder) / pgLimit : 0, 3),
+    };
+    if (!options.quiet) {
+      process.stdout.write(`\nbenchmark: ${options.rate > 0 ? `${options.rate} orders/s open loop` : `${options.concurrency} in flight`}, ${options.duration} s\n`);
+      printTable([
+        ['orders (terminal)', result.orders],
+        ['end-to-end orders/s', result.orders_per_sec],
+        ['accepted orders/s', result.accepted_per_sec],
+        ['latency p50 (POST → terminal)', `${result.p50_ms} ms`],
+        ['latency p95', `${result.p95_ms} ms`],
+        ['latency p99', `${result.p99_ms} ms`],
+        ['errors', result.errors],
+        ['lost (never terminal)', result.lost],
+        ['PostgreSQL commit limit', `${result.pg_commit_limit_tps} tps`],
+        ['commits per order', result.commits_per_order],
+        ['share of the commit limit used', result.limit_ratio],
+      ]);
+    }
+    return result;
+  } finally {
+    await pool.close();
+    if (owned) await system.stop();
+  }
+}
+
+if (require.main === module) {
+  silenceKnownKafkaJsWarning();
+  const options = readOptions(process.argv.slice(2), BENCH_DEFAULTS);
+  runBenchmark(options).then(
+    (result) => {
+      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(result.lost > 0 ? 1 : 0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
