@@ -8,6 +8,7 @@
 #   scripts/infra.sh down                stop exactly what this script started
 #   scripts/infra.sh status              what runs, by pid
 #   scripts/infra.sh stop|start kafka|zookeeper|postgres   one component (fault tests)
+#   scripts/infra.sh restart kafka|postgres                 (the machine's PostgreSQL too)
 #   scripts/infra.sh clean               down, then delete data and logs
 #
 # Everything lives under .cache/ (git-ignored). Every process started is recorded
@@ -235,6 +236,20 @@ start_postgres() {
   done
 }
 
+# Ours by pid; the machine's own cluster with Debian's pg_ctlcluster.
+restart_postgres() {
+  if pid_alive postgres; then
+    stop_pid postgres
+    start_postgres
+    return
+  fi
+  command -v pg_ctlcluster >/dev/null || die "PostgreSQL on $PGHOST:$PGPORT was not started here and pg_ctlcluster is missing"
+  local version; version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+  log "restarting the machine's PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main restart -m fast >&2
+  wait_for "postgres on $PGHOST:$PGPORT" 60 pg_ready || die "postgres did not come back"
+}
+
 status() {
   local name
   for name in zookeeper kafka postgres; do
@@ -281,6 +296,13 @@ case "$cmd" in
     case "${1:-}" in
       kafka|zookeeper|postgres) stop_pid "$1" ;;
       *) die "stop takes kafka, zookeeper or postgres" ;;
+    esac ;;
+  restart)
+    [[ -f "$RUN/kafka.mode" ]] && KAFKA_MODE="$(cat "$RUN/kafka.mode")"
+    case "${1:-}" in
+      kafka) stop_pid kafka; start_kafka ;;
+      postgres) restart_postgres ;;
+      *) die "restart takes kafka or postgres" ;;
     esac ;;
   status) status ;;
   clean)

@@ -65,15 +65,26 @@ export class LocalSystem {
       await admin.destroy();
     }
     await system.run('order', 'topics');
-    for (const service of SERVICES) {
-      await system.run(service, 'migrate');
-      system.dbs.set(
-        service,
-        knexFactory({ client: 'pg', connection: { ...testDbServer, database: system.dbName(service) }, pool: { min: 0, max: 4 } }),
-      );
-    }
+    for (const service of SERVICES) await system.run(service, 'migrate');
+    system.connectDatabases();
     await Promise.all(SERVICES.map((s) => system.startService(s)));
     return system;
+  }
+
+  /** The harness's own connections to the three databases (for checks, not for the services). */
+  private connectDatabases(): void {
+    for (const service of SERVICES) {
+      this.dbs.set(
+        service,
+        knexFactory({ client: 'pg', connection: { ...testDbServer, database: this.dbName(service) }, pool: { min: 0, max: 4 } }),
+      );
+    }
+  }
+
+  /** After a PostgreSQL restart: drop the dead connections. */
+  async reconnectDatabases(): Promise<void> {
+    await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
+    this.connectDatabases();
   }
 
   dbName(service: ServiceName): string {

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { isTransientError } from '../db/transient.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -156,6 +157,12 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const clientError = error as BodyParserError;
     if (typeof clientError?.status === 'number' && clientError.status >= 400 && clientError.status < 500) {
       res.status(clientError.status).json(errorBody('BAD_REQUEST', clientError.expose ? clientError.message : 'bad request'));
+      return;
+    }
+    if (isTransientError(error)) {
+      // The database or broker is down or restarting: nothing was done; the client may retry.
+      logger.warn({ err: error, method: req.method, url: req.originalUrl }, 'dependency unavailable');
+      res.status(503).setHeader('Retry-After', '1').json(errorBody('SERVICE_UNAVAILABLE', 'a dependency is unavailable; retry shortly'));
       return;
     }
     logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
