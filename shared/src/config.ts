@@ -101,6 +101,7 @@ export const commonEnvShape = {
   CONSUMER_MAX_RETRIES: env.int(0, 100),
   CONSUMER_RETRY_BASE_MS: env.int(1, 60000),
   CONSUMER_SESSION_TIMEOUT_MS: env.int(6000, 300000),
+  CONSUMER_CONCURRENCY: env.int(1, 100),
   SHUTDOWN_TIMEOUT_MS: env.int(100, 600000),
 };
 
@@ -123,6 +124,7 @@ export const commonEnvDefaults = {
   CONSUMER_MAX_RETRIES: '5',
   CONSUMER_RETRY_BASE_MS: '100',
   CONSUMER_SESSION_TIMEOUT_MS: '10000',
+  CONSUMER_CONCURRENCY: '6',
   SHUTDOWN_TIMEOUT_MS: '20000',
 } satisfies Defaults<typeof commonEnvShape>;
 
@@ -155,7 +157,7 @@ export interface CommonConfig {
   kafka: KafkaSettings;
   outbox: { batchSize: number; pollIntervalMs: number };
   /** sessionTimeoutMs: how long a crashed member holds its partitions before the group moves on. */
-  consumer: { maxRetries: number; retryBaseMs: number; sessionTimeoutMs: number };
+  consumer: { maxRetries: number; retryBaseMs: number; sessionTimeoutMs: number; concurrency: number };
   shutdownTimeoutMs: number;
 }
 
@@ -185,6 +187,7 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
       maxRetries: e.CONSUMER_MAX_RETRIES,
       retryBaseMs: e.CONSUMER_RETRY_BASE_MS,
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+      concurrency: e.CONSUMER_CONCURRENCY,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

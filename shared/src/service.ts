@@ -128,6 +128,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     maxRetries: config.consumer.maxRetries,
     retryBaseMs: config.consumer.retryBaseMs,
     sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+    partitionsConsumedConcurrently: config.consumer.concurrency,
     metrics,
   });
   const workers = definition.workers?.(deps) ?? [];

@@ -157,6 +157,34 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     expect(await db(PROCESSED_MESSAGES_TABLE).where({ event_id: failing.eventId })).to.have.length(0);
   });
 
+  it('applies a batch in shared transactions and isolates a failing message in it', async function () {
+    const events = Array.from({ length: 60 }, () => orderCreated());
+    const failing = events[37]!;
+    let attempts = 0;
+    await startConsumer({
+      OrderCreated: async (event, ctx) => {
+        await recordEffect.OrderCreated!(event, ctx);
+        if (event.eventId === failing.eventId) {
+          attempts++;
+          throw new Error('cannot apply this one');
+        }
+      },
+    });
+    await producer.send({ topic: TOPIC, messages: events.map((e) => ({ key: 'one-partition', value: JSON.stringify(e) })) });
+    const [dead] = await dlq.waitForCount((m) => m.value?.includes(failing.eventId) ?? false, 1);
+    expect(dead!.headers['dlq-error']).to.equal('cannot apply this one');
+    expect(attempts).to.equal(3); // the try inside the batch counts: first try + maxRetries = 2
+    const others = events.filter((e) => e !== failing).map((e) => e.orderId);
+    await waitFor('all others applied', async () =>
+      Number((await db('effects').whereIn('order_id', others).count({ n: '*' }))[0]!.n) === others.length || undefined,
+    );
+    await sleep(300);
+    const rows = await db('effects').whereIn('order_id', events.map((e) => e.orderId)).select('order_id');
+    expect(rows).to.have.length(others.length);
+    expect(new Set(rows.map((r) => r.order_id)).size).to.equal(others.length);
+    expect(await effectsOf(failing.orderId)).to.equal(0);
+  });
+
   it('retries infrastructure faults until they clear instead of dead-lettering', async function () {
     let faults = 0;
     const event = orderCreated();

@@ -23,6 +23,7 @@ export const BENCH_DEFAULTS = {
   skus: 20,
   settleTimeout: 120,
   commitProbe: 3,
+  partitions: 6,
   json: false,
   quiet: false,
 };
@@ -48,7 +49,9 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 export async function runBenchmark(options: BenchOptions, system?: LocalSystem): Promise<BenchResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);
   const owned = !system;
-  system ??= await LocalSystem.start({ env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000' } });
+  system ??= await LocalSystem.start({
+    env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', KAFKA_TOPIC_PARTITIONS: String(options.partitions) },
+  });
   const api = new Api(system);
   const pool = new Pool(system.url('order'), { connections: Math.max(8, options.concurrency || 64), pipelining: 1 });
   try {

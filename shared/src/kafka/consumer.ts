@@ -39,6 +39,20 @@ export interface EventConsumerOptions {
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
 
 const MAX_BACKOFF_MS = 5000;
+/** Messages of one partition applied in one transaction. */
+const MAX_RUN = 25;
+const RUN_LOCK_TIMEOUT_MS = 50;
+
+const isLockTimeout = (error: unknown) => (error as { code?: string } | null)?.code === '55P03';
+
+class RunFailure extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('a message of a batched transaction failed');
+  }
+}
 
 class ConsumerStoppedError extends Error {
   constructor() {
@@ -98,22 +112,97 @@ export class EventConsumer {
     this.consumer = null;
   }
 
+  /**
+   * Applies a batch in order. Runs of up to MAX_RUN valid messages share one transaction
+   * (one commit instead of one each); if a run fails for any reason it is rolled back and
+   * its messages are applied one by one, with retries and the DLQ, as `handleMessage` does.
+   */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const { topic, partition } = batch;
+    const { topic, partition, messages } = batch;
     let lastDone: string | null = null;
+    let singlyUntil = 0;
+    // A message whose handler failed inside a run: the run's good prefix is applied again
+    // without it, then it is handled alone with that failure counted as its first attempt.
+    let failed = null as { index: number; error: unknown } | null;
     try {
-      for (const message of batch.messages) {
+      for (let i = 0; i < messages.length; ) {
         if (!isRunning() || isStale() || this.stopping) break;
-        await this.handleMessage(topic, partition, message, heartbeat, isRunning);
-        resolveOffset(message.offset);
-        lastDone = message.offset;
+        let done = 0;
+        if (failed?.index !== i && i >= singlyUntil) {
+          const run = messages.slice(i, failed ? failed.index : i + MAX_RUN);
+          const result = await this.applyRun(topic, partition, run);
+          done = result.applied;
+          if (done === 0 && result.failedAt !== undefined) {
+            failed = { index: i + result.failedAt, error: result.error };
+            if (result.failedAt > 0) continue;
+          } else if (done === 0) {
+            singlyUntil = i + run.length;
+          }
+        }
+        if (done === 0) {
+          const prior = failed?.index === i ? failed.error : undefined;
+          await this.handleMessage(topic, partition, messages[i]!, heartbeat, isRunning, prior);
+          if (failed?.index === i) failed = null;
+          done = 1;
+        }
+        for (const message of messages.slice(i, i + done)) resolveOffset(message.offset);
+        i += done;
+        lastDone = messages[i - 1]!.offset;
         await heartbeat();
       }
     } catch (error) {
       if (!(error instanceof ConsumerStoppedError)) throw error;
     } finally {
       if (lastDone !== null) await this.commit(payload, lastDone);
+    }
+  }
+
+  /**
+   * Applies the leading valid messages of `run` in one transaction; returns how many, or
+   * 0 when there is nothing to batch or the transaction failed (then nothing was applied).
+   */
+  private async applyRun(
+    topic: string,
+    partition: number,
+    run: KafkaMessage[],
+  ): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
+    const decoded: { message: KafkaMessage; event: SagaEvent; log: Logger }[] = [];
+    for (const message of run) {
+      let event: SagaEvent;
+      try {
+        event = decodeEvent(message.value, topic.slice((this.options.topicPrefix ?? '').length));
+      } catch {
+        break; // handled singly: it goes to the DLQ
+      }
+      const log = sagaLogger(this.options.logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
+      decoded.push({ message, event, log });
+    }
+    if (decoded.length < 2) return { applied: 0 };
+    try {
+      const outcomes = await this.options.db.transaction(async (trx) => {
+        // A run holds its row locks longer than one message would; rather than wait (or
+        // deadlock with another run), it gives up quickly and its messages go one by one.
+        await trx.raw(`set local lock_timeout = '${RUN_LOCK_TIMEOUT_MS}ms'`);
+        const results: Outcome[] = [];
+        for (const [index, { message, event, log }] of decoded.entries()) {
+          try {
+            results.push(await this.applyInTransaction(trx, event, topic, partition, message.offset, log));
+          } catch (error) {
+            throw new RunFailure(index, error);
+          }
+        }
+        return results;
+      });
+      outcomes.forEach((outcome, k) => {
+        this.options.metrics?.messagesConsumed.inc({ topic, outcome });
+        if (outcome === 'duplicate') decoded[k]!.log.info('duplicate event skipped');
+      });
+      return { applied: decoded.length };
+    } catch (error) {
+      this.options.logger.debug({ err: error, topic, partition }, 'batched transaction failed');
+      const handlerFault = error instanceof RunFailure && !isTransientError(error.cause) && !isLockTimeout(error.cause);
+      return handlerFault ? { applied: 0, failedAt: error.index, error: error.cause } : { applied: 0 };
     }
   }
 
@@ -140,6 +229,8 @@ export class EventConsumer {
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
+    /** The error of an attempt already made (in a batched transaction): it counts as one. */
+    priorFailure?: unknown,
   ): Promise<void> {
     const { logger, metrics, maxRetries, retryBaseMs } = this.options;
     let event: SagaEvent;
@@ -154,30 +245,34 @@ export class EventConsumer {
     const log = sagaLogger(logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
     let failures = 0;
     let transientFailures = 0;
+    let error: unknown = priorFailure;
     for (;;) {
-      try {
-        const outcome = await this.applyOnce(event, topic, partition, message.offset, log);
-        metrics?.messagesConsumed.inc({ topic, outcome });
-        if (outcome === 'duplicate') log.info('duplicate event skipped');
-        return;
-      } catch (error) {
+      if (error !== undefined) {
         if (isTransientError(error)) {
           transientFailures++;
           metrics?.handlerRetries.inc({ topic, kind: 'transient' });
           log.warn({ err: error, attempt: transientFailures }, 'infrastructure fault while handling event; retrying');
           await this.backoff(transientFailures, retryBaseMs, heartbeat, isRunning);
-          continue;
+        } else {
+          failures++;
+          if (error instanceof InvalidEventError || failures > maxRetries) {
+            log.error({ err: error, attempts: failures }, 'event cannot be processed; sending it to the DLQ');
+            await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
+            metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
+            return;
+          }
+          metrics?.handlerRetries.inc({ topic, kind: 'failure' });
+          log.warn({ err: error, attempt: failures }, 'event handler failed; retrying');
+          await this.backoff(failures, retryBaseMs, heartbeat, isRunning);
         }
-        failures++;
-        if (error instanceof InvalidEventError || failures > maxRetries) {
-          log.error({ err: error, attempts: failures }, 'event cannot be processed; sending it to the DLQ');
-          await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
-          metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
-          return;
-        }
-        metrics?.handlerRetries.inc({ topic, kind: 'failure' });
-        log.warn({ err: error, attempt: failures }, 'event handler failed; retrying');
-        await this.backoff(failures, retryBaseMs, heartbeat, isRunning);
+      }
+      try {
+        const outcome = await this.applyOnce(event, topic, partition, message.offset, log);
+        metrics?.messagesConsumed.inc({ topic, outcome });
+        if (outcome === 'duplicate') log.info('duplicate event skipped');
+        return;
+      } catch (caught) {
+        error = caught;
       }
     }
   }
@@ -189,10 +284,22 @@ export class EventConsumer {
     offset: string,
     log: Logger,
   ): Promise<Outcome> {
+    if (!this.options.handlers[event.type]) return 'ignored';
+    return this.options.db.transaction((trx) => this.applyInTransaction(trx, event, topic, partition, offset, log));
+  }
+
+  /** The event's effect and its processed-message record, in the caller's transaction. */
+  private async applyInTransaction(
+    trx: Knex.Transaction,
+    event: SagaEvent,
+    topic: string,
+    partition: number,
+    offset: string,
+    log: Logger,
+  ): Promise<Outcome> {
     const handler = this.options.handlers[event.type] as EventHandler<EventType> | undefined;
     if (!handler) return 'ignored';
-    return this.options.db.transaction(async (trx) => {
-      const inserted = await trx(PROCESSED_MESSAGES_TABLE)
+    const inserted = await trx(PROCESSED_MESSAGES_TABLE)
         .insert({
           consumer_group: this.options.groupId,
           event_id: event.eventId,
@@ -204,10 +311,9 @@ export class EventConsumer {
         .onConflict(['consumer_group', 'event_id'])
         .ignore()
         .returning('event_id');
-      if (inserted.length === 0) return 'duplicate';
-      await handler(event, { trx, log });
-      return 'processed';
-    });
+    if (inserted.length === 0) return 'duplicate';
+    await handler(event, { trx, log });
+    return 'processed';
   }
 
   private async deadLetter(

@@ -20,8 +20,9 @@ export async function enqueueEvents(trx: Knex.Transaction, events: readonly Even
       envelope: JSON.stringify(valid),
     };
   });
-  await trx(OUTBOX_TABLE).insert(rows);
-  await trx.raw('select pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
+  // One round trip: the insert, and the NOTIFY that PostgreSQL delivers at commit.
+  const insert = trx(OUTBOX_TABLE).insert(rows).toSQL();
+  await trx.raw(`with inserted as (${insert.sql} returning 1) select pg_notify('${OUTBOX_CHANNEL}', '') from inserted limit 1`, insert.bindings as readonly Knex.Value[]);
 }
 
 export const enqueueEvent = (trx: Knex.Transaction, event: EventEnvelope) => enqueueEvents(trx, [event]);
