@@ -69,7 +69,8 @@ class ConsumerStoppedError extends Error {
  *   goes to `<topic>.dlq` with the error; invalid or unknown messages go there at once;
  * - infrastructure faults (database or broker down) are retried until they clear, so a
  *   good message is never dead-lettered because of an outage.
- * Partitions are consumed one message at a time, which keeps per-order ordering.
+ * Each partition is applied in order (alone or in runs sharing one transaction), which
+ * keeps per-order ordering.
  */
 export class EventConsumer {
   private consumer: Consumer | null = null;
@@ -169,14 +170,11 @@ export class EventConsumer {
   ): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
     const decoded: { message: KafkaMessage; event: SagaEvent; log: Logger }[] = [];
     for (const message of run) {
-      let event: SagaEvent;
       try {
-        event = decodeEvent(message.value, topic.slice((this.options.topicPrefix ?? '').length));
+        decoded.push({ message, ...this.decode(topic, message) });
       } catch {
         break; // handled singly: it goes to the DLQ
       }
-      const log = sagaLogger(this.options.logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
-      decoded.push({ message, event, log });
     }
     if (decoded.length < 2) return { applied: 0 };
     try {
@@ -232,17 +230,16 @@ export class EventConsumer {
     /** The error of an attempt already made (in a batched transaction): it counts as one. */
     priorFailure?: unknown,
   ): Promise<void> {
-    const { logger, metrics, maxRetries, retryBaseMs } = this.options;
+    const { metrics, maxRetries, retryBaseMs } = this.options;
     let event: SagaEvent;
+    let log: Logger;
     try {
-      event = decodeEvent(message.value, topic.slice((this.options.topicPrefix ?? '').length));
+      ({ event, log } = this.decode(topic, message));
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
       metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
       return;
     }
-
-    const log = sagaLogger(logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
     let failures = 0;
     let transientFailures = 0;
     let error: unknown = priorFailure;
@@ -277,6 +274,16 @@ export class EventConsumer {
     }
   }
 
+  /** The event in a message (validated against its topic's contracts) and a logger for it. */
+  private decode(topic: string, message: KafkaMessage): { event: SagaEvent; log: Logger } {
+    const event = decodeEvent(message.value, topic.slice((this.options.topicPrefix ?? '').length));
+    const log = sagaLogger(this.options.logger, event.orderId, event.correlationId).child({
+      eventType: event.type,
+      eventId: event.eventId,
+    });
+    return { event, log };
+  }
+
   private async applyOnce(
     event: SagaEvent,
     topic: string,
@@ -300,17 +307,17 @@ export class EventConsumer {
     const handler = this.options.handlers[event.type] as EventHandler<EventType> | undefined;
     if (!handler) return 'ignored';
     const inserted = await trx(PROCESSED_MESSAGES_TABLE)
-        .insert({
-          consumer_group: this.options.groupId,
-          event_id: event.eventId,
-          event_type: event.type,
-          topic,
-          partition,
-          offset,
-        })
-        .onConflict(['consumer_group', 'event_id'])
-        .ignore()
-        .returning('event_id');
+      .insert({
+        consumer_group: this.options.groupId,
+        event_id: event.eventId,
+        event_type: event.type,
+        topic,
+        partition,
+        offset,
+      })
+      .onConflict(['consumer_group', 'event_id'])
+      .ignore()
+      .returning('event_id');
     if (inserted.length === 0) return 'duplicate';
     await handler(event, { trx, log });
     return 'processed';
