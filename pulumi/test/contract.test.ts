@@ -2,9 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
-import knexFactory from 'knex';
 import { SERVICE_CONTRACTS, type ServiceContract } from '@orders/shared';
-import { testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { adminDb as admin, testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
 import { inventoryEnvShape } from '@orders/inventory-service/dist/src/config.js';
 import { orderEnvShape } from '@orders/order-service/dist/src/config.js';
 import { paymentEnvShape } from '@orders/payment-service/dist/src/config.js';
@@ -59,7 +58,6 @@ describe('deployment contract: each container command, run with its env on the l
   let variant: Variant;
   const prefix = `contract_${randomUUID().slice(0, 8)}.`;
   const databases: string[] = [];
-  const admin = () => knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
 
   before(async function () {
     variant = await runVariant('kind', 'zookeeper');

@@ -1,9 +1,9 @@
 import knexFactory from 'knex';
-import { testDbServer } from '@orders/shared/dist/test/support/infra.js';
+import { adminDb, testDbServer } from '@orders/shared/dist/test/support/infra.js';
 
 /** Committed transactions of the given databases so far (pg_stat_database). */
 export async function commitCount(databases: string[]): Promise<number> {
-  const db = knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
+  const db = adminDb();
   try {
     await db.raw('select pg_stat_clear_snapshot()');
     const { rows } = await db.raw<{ rows: { n: string }[] }>(

@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { adminDb, testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
 
 export const SERVICES = ['order', 'payment', 'inventory'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -21,10 +21,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function adminDb(): Knex {
-  return knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
 }
 
 export interface SystemOptions {

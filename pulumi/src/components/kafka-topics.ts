@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ServiceContract } from '@orders/shared';
@@ -62,8 +63,4 @@ export class KafkaTopics extends pulumi.ComponentResource {
   }
 }
 
-function hash(text: string): string {
-  let h = 0;
-  for (const ch of text) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
-  return h.toString(16).padStart(8, '0').slice(0, 6);
-}
+const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 6);

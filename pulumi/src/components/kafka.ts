@@ -212,6 +212,7 @@ export class Kafka extends pulumi.ComponentResource {
 export function parseQuantityMi(quantity: string): number {
   const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
   if (!match) throw new Error(`not a memory quantity: ${quantity}`);
-  const factor = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[match[2] ?? 'Mi'] ?? 1 / (1024 * 1024);
-  return Number(match[1]) * (match[2] ? factor : 1 / (1024 * 1024));
+  const mebibytesPerUnit = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 } as const;
+  const unit = match[2] as keyof typeof mebibytesPerUnit | undefined;
+  return Number(match[1]) * (unit ? mebibytesPerUnit[unit] : 1 / (1024 * 1024)); // no unit: bytes
 }

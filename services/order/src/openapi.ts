@@ -1,9 +1,7 @@
-import { openApiDocument, schemaOf } from '@orders/shared';
+import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/shared';
 import { ListQuery, OrderSchema, PlaceOrderBody } from './schemas.js';
 
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
-const order = { description: 'the order', ...json(schemaOf(OrderSchema)) };
+const order = { description: 'the order', ...jsonContent(schemaOf(OrderSchema)) };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
 export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
@@ -11,23 +9,23 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
     post: {
       summary: 'Place an order (202, saga continues asynchronously)',
       parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
-      requestBody: { required: true, ...json(schemaOf(PlaceOrderBody)) },
-      responses: { '202': order, '400': error('invalid body'), '409': error('Idempotency-Key reused with another body'), '413': error('body too large'), '415': error('not JSON') },
+      requestBody: { required: true, ...jsonContent(schemaOf(PlaceOrderBody)) },
+      responses: { '202': order, '400': errorResponse('invalid body'), '409': errorResponse('Idempotency-Key reused with another body'), '413': errorResponse('body too large'), '415': errorResponse('not JSON') },
     },
     get: {
       summary: 'List orders, newest first, with cursor paging',
       parameters: Object.keys(ListQuery.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-      responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: schemaOf(OrderSchema) }, nextCursor: { type: 'string', nullable: true } } }), '400': error('invalid query') },
+      responses: { '200': jsonContent({ type: 'object', properties: { items: { type: 'array', items: schemaOf(OrderSchema) }, nextCursor: { type: 'string', nullable: true } } }), '400': errorResponse('invalid query') },
     },
   },
   '/orders/{id}': {
-    get: { summary: 'Read an order', parameters: [idParam], responses: { '200': order, '400': error('not a UUID'), '404': error('no such order') } },
+    get: { summary: 'Read an order', parameters: [idParam], responses: { '200': order, '400': errorResponse('not a UUID'), '404': errorResponse('no such order') } },
   },
   '/orders/{id}/cancel': {
     post: {
       summary: 'Cancel an order (releases stock, refunds any charge)',
       parameters: [idParam],
-      responses: { '202': order, '404': error('no such order'), '409': error('already REJECTED or CANCELLED') },
+      responses: { '202': order, '404': errorResponse('no such order'), '409': errorResponse('already REJECTED or CANCELLED') },
     },
   },
 });

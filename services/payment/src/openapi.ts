@@ -1,34 +1,32 @@
-import { openApiDocument, schemaOf } from '@orders/shared';
+import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/shared';
 import { AccountSchema, DepositBody, PaymentSchema, SetBalanceBody } from './schemas.js';
 
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
-const account = { description: 'the account', ...json(schemaOf(AccountSchema)) };
+const account = { description: 'the account', ...jsonContent(schemaOf(AccountSchema)) };
 const customerParam = { name: 'customerId', in: 'path', required: true, schema: { type: 'string' } };
 
 export const paymentOpenApi = openApiDocument('Payment service', '1.0.0', {
   '/accounts/{customerId}': {
-    get: { summary: 'Read an account', parameters: [customerParam], responses: { '200': account, '404': error('no such account') } },
+    get: { summary: 'Read an account', parameters: [customerParam], responses: { '200': account, '404': errorResponse('no such account') } },
     put: {
       summary: 'Create an account or set its balance (recorded as a deposit or adjustment)',
       parameters: [customerParam],
-      requestBody: { required: true, ...json(schemaOf(SetBalanceBody)) },
-      responses: { '200': account, '400': error('invalid body') },
+      requestBody: { required: true, ...jsonContent(schemaOf(SetBalanceBody)) },
+      responses: { '200': account, '400': errorResponse('invalid body') },
     },
   },
   '/accounts/{customerId}/deposits': {
     post: {
       summary: 'Deposit money',
       parameters: [customerParam],
-      requestBody: { required: true, ...json(schemaOf(DepositBody)) },
-      responses: { '200': account, '400': error('invalid body'), '404': error('no such account') },
+      requestBody: { required: true, ...jsonContent(schemaOf(DepositBody)) },
+      responses: { '200': account, '400': errorResponse('invalid body'), '404': errorResponse('no such account') },
     },
   },
   '/payments/{orderId}': {
     get: {
       summary: "An order's payment",
       parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-      responses: { '200': { description: 'the payment', ...json(schemaOf(PaymentSchema)) }, '404': error('no payment for that order') },
+      responses: { '200': { description: 'the payment', ...jsonContent(schemaOf(PaymentSchema)) }, '404': errorResponse('no payment for that order') },
     },
   },
 });

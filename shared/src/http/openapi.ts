@@ -7,6 +7,12 @@ export const ErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 
+/** An OpenAPI JSON body (request or response content) with `schema`. */
+export const jsonContent = (schema: object) => ({ content: { 'application/json': { schema } } });
+
+/** An error response in the one error shape. */
+export const errorResponse = (description: string) => ({ description, ...jsonContent({ $ref: '#/components/schemas/Error' }) });
+
 /** The parts every service document has: info, the operational paths and the error schema. */
 export function openApiDocument(title: string, version: string, paths: Record<string, unknown>) {
   const ops = (summary: string) => ({ get: { summary, responses: { '200': { description: 'OK' } } } });

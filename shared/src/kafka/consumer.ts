@@ -237,7 +237,6 @@ export class EventConsumer {
       ({ event, log } = this.decode(topic, message));
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
-      metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
       return;
     }
     let failures = 0;
@@ -255,7 +254,6 @@ export class EventConsumer {
           if (error instanceof InvalidEventError || failures > maxRetries) {
             log.error({ err: error, attempts: failures }, 'event cannot be processed; sending it to the DLQ');
             await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
-            metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
             return;
           }
           metrics?.handlerRetries.inc({ topic, kind: 'failure' });
@@ -352,6 +350,7 @@ export class EventConsumer {
           acks: -1,
           messages: [{ key: message.key, value: message.value, headers }],
         });
+        this.options.metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
         return;
       } catch (sendError) {
         this.options.logger.warn({ err: sendError, attempt }, 'could not publish to the DLQ; retrying');

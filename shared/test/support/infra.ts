@@ -32,7 +32,8 @@ export function testKafka(clientId = 'test'): Kafka {
   return new Kafka({ ...testKafkaSettings(clientId), logLevel: logLevel.NOTHING });
 }
 
-function adminDb(): Knex {
+/** A one-connection pool on the server's `postgres` database, to create and drop databases. */
+export function adminDb(): Knex {
   return knexFactory({ client: 'pg', connection: { ...testDbServer, database: 'postgres' }, pool: { min: 0, max: 1 } });
 }
 
