@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { WriteBatcher } from '../src/db/write-batcher.js';
+
+/** A write that records its batches and completes when the test says so. */
+function recordingWrite() {
+  const batches: number[][] = [];
+  const pending: (() => void)[] = [];
+  const write = (items: number[]) => {
+    batches.push(items);
+    return new Promise<string[]>((resolve) => pending.push(() => resolve(items.map((i) => `done ${i}`))));
+  };
+  const releaseAll = () => pending.splice(0).forEach((release) => release());
+  return { batches, write, releaseAll };
+}
+
+/** Lets the promise callbacks of a finished write run (the next batch starts after them). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('WriteBatcher (group commit)', function () {
+  it('writes an item at once when nothing is in flight', async function () {
+    const { batches, write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 10, maxInFlight: 1 });
+    const result = batcher.submit(1);
+    expect(batches).to.deep.equal([[1]]);
+    releaseAll();
+    expect(await result).to.equal('done 1');
+  });
+
+  it('groups what arrives while a batch is in flight, in order, and answers each item with its own result', async function () {
+    const { batches, write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 3, maxInFlight: 1 });
+    const results = [1, 2, 3, 4, 5, 6].map((i) => batcher.submit(i));
+    expect(batches).to.deep.equal([[1]]); // the rest wait for the write in flight
+    releaseAll();
+    await settle();
+    expect(batches).to.deep.equal([[1], [2, 3, 4]]); // at most maxBatch together
+    releaseAll();
+    await settle();
+    releaseAll();
+    expect(await Promise.all(results)).to.deep.equal(['done 1', 'done 2', 'done 3', 'done 4', 'done 5', 'done 6']);
+    expect(batches).to.deep.equal([[1], [2, 3, 4], [5, 6]]);
+  });
+
+  it('keeps at most maxInFlight writes going', async function () {
+    const { batches, write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 100, maxInFlight: 2 });
+    const results = [1, 2, 3, 4].map((i) => batcher.submit(i));
+    expect(batches).to.deep.equal([[1], [2]]);
+    releaseAll();
+    await settle();
+    expect(batches).to.deep.equal([[1], [2], [3, 4]]);
+    releaseAll();
+    await Promise.all(results);
+  });
+
+  it('fails every item of a failed batch, and goes on with the next', async function () {
+    let calls = 0;
+    const batcher = new WriteBatcher(
+      async (items: number[]) => {
+        calls++;
+        if (items.includes(2)) throw new Error('statement failed');
+        return items.map((i) => i * 10);
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => batcher.submit(i)));
+    expect(settled.map((s) => s.status)).to.deep.equal(['fulfilled', 'rejected', 'rejected']);
+    expect(await batcher.submit(4)).to.equal(40);
+    expect(calls).to.equal(3);
+  });
+});
