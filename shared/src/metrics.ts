@@ -14,6 +14,18 @@ export function createMetrics(service: string) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    consumerTransactionSize: new Histogram({
+      name: 'kafka_consumer_transaction_messages',
+      help: 'Messages applied per consumer transaction (runs of one or more partitions)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
+      registers: [registry],
+    }),
+    outboxBatchSize: new Histogram({
+      name: 'outbox_publish_batch_events',
+      help: 'Events published per outbox relay batch',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
+      registers: [registry],
+    }),
     outboxPublished: new Counter({
       name: 'outbox_events_published_total',
       help: 'Events published from the outbox to Kafka',

@@ -7,7 +7,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { TOPICS } from '../src/events/contracts.js';
 import { createKafka, createProducer } from '../src/kafka/client.js';
-import { lockKey } from '../src/db/knex.js';
+import { lockKeys } from '../src/db/knex.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { OutboxRelay } from '../src/outbox/relay.js';
 import { OUTBOX_TABLE } from '../src/outbox/schema.js';
@@ -129,7 +129,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       orderIds.map(async (orderId) => {
         for (let seq = 0; seq < perKey; seq++) {
           await db.transaction(async (trx) => {
-            await lockKey(trx, orderId);
+            await lockKeys(trx, [orderId]);
             await enqueueEvent(trx, orderCreated(orderId, `seq-${seq}`));
           });
         }

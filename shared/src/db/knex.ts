@@ -30,9 +30,19 @@ export function createDb(settings: DbSettings, applicationName: string): Knex {
   });
 }
 
-/** Serialises transactions on one business key (e.g. an order id) until commit or rollback. */
-export async function lockKey(trx: Knex.Transaction, key: string): Promise<void> {
-  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+/**
+ * Serialises transactions on business keys (e.g. order ids) until commit or rollback, in
+ * one statement. The locks are taken in hash order, the same order for every caller, so
+ * two transactions locking overlapping sets cannot deadlock.
+ */
+export async function lockKeys(trx: Knex.Transaction, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await trx.raw(
+    `select count(pg_advisory_xact_lock(k.hash)) from (
+       select distinct hashtextextended(key, 0) as hash from unnest(?::text[]) as key order by 1
+     ) as k`,
+    [[...keys]],
+  );
 }
 
 export async function pingDb(db: Knex): Promise<void> {

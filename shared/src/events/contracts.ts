@@ -75,6 +75,9 @@ export const EVENT_CONTRACTS = {
   },
 } as const;
 
+/** The header the outbox relay puts on every message: lets consumers skip other types unparsed. */
+export const EVENT_TYPE_HEADER = 'event-type';
+
 export type EventType = keyof typeof EVENT_CONTRACTS;
 export const EVENT_TYPES = Object.keys(EVENT_CONTRACTS) as EventType[];
 export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_CONTRACTS)[T]['payload']>;

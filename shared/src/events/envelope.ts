@@ -50,6 +50,15 @@ export function createEvent<T extends EventType>(
   return validateEvent(event) as EventEnvelope<T>;
 }
 
+/** An event caused by another: same order, same correlation id. */
+export function followUpEvent<T extends EventType>(
+  cause: { orderId: string; correlationId: string },
+  type: T,
+  payload: EventPayload<T>,
+): EventEnvelope<T> {
+  return createEvent(type, { orderId: cause.orderId, correlationId: cause.correlationId, payload });
+}
+
 /** Validates an envelope and its payload against the contract; used on produce and on consume. */
 export function validateEvent(value: unknown, expectedTopic?: string): SagaEvent {
   const envelope = EnvelopeSchema.safeParse(value);

@@ -4,25 +4,36 @@ import { validateEvent, type EventEnvelope } from '../events/envelope.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
 
 /**
- * Writes events to the outbox inside the caller's transaction, so they commit (or roll
- * back) together with the state change. The NOTIFY is delivered at commit and wakes the
- * relay at once. Events are validated here, before anything is written.
+ * An INSERT of events into the outbox (one statement, however many events) whose RETURNING
+ * raises the NOTIFY that PostgreSQL delivers at commit, waking the relay at once. Events are
+ * validated here, before anything is written. It can stand alone or be a CTE of a bigger
+ * statement, so a state change and its events commit in a single round trip.
  */
+export function outboxInsert(
+  events: readonly EventEnvelope[],
+  /** A SQL condition (e.g. on another CTE) without which nothing is inserted. */
+  onlyIf = 'true',
+): { sql: string; bindings: unknown[] } {
+  const valid = events.map((event) => validateEvent(event));
+  return {
+    sql: `insert into ${OUTBOX_TABLE} (event_id, topic, message_key, event_type, envelope)
+      select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[]) where ${onlyIf}
+      returning pg_notify('${OUTBOX_CHANNEL}', '')`,
+    bindings: [
+      valid.map((e) => e.eventId),
+      valid.map((e) => EVENT_CONTRACTS[e.type].topic),
+      valid.map((e) => e.orderId),
+      valid.map((e) => e.type),
+      valid.map((e) => JSON.stringify(e)),
+    ],
+  };
+}
+
+/** Writes events to the outbox inside the caller's transaction: they commit (or roll back) with the state change. */
 export async function enqueueEvents(trx: Knex.Transaction, events: readonly EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map((event) => {
-    const valid = validateEvent(event);
-    return {
-      event_id: valid.eventId,
-      topic: EVENT_CONTRACTS[valid.type].topic,
-      message_key: valid.orderId,
-      event_type: valid.type,
-      envelope: JSON.stringify(valid),
-    };
-  });
-  // One round trip: the insert, and the NOTIFY that PostgreSQL delivers at commit.
-  const insert = trx(OUTBOX_TABLE).insert(rows).toSQL();
-  await trx.raw(`with inserted as (${insert.sql} returning 1) select pg_notify('${OUTBOX_CHANNEL}', '') from inserted limit 1`, insert.bindings as readonly Knex.Value[]);
+  const insert = outboxInsert(events);
+  await trx.raw(`with inserted as (${insert.sql}) select count(*) from inserted`, insert.bindings as Knex.Value[]);
 }
 
 export const enqueueEvent = (trx: Knex.Transaction, event: EventEnvelope) => enqueueEvents(trx, [event]);

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
+import { EVENT_TYPE_HEADER } from '../events/contracts.js';
 import type { DbSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -23,7 +24,9 @@ interface OutboxRow {
   id: string;
   topic: string;
   message_key: string;
-  envelope: unknown;
+  event_type: string;
+  /** The JSON text, sent as it is stored. */
+  envelope: string;
 }
 
 const RECONNECT_DELAY_MS = 1000;
@@ -137,15 +140,15 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const client = this.requireClient();
     const { rows } = await client.query<OutboxRow>(
-      `select id, topic, message_key, envelope from ${OUTBOX_TABLE} order by id limit $1`,
+      `select id, topic, message_key, event_type, envelope::text as envelope from ${OUTBOX_TABLE} order by id limit $1`,
       [this.options.batchSize],
     );
     if (rows.length === 0) return 0;
 
-    const byTopic = new Map<string, { key: string; value: string }[]>();
+    const byTopic = new Map<string, Message[]>();
     for (const row of rows) {
       const messages = byTopic.get(row.topic) ?? [];
-      messages.push({ key: row.message_key, value: JSON.stringify(row.envelope) });
+      messages.push({ key: row.message_key, value: row.envelope, headers: { [EVENT_TYPE_HEADER]: row.event_type } });
       byTopic.set(row.topic, messages);
     }
     await this.options.producer.sendBatch({
@@ -154,6 +157,7 @@ export class OutboxRelay {
     });
     await client.query(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
     this.options.metrics?.outboxPublished.inc(rows.length);
+    this.options.metrics?.outboxBatchSize.observe(rows.length);
     return rows.length;
   }
 
