@@ -102,6 +102,8 @@ export const commonEnvShape = {
   CONSUMER_RETRY_BASE_MS: env.int(1, 60000),
   CONSUMER_SESSION_TIMEOUT_MS: env.int(6000, 300000),
   CONSUMER_CONCURRENCY: env.int(1, 100),
+  CONSUMER_FETCH_MIN_BYTES: env.int(1, 10_485_760),
+  CONSUMER_FETCH_MAX_WAIT_MS: env.int(1, 10000),
   SHUTDOWN_TIMEOUT_MS: env.int(100, 600000),
 };
 
@@ -125,6 +127,8 @@ export const commonEnvDefaults = {
   CONSUMER_RETRY_BASE_MS: '100',
   CONSUMER_SESSION_TIMEOUT_MS: '10000',
   CONSUMER_CONCURRENCY: '6',
+  CONSUMER_FETCH_MIN_BYTES: '1',
+  CONSUMER_FETCH_MAX_WAIT_MS: '500',
   SHUTDOWN_TIMEOUT_MS: '20000',
 } satisfies Defaults<typeof commonEnvShape>;
 
@@ -157,7 +161,15 @@ export interface CommonConfig {
   kafka: KafkaSettings;
   outbox: { batchSize: number; pollIntervalMs: number };
   /** sessionTimeoutMs: how long a crashed member holds its partitions before the group moves on. */
-  consumer: { maxRetries: number; retryBaseMs: number; sessionTimeoutMs: number; concurrency: number };
+  /** fetchMinBytes / fetchMaxWaitMs: the broker answers a fetch once it has this much, or this long has passed. */
+  consumer: {
+    maxRetries: number;
+    retryBaseMs: number;
+    sessionTimeoutMs: number;
+    concurrency: number;
+    fetchMinBytes: number;
+    fetchMaxWaitMs: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -188,6 +200,8 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
       retryBaseMs: e.CONSUMER_RETRY_BASE_MS,
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
       concurrency: e.CONSUMER_CONCURRENCY,
+      fetchMinBytes: e.CONSUMER_FETCH_MIN_BYTES,
+      fetchMaxWaitMs: e.CONSUMER_FETCH_MAX_WAIT_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

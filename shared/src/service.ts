@@ -7,7 +7,7 @@ import { createDb, pingDb } from './db/knex.js';
 import { migrateLatest, type Migration } from './db/migrations.js';
 import type { Topic } from './events/contracts.js';
 import { createKafka, createProducer } from './kafka/client.js';
-import { EventConsumer, type EventHandlers } from './kafka/consumer.js';
+import { EventConsumer, type EventBatchHandler } from './kafka/consumer.js';
 import { KafkaHealth } from './kafka/health.js';
 import { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
 import { createHttpApp } from './http/app.js';
@@ -41,7 +41,8 @@ export interface ServiceDefinition<C extends CommonConfig> {
   seed?(db: Knex, config: C, logger: Logger): Promise<void>;
   shouldSeed?(config: C): boolean;
   consumes: readonly Topic[];
-  handlers(deps: ServiceDeps<C>): EventHandlers;
+  /** Applies the consumed events (see EventBatchHandler). */
+  handler(deps: ServiceDeps<C>): EventBatchHandler;
   routes(app: Express, deps: ServiceDeps<C>): void;
   openapi: object;
   workers?(deps: ServiceDeps<C>): Worker[];
@@ -124,11 +125,13 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     groupId: config.kafka.topicPrefix + definition.name,
     topics: [...definition.consumes],
     topicPrefix: config.kafka.topicPrefix,
-    handlers: definition.handlers(deps),
+    handler: definition.handler(deps),
     maxRetries: config.consumer.maxRetries,
     retryBaseMs: config.consumer.retryBaseMs,
     sessionTimeoutMs: config.consumer.sessionTimeoutMs,
     partitionsConsumedConcurrently: config.consumer.concurrency,
+    fetchMinBytes: config.consumer.fetchMinBytes,
+    fetchMaxWaitMs: config.consumer.fetchMaxWaitMs,
     metrics,
   });
   const workers = definition.workers?.(deps) ?? [];

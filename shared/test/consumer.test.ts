@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
-import { dlqTopic, TOPICS } from '../src/events/contracts.js';
+import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '../src/events/contracts.js';
 import { createEvent } from '../src/events/envelope.js';
 import { createKafka, createProducer } from '../src/kafka/client.js';
-import { EventConsumer, type EventHandlers } from '../src/kafka/consumer.js';
+import {
+  EventConsumer,
+  EventFailure,
+  perEventHandler,
+  type EventBatchHandler,
+  type EventConsumerOptions,
+  type EventHandlers,
+} from '../src/kafka/consumer.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/outbox/schema.js';
 import { orderCreated } from './support/events.js';
 import {
@@ -38,7 +45,12 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
   };
   const effectsOf = async (orderId: string) => Number((await db('effects').where({ order_id: orderId }).count({ n: '*' }))[0]!.n);
 
-  async function startConsumer(handlers: EventHandlers, groupId = `test-${randomUUID()}`, position = true) {
+  async function startConsumer(
+    handlers: EventHandlers,
+    groupId = `test-${randomUUID()}`,
+    position = true,
+    options: Partial<EventConsumerOptions> = {},
+  ) {
     if (position) await positionGroupAtEnd(kafka, groupId, [TOPIC]);
     const consumer = new EventConsumer({
       kafka,
@@ -47,9 +59,10 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       logger: silentLogger,
       groupId,
       topics: [TOPIC],
-      handlers,
+      handler: perEventHandler(handlers),
       maxRetries: 2,
       retryBaseMs: 10,
+      ...options,
     });
     consumers.push(consumer);
     await consumer.start();
@@ -183,6 +196,97 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     expect(rows).to.have.length(others.length);
     expect(new Set(rows.map((r) => r.order_id)).size).to.equal(others.length);
     expect(await effectsOf(failing.orderId)).to.equal(0);
+  });
+
+  it('applies two copies of an event in one run once', async function () {
+    const { groupId } = await startConsumer(recordEffect);
+    const event = orderCreated();
+    const [first] = await producer.send({
+      topic: TOPIC,
+      messages: [0, 1].map(() => ({ key: event.orderId, value: JSON.stringify(event) })),
+    });
+    await waitFor('offsets committed past both copies', async () =>
+      (await committedOffset(kafka, groupId, TOPIC, first!.partition!)) >= BigInt(first!.baseOffset!) + 2n || undefined,
+    );
+    expect(await effectsOf(event.orderId)).to.equal(1);
+  });
+
+  it('skips types it does not handle by their event-type header, unparsed; an unknown type still goes to the DLQ', async function () {
+    await startConsumer(recordEffect); // handles OrderCreated only
+    const notOurs = randomUUID();
+    const unknown = randomUUID();
+    await producer.send({
+      topic: TOPIC,
+      messages: [
+        { key: notOurs, value: 'not even JSON', headers: { [EVENT_TYPE_HEADER]: 'OrderCancelled' } },
+        { key: unknown, value: 'not even JSON', headers: { [EVENT_TYPE_HEADER]: 'OrderExploded' } },
+      ],
+    });
+    const next = orderCreated();
+    await send(next.orderId, next);
+    await waitFor('next event applied', async () => (await effectsOf(next.orderId)) === 1);
+    const [dead] = await dlq.waitForCount((m) => m.key === unknown, 1);
+    expect(dead!.headers['dlq-error']).to.match(/not JSON/);
+    await sleep(300);
+    expect(dlq.messages.filter((m) => m.key === notOurs), 'a known type of another consumer is not an error').to.have.length(0);
+  });
+
+  it('combines runs of different partitions into one transaction, and isolates a failing event to its own run', async function () {
+    const PARTITIONS = 6;
+    // Per partition: two events, one that always fails, two more.
+    const layout = Array.from({ length: PARTITIONS }, (_, partition) =>
+      Array.from({ length: 5 }, (_, i) => ({ partition, event: orderCreated(), fails: i === 2 })),
+    ).flat();
+    const partitionOf = new Map(layout.map((m) => [m.event.orderId, m.partition]));
+    const failing = new Set(layout.filter((m) => m.fails).map((m) => m.event.eventId));
+    const attempts = new Map<string, number>();
+    const failedInCombinedTx: string[] = [];
+    let widest = 0;
+    let firstTransaction = true;
+    const groupId = `test-${randomUUID()}`;
+    await positionGroupAtEnd(kafka, groupId, [TOPIC]);
+    await producer.send({
+      topic: TOPIC,
+      messages: layout.map(({ partition, event }) => ({ partition, key: event.orderId, value: JSON.stringify(event) })),
+    });
+    const perEvent = perEventHandler({
+      OrderCreated: async (event, ctx) => {
+        if (!failing.has(event.eventId)) return recordEffect.OrderCreated!(event, ctx);
+        attempts.set(event.eventId, (attempts.get(event.eventId) ?? 0) + 1);
+        throw new Error('cannot apply this one');
+      },
+    });
+    const handler: EventBatchHandler = {
+      types: perEvent.types,
+      async apply(events, ctx) {
+        // The first transaction is held, so runs of the other partitions queue up behind it.
+        if (firstTransaction) {
+          firstTransaction = false;
+          await sleep(500);
+        }
+        const partitions = new Set(events.map((e) => partitionOf.get(e.orderId)));
+        widest = Math.max(widest, partitions.size);
+        try {
+          await perEvent.apply(events, ctx);
+        } catch (error) {
+          if (partitions.size > 1 && error instanceof EventFailure) failedInCombinedTx.push(events[error.index]!.eventId);
+          throw error;
+        }
+      },
+    };
+    await startConsumer({}, groupId, false, { handler, partitionsConsumedConcurrently: PARTITIONS });
+    const applied = layout.filter((m) => !m.fails).map((m) => m.event.orderId);
+    await waitFor('all but the failing events applied', async () =>
+      Number((await db('effects').whereIn('order_id', applied).count({ n: '*' }))[0]!.n) === applied.length || undefined,
+    );
+    const failingKeys = new Set(layout.filter((m) => m.fails).map((m) => m.event.orderId));
+    await dlq.waitForCount((m) => failingKeys.has(m.key!), failing.size);
+    expect(widest, 'one transaction applied runs of several partitions').to.be.greaterThan(1);
+    expect(failedInCombinedTx, 'a failing event met in a combined transaction').to.not.be.empty;
+    // Each failing event: one attempt in a shared transaction, then alone (maxRetries = 2).
+    expect([...attempts.values()]).to.deep.equal([...failing].map(() => 3));
+    const rows = await db('effects').whereIn('order_id', [...partitionOf.keys()]).select('order_id');
+    expect(rows.map((r) => r.order_id).sort()).to.deep.equal([...applied].sort()); // each good event once, no failing one
   });
 
   it('retries infrastructure faults until they clear instead of dead-lettering', async function () {

@@ -1,6 +1,6 @@
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadInventoryConfig, SERVICE_NAME } from './config.js';
-import { inventoryHandlers } from './consumers.js';
+import { inventoryEventHandler } from './consumers.js';
 import { inventoryMigrations } from './migrations.js';
 import { inventoryOpenApi } from './openapi.js';
 import { inventoryRoutes } from './routes.js';
@@ -13,7 +13,7 @@ serviceMain({
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedInventory(db, logger),
   consumes: [TOPICS.order, TOPICS.payment],
-  handlers: () => inventoryHandlers(),
+  handler: () => inventoryEventHandler(),
   routes: inventoryRoutes,
   openapi: inventoryOpenApi,
 });

@@ -1,4 +1,4 @@
-import type { Knex } from '@orders/shared';
+import { outboxInsert, type EventEnvelope, type Knex } from '@orders/shared';
 import type { Line, PricedLine, Product, ReservationStatus } from './domain.js';
 
 interface ProductRow {
@@ -69,49 +69,63 @@ export async function restockProduct(db: Knex, sku: string, quantity: number): P
   return row && toProduct(row);
 }
 
-/** Locks the products of an order in SKU order, so concurrent orders cannot deadlock. */
-export async function lockProducts(trx: Knex.Transaction, skus: string[]): Promise<Map<string, Product>> {
-  const rows = (await trx('products')
-    .select(PRODUCT_COLUMNS)
-    .whereIn('sku', skus)
-    .orderBy('sku')
-    .forUpdate()) as ProductRow[];
+/** Locks the products in SKU order (so concurrent runs cannot deadlock); by SKU. */
+export async function lockProducts(trx: Knex.Transaction, skus: readonly string[]): Promise<Map<string, Product>> {
+  const { rows } = await trx.raw<{ rows: ProductRow[] }>(
+    `select ${PRODUCT_COLUMNS.join(', ')} from products where sku = any(?::text[]) order by sku for update`,
+    [[...skus]],
+  );
   return new Map(rows.map((r) => [r.sku, toProduct(r)]));
 }
 
-export interface StockDelta {
-  sku: string;
-  available: number;
-  reserved: number;
-  sold: number;
-}
-
-/** Applies per-SKU moves between available, reserved and sold in one statement. */
-export async function moveStock(trx: Knex.Transaction, deltas: StockDelta[]): Promise<void> {
-  if (deltas.length === 0) return;
-  await trx.raw(
-    `update products p set
-       available = p.available + d.available,
-       reserved = p.reserved + d.reserved,
-       sold = p.sold + d.sold,
-       updated_at = now()
-     from unnest(?::text[], ?::int[], ?::int[], ?::int[]) as d(sku, available, reserved, sold)
-     where p.sku = d.sku`,
-    [deltas.map((d) => d.sku), deltas.map((d) => d.available), deltas.map((d) => d.reserved), deltas.map((d) => d.sold)],
+/** The reservations of these orders (callers hold the orders' advisory locks). */
+export async function loadReservations(trx: Knex.Transaction, orderIds: readonly string[]): Promise<Map<string, ReservationRow>> {
+  const { rows } = await trx.raw<{ rows: ReservationRow[] }>(
+    'select order_id, status, items, total_cents from reservations where order_id = any(?::uuid[])',
+    [[...orderIds]],
   );
+  return new Map(rows.map((r) => [r.order_id, r]));
 }
 
-export async function lockReservation(trx: Knex.Transaction, orderId: string): Promise<ReservationRow | undefined> {
-  return trx<ReservationRow>('reservations').where({ order_id: orderId }).forUpdate().first();
-}
-
-export async function insertReservation(
+/** Writes a run back in one statement: per-SKU stock moves, new or changed reservations, and the events. */
+export async function saveInventoryRun(
   trx: Knex.Transaction,
-  row: { order_id: string; status: ReservationStatus; items: Line[] | PricedLine[]; total_cents: number | null },
+  run: {
+    moves: ReadonlyMap<string, { available: number; reserved: number; sold: number }>;
+    reservations: ReadonlyMap<string, ReservationRow>;
+    events: readonly EventEnvelope[];
+  },
 ): Promise<void> {
-  await trx('reservations').insert({ ...row, items: JSON.stringify(row.items) });
-}
-
-export async function setReservationStatus(trx: Knex.Transaction, orderId: string, status: ReservationStatus): Promise<void> {
-  await trx('reservations').where({ order_id: orderId }).update({ status, updated_at: trx.fn.now() });
+  const moves = [...run.moves];
+  const reservations = [...run.reservations.values()];
+  const outbox = outboxInsert(run.events);
+  await trx.raw(
+    `with moved as (
+       update products p set
+         available = p.available + d.available,
+         reserved = p.reserved + d.reserved,
+         sold = p.sold + d.sold,
+         updated_at = now()
+       from unnest(?::text[], ?::int[], ?::int[], ?::int[]) as d(sku, available, reserved, sold)
+       where p.sku = d.sku
+       returning 1
+     ), reserved as (
+       insert into reservations (order_id, status, items, total_cents)
+       select * from unnest(?::uuid[], ?::text[], ?::jsonb[], ?::bigint[])
+       on conflict (order_id) do update set status = excluded.status, updated_at = now()
+       returning 1
+     ), published as (${outbox.sql})
+     select (select count(*) from moved) + (select count(*) from reserved) + (select count(*) from published) as written`,
+    [
+      moves.map(([sku]) => sku),
+      moves.map(([, m]) => m.available),
+      moves.map(([, m]) => m.reserved),
+      moves.map(([, m]) => m.sold),
+      reservations.map((r) => r.order_id),
+      reservations.map((r) => r.status),
+      reservations.map((r) => JSON.stringify(r.items)),
+      reservations.map((r) => r.total_cents),
+      ...outbox.bindings,
+    ] as Knex.Value[],
+  );
 }

@@ -1,10 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, conflict, createEvent, enqueueEvent, notFound, type Knex, type Logger } from '@orders/shared';
+import {
+  AppError,
+  conflict,
+  createEvent,
+  enqueueEvent,
+  notFound,
+  WriteBatcher,
+  type EventEnvelope,
+  type Knex,
+  type Logger,
+} from '@orders/shared';
 import { cancellable, type Order } from './domain.js';
 import {
-  claimIdempotencyKey,
   findIdempotencyKey,
-  insertOrder,
+  insertOrders,
   lockOrder,
   toOrder,
   updateOrder,
@@ -31,72 +40,90 @@ function requestHash(input: PlaceOrderInput): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** Most orders written in one statement by group commit. */
+const MAX_ORDERS_PER_STATEMENT = 200;
+
+export interface PlaceOrderOptions {
+  idempotencyKey?: string | undefined;
+  correlationId?: string | undefined;
+}
+
 /**
- * Stores the order PENDING and its OrderCreated in one transaction (SPEC §2.1). With an
- * Idempotency-Key the first answer is stored in the same transaction; a retry gets it
- * back and creates nothing; the same key with another body is a 409.
+ * Places orders (SPEC §2.1): each order is stored PENDING with its OrderCreated atomically,
+ * in one statement. Orders placed at the same moment share that statement (group commit),
+ * so under load one commit serves many. With an Idempotency-Key the order goes alone and
+ * the first answer is stored in the same statement; a retry gets it back and creates
+ * nothing; the same key with another body is a 409.
  */
-export async function placeOrder(
-  db: Knex,
-  input: PlaceOrderInput,
-  options: { idempotencyKey?: string | undefined; correlationId?: string | undefined; sagaTimeoutMs: number },
-): Promise<PlacedOrder> {
-  const hash = requestHash(input);
-  if (options.idempotencyKey) {
-    const stored = await findIdempotencyKey(db, options.idempotencyKey);
-    if (stored) return replay(stored.request_hash, hash, stored);
+export class OrderPlacement {
+  private readonly batcher: WriteBatcher<NewOrder, true>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly sagaTimeoutMs: number,
+  ) {
+    this.batcher = new WriteBatcher(
+      async (orders) => {
+        await insertOrders(db, orders.map((o) => o.row), orders.map((o) => o.event));
+        return orders.map(() => true as const);
+      },
+      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 2 },
+    );
   }
-  const id = randomUUID();
-  const now = new Date();
-  const correlationId = options.correlationId ?? id;
-  return db.transaction(async (trx) => {
-    const row = await insertOrder(trx, {
-      id,
-      customer_id: input.customerId,
-      status: 'PENDING',
-      reason: null,
-      items: input.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: null })),
-      total_cents: null,
-      correlation_id: correlationId,
-      inventory_released: false,
-      payment_settled: false,
-      deadline_at: new Date(now.getTime() + options.sagaTimeoutMs),
-      created_at: now,
-      updated_at: now,
-    });
-    const order = toOrder(row);
-    if (options.idempotencyKey) {
-      const claimed = await claimIdempotencyKey(trx, options.idempotencyKey, {
-        request_hash: hash,
-        order_id: id,
-        response_status: 202,
-        response_body: order,
-      });
-      if (!claimed) {
-        // A concurrent request with this key committed first: undo ours, answer with theirs.
-        const stored = (await findIdempotencyKey(trx, options.idempotencyKey))!;
-        throw new ReplayInstead(replay(stored.request_hash, hash, stored));
-      }
+
+  async place(input: PlaceOrderInput, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
+    const hash = requestHash(input);
+    const key = options.idempotencyKey;
+    if (key) {
+      const stored = await findIdempotencyKey(this.db, key);
+      if (stored) return replay(stored.request_hash, hash, stored);
     }
-    await enqueueEvent(
-      trx,
-      createEvent('OrderCreated', {
+    const order = this.newOrder(input, options.correlationId);
+    const body = toOrder(order.row as OrderRow);
+    if (key === undefined) {
+      await this.batcher.submit(order);
+      return { status: 202, body, replayed: false };
+    }
+    const response = { request_hash: hash, order_id: order.row.id, response_status: 202, response_body: body };
+    if (!(await insertOrders(this.db, [order.row], [order.event], { key, response }))) {
+      // A concurrent request with this key committed first: answer with theirs.
+      const stored = (await findIdempotencyKey(this.db, key))!;
+      return replay(stored.request_hash, hash, stored);
+    }
+    return { status: 202, body, replayed: false };
+  }
+
+  private newOrder(input: PlaceOrderInput, correlation: string | undefined): NewOrder {
+    const id = randomUUID();
+    const now = new Date();
+    const correlationId = correlation ?? id;
+    return {
+      row: {
+        id,
+        customer_id: input.customerId,
+        status: 'PENDING',
+        reason: null,
+        items: input.items.map((i) => ({ sku: i.sku, quantity: i.quantity, unitPriceCents: null })),
+        total_cents: null,
+        correlation_id: correlationId,
+        inventory_released: false,
+        payment_settled: false,
+        deadline_at: new Date(now.getTime() + this.sagaTimeoutMs),
+        created_at: now,
+        updated_at: now,
+      },
+      event: createEvent('OrderCreated', {
         orderId: id,
         correlationId,
         payload: { customerId: input.customerId, items: input.items },
       }),
-    );
-    return { status: 202, body: order, replayed: false };
-  }).catch((error: unknown) => {
-    if (error instanceof ReplayInstead) return error.answer;
-    throw error;
-  });
+    };
+  }
 }
 
-class ReplayInstead extends Error {
-  constructor(readonly answer: PlacedOrder) {
-    super('replay the stored answer');
-  }
+interface NewOrder {
+  row: Omit<OrderRow, 'seq'>;
+  event: EventEnvelope<'OrderCreated'>;
 }
 
 function replay(storedHash: string, hash: string, stored: { response_status: number; response_body: unknown }): PlacedOrder {

@@ -1,6 +1,6 @@
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadOrderConfig, SERVICE_NAME } from './config.js';
-import { orderHandlers } from './consumers.js';
+import { orderEventHandler } from './consumers.js';
 import { orderMigrations } from './migrations.js';
 import { orderOpenApi } from './openapi.js';
 import { orderRoutes } from './routes.js';
@@ -11,7 +11,7 @@ serviceMain({
   loadConfig: () => loadOrderConfig(),
   migrations: orderMigrations,
   consumes: [TOPICS.inventory, TOPICS.payment],
-  handlers: () => orderHandlers(),
+  handler: () => orderEventHandler(),
   routes: orderRoutes,
   openapi: orderOpenApi,
   workers: ({ db, logger, config }) => [

@@ -1,4 +1,4 @@
-import type { Knex } from '@orders/shared';
+import { outboxInsert, type EventEnvelope, type Knex } from '@orders/shared';
 import type { Order, OrderLine, OrderReason, OrderStatus } from './domain.js';
 
 export interface OrderRow {
@@ -34,11 +34,65 @@ export function toOrder(row: OrderRow): Order {
   };
 }
 
-export async function insertOrder(trx: Knex.Transaction, row: Omit<OrderRow, 'seq'>): Promise<OrderRow> {
-  const [inserted] = await trx('orders')
-    .insert({ ...row, items: JSON.stringify(row.items) })
-    .returning('*');
-  return inserted as OrderRow;
+/**
+ * Stores new orders and their events in one statement (atomic without a transaction). With
+ * an idempotency key (one order only), the key is claimed with the answer in the same
+ * statement and nothing is stored when the key is already taken (then the result is false:
+ * read it with findIdempotencyKey).
+ */
+export async function insertOrders(
+  db: Knex,
+  rows: readonly Omit<OrderRow, 'seq'>[],
+  events: readonly EventEnvelope[],
+  idempotency?: { key: string; response: StoredResponse },
+): Promise<boolean> {
+  if (idempotency && rows.length !== 1) throw new Error('an idempotency key belongs to exactly one order');
+  const claim = idempotency
+    ? {
+        sql: `insert into idempotency_keys (key, request_hash, order_id, response_status, response_body)
+              values (?, ?, ?, ?, ?) on conflict (key) do nothing returning key`,
+        bindings: [
+          idempotency.key,
+          idempotency.response.request_hash,
+          idempotency.response.order_id,
+          idempotency.response.response_status,
+          JSON.stringify(idempotency.response.response_body),
+        ],
+      }
+    : { sql: 'select 1 as key', bindings: [] };
+  const claimed = 'exists (select 1 from claimed)';
+  const outbox = outboxInsert(events, claimed);
+  const column = (key: keyof Omit<OrderRow, 'seq'>) => rows.map((r) => r[key]);
+  const result = await db.raw<{ rows: { placed: string }[] }>(
+    `with claimed as (${claim.sql}),
+     placed as (
+       insert into orders (id, customer_id, status, reason, items, total_cents, correlation_id,
+                           inventory_released, payment_settled, deadline_at, created_at, updated_at)
+       select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::text[],
+                            ?::boolean[], ?::boolean[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
+       where ${claimed}
+       returning 1
+     ),
+     published as (${outbox.sql})
+     select (select count(*) from placed) as placed, (select count(*) from published) as published`,
+    [
+      ...claim.bindings,
+      column('id'),
+      column('customer_id'),
+      column('status'),
+      column('reason'),
+      rows.map((r) => JSON.stringify(r.items)),
+      column('total_cents'),
+      column('correlation_id'),
+      column('inventory_released'),
+      column('payment_settled'),
+      column('deadline_at'),
+      column('created_at'),
+      column('updated_at'),
+      ...outbox.bindings,
+    ] as Knex.Value[],
+  );
+  return Number(result.rows[0]!.placed) === rows.length;
 }
 
 export async function findOrder(db: Knex, id: string): Promise<OrderRow | undefined> {
@@ -47,6 +101,37 @@ export async function findOrder(db: Knex, id: string): Promise<OrderRow | undefi
 
 export async function lockOrder(trx: Knex.Transaction, id: string): Promise<OrderRow | undefined> {
   return trx<OrderRow>('orders').where({ id }).forUpdate().first();
+}
+
+/** Locks the orders with these ids, in id order (so concurrent runs cannot deadlock). */
+export async function lockOrders(trx: Knex.Transaction, ids: readonly string[]): Promise<Map<string, OrderRow>> {
+  const rows = (await trx.raw<{ rows: OrderRow[] }>('select * from orders where id = any(?::uuid[]) order by id for update', [
+    [...new Set(ids)],
+  ])).rows;
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Writes the saga fields of these orders back in one statement; `updated_at` becomes now. */
+export async function saveOrders(trx: Knex.Transaction, rows: readonly OrderRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await trx.raw(
+    `update orders o set
+       status = u.status, reason = u.reason, items = u.items, total_cents = u.total_cents,
+       inventory_released = u.inventory_released, payment_settled = u.payment_settled, updated_at = ?
+     from unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::boolean[], ?::boolean[])
+       as u(id, status, reason, items, total_cents, inventory_released, payment_settled)
+     where o.id = u.id`,
+    [
+      new Date(),
+      rows.map((r) => r.id),
+      rows.map((r) => r.status),
+      rows.map((r) => r.reason),
+      rows.map((r) => JSON.stringify(r.items)),
+      rows.map((r) => r.total_cents),
+      rows.map((r) => r.inventory_released),
+      rows.map((r) => r.payment_settled),
+    ] as Knex.Value[],
+  );
 }
 
 export async function updateOrder(trx: Knex.Transaction, id: string, patch: OrderPatch): Promise<OrderRow> {
@@ -79,20 +164,6 @@ export interface StoredResponse {
   order_id: string;
   response_status: number;
   response_body: unknown;
-}
-
-/** Claims an idempotency key; false when another request holds it (read it with findIdempotencyKey). */
-export async function claimIdempotencyKey(
-  trx: Knex.Transaction,
-  key: string,
-  response: StoredResponse,
-): Promise<boolean> {
-  const inserted = await trx('idempotency_keys')
-    .insert({ key, ...response, response_body: JSON.stringify(response.response_body) })
-    .onConflict('key')
-    .ignore()
-    .returning('key');
-  return inserted.length > 0;
 }
 
 export async function findIdempotencyKey(db: Knex, key: string): Promise<StoredResponse | undefined> {

@@ -1,5 +1,5 @@
 import { badRequest, jsonBody, notFound, parse, type Express, type ServiceDeps } from '@orders/shared';
-import { cancelOrder, placeOrder } from './commands.js';
+import { cancelOrder, OrderPlacement } from './commands.js';
 import type { OrderConfig } from './config.js';
 import { findOrder, listOrders, toOrder } from './repository.js';
 import { IdempotencyKey, ListQuery, OrderId, PlaceOrderBody } from './schemas.js';
@@ -16,15 +16,15 @@ function decodeCursor(cursor: string): number {
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export function orderRoutes(app: Express, { db, config, logger }: ServiceDeps<OrderConfig>): void {
+  const placement = new OrderPlacement(db, config.sagaTimeoutMs);
   app.post('/orders', async (req, res) => {
     const input = jsonBody(PlaceOrderBody, req.body);
     const rawKey = header(req.headers['idempotency-key']);
     const idempotencyKey = rawKey === undefined ? undefined : parse(IdempotencyKey, rawKey, 'Idempotency-Key header');
     const correlation = header(req.headers['x-correlation-id']);
-    const answer = await placeOrder(db, input, {
+    const answer = await placement.place(input, {
       idempotencyKey,
       correlationId: correlation && /^[\x21-\x7e]{1,200}$/.test(correlation) ? correlation : undefined,
-      sagaTimeoutMs: config.sagaTimeoutMs,
     });
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.status(answer.status).json(answer.body);

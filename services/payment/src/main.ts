@@ -1,6 +1,6 @@
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadPaymentConfig, SERVICE_NAME } from './config.js';
-import { paymentHandlers } from './consumers.js';
+import { paymentEventHandler } from './consumers.js';
 import { paymentMigrations } from './migrations.js';
 import { paymentOpenApi } from './openapi.js';
 import { paymentRoutes } from './routes.js';
@@ -13,7 +13,7 @@ serviceMain({
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedPayment(db, logger),
   consumes: [TOPICS.inventory, TOPICS.order],
-  handlers: () => paymentHandlers(),
+  handler: () => paymentEventHandler(),
   routes: paymentRoutes,
   openapi: paymentOpenApi,
 });

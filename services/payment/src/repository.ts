@@ -1,4 +1,4 @@
-import type { Knex } from '@orders/shared';
+import { outboxInsert, type EventEnvelope, type Knex } from '@orders/shared';
 
 export interface Account {
   customerId: string;
@@ -63,62 +63,86 @@ export async function deposit(db: Knex, customerId: string, amountCents: number)
   return row && toAccount(row);
 }
 
-export type ChargeResult = 'charged' | 'insufficient-funds' | 'unknown-customer';
-
-/** Takes `amountCents` from the balance in one statement; never below zero. */
-export async function charge(trx: Knex.Transaction, customerId: string, amountCents: number): Promise<ChargeResult> {
-  const updated = await trx('accounts')
-    .where({ customer_id: customerId })
-    .andWhere('balance_cents', '>=', amountCents)
-    .update({
-      balance_cents: trx.raw('balance_cents - ?', [amountCents]),
-      captured_cents: trx.raw('captured_cents + ?', [amountCents]),
-      updated_at: trx.fn.now(),
-    });
-  if (updated === 1) return 'charged';
-  const exists = await trx('accounts').where({ customer_id: customerId }).first('customer_id');
-  return exists ? 'insufficient-funds' : 'unknown-customer';
-}
-
-export async function refund(trx: Knex.Transaction, customerId: string, amountCents: number): Promise<void> {
-  await trx('accounts')
-    .where({ customer_id: customerId })
-    .update({
-      balance_cents: trx.raw('balance_cents + ?', [amountCents]),
-      refunded_cents: trx.raw('refunded_cents + ?', [amountCents]),
-      updated_at: trx.fn.now(),
-    });
-}
-
 export async function findPayment(db: Knex, orderId: string): Promise<Payment | undefined> {
   const row = await db<PaymentRow>('payments').where({ order_id: orderId }).first();
   return row && toPayment(row);
 }
 
-export async function lockPayment(trx: Knex.Transaction, orderId: string): Promise<Payment | undefined> {
-  const row = await trx<PaymentRow>('payments').where({ order_id: orderId }).forUpdate().first();
-  return row && toPayment(row);
+/** Each order's payment (if any) and whether it was cancelled. */
+export async function loadOrderPayments(
+  trx: Knex.Transaction,
+  orderIds: readonly string[],
+): Promise<Map<string, { payment: Payment | undefined; cancelled: boolean }>> {
+  const { rows } = await trx.raw<{ rows: (Partial<PaymentRow> & { id: string; cancelled: boolean })[] }>(
+    `select o.id, p.order_id, p.customer_id, p.amount_cents, p.status, c.order_id is not null as cancelled
+     from unnest(?::uuid[]) as o(id)
+     left join payments p on p.order_id = o.id
+     left join cancelled_orders c on c.order_id = o.id`,
+    [[...orderIds]],
+  );
+  return new Map(
+    rows.map((r) => [r.id, { payment: r.order_id ? toPayment(r as PaymentRow) : undefined, cancelled: r.cancelled }]),
+  );
 }
 
-export async function insertPayment(trx: Knex.Transaction, payment: Payment): Promise<void> {
-  await trx('payments').insert({
-    order_id: payment.orderId,
-    customer_id: payment.customerId,
-    amount_cents: payment.amountCents,
-    status: payment.status,
-  });
+/** Locks the accounts in customer order (so concurrent runs cannot deadlock); balance by customer. */
+export async function lockAccounts(trx: Knex.Transaction, customerIds: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await trx.raw<{ rows: AccountRow[] }>(
+    'select customer_id, balance_cents from accounts where customer_id = any(?::text[]) order by customer_id for update',
+    [[...customerIds]],
+  );
+  return new Map(rows.map((r) => [r.customer_id, Number(r.balance_cents)]));
 }
 
-export async function markRefunded(trx: Knex.Transaction, orderId: string): Promise<void> {
-  await trx('payments').where({ order_id: orderId }).update({ status: 'REFUNDED', updated_at: trx.fn.now() });
-}
-
-/** Records the cancellation; false if it was recorded before. */
-export async function recordCancellation(trx: Knex.Transaction, orderId: string): Promise<boolean> {
-  const rows = await trx('cancelled_orders').insert({ order_id: orderId }).onConflict('order_id').ignore().returning('order_id');
-  return rows.length > 0;
-}
-
-export async function isCancelled(trx: Knex.Transaction, orderId: string): Promise<boolean> {
-  return (await trx('cancelled_orders').where({ order_id: orderId }).first('order_id')) !== undefined;
+/**
+ * Writes a run back in one statement: balance movements (charges and refunds recorded as
+ * captured and refunded amounts), new or changed payments, cancellations and the events.
+ */
+export async function savePaymentRun(
+  trx: Knex.Transaction,
+  run: {
+    captured: ReadonlyMap<string, number>;
+    refunded: ReadonlyMap<string, number>;
+    payments: ReadonlyMap<string, Payment>;
+    cancellations: readonly string[];
+    events: readonly EventEnvelope[];
+  },
+): Promise<void> {
+  const customers = [...new Set([...run.captured.keys(), ...run.refunded.keys()])];
+  const payments = [...run.payments.values()];
+  const outbox = outboxInsert(run.events);
+  await trx.raw(
+    `with moved as (
+       update accounts a set
+         balance_cents = a.balance_cents - m.captured + m.refunded,
+         captured_cents = a.captured_cents + m.captured,
+         refunded_cents = a.refunded_cents + m.refunded,
+         updated_at = now()
+       from unnest(?::text[], ?::bigint[], ?::bigint[]) as m(customer_id, captured, refunded)
+       where a.customer_id = m.customer_id
+       returning 1
+     ), paid as (
+       insert into payments (order_id, customer_id, amount_cents, status)
+       select * from unnest(?::uuid[], ?::text[], ?::bigint[], ?::text[])
+       on conflict (order_id) do update set status = excluded.status, updated_at = now()
+       returning 1
+     ), cancelled as (
+       insert into cancelled_orders (order_id) select * from unnest(?::uuid[])
+       on conflict (order_id) do nothing
+       returning 1
+     ), published as (${outbox.sql})
+     select (select count(*) from moved) + (select count(*) from paid) + (select count(*) from cancelled)
+       + (select count(*) from published) as written`,
+    [
+      customers,
+      customers.map((c) => run.captured.get(c) ?? 0),
+      customers.map((c) => run.refunded.get(c) ?? 0),
+      payments.map((p) => p.orderId),
+      payments.map((p) => p.customerId),
+      payments.map((p) => p.amountCents),
+      payments.map((p) => p.status),
+      run.cancellations,
+      ...outbox.bindings,
+    ] as Knex.Value[],
+  );
 }

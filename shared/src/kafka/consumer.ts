@@ -1,8 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { isTransientError } from '../db/transient.js';
+import { WriteBatcher } from '../db/write-batcher.js';
 import type { EventType } from '../events/contracts.js';
-import { dlqTopic } from '../events/contracts.js';
+import { dlqTopic, EVENT_CONTRACTS, EVENT_TYPE_HEADER } from '../events/contracts.js';
 import { decodeEvent, InvalidEventError, type EventEnvelope, type SagaEvent } from '../events/envelope.js';
 import { sagaLogger, type Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -16,6 +17,51 @@ export interface HandlerContext {
 export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, ctx: HandlerContext) => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 
+export interface BatchContext {
+  trx: Knex.Transaction;
+  /** A logger carrying the event's orderId, correlationId, type and id. */
+  logFor(event: SagaEvent): Logger;
+}
+
+/**
+ * Applies a run of events of one partition, in order, inside one transaction: the events
+ * are new (duplicates already dropped) and of the handled types. A set-based handler reads
+ * and locks what the whole run needs in a few statements and writes it back in a few more,
+ * so the database round trips per event fall as the runs grow with the load.
+ * Throwing `EventFailure` names the event at fault; any other error fails the whole run.
+ */
+export interface EventBatchHandler {
+  readonly types: readonly EventType[];
+  apply(events: readonly SagaEvent[], ctx: BatchContext): Promise<void>;
+}
+
+/** The failure of the event at `index` of a run given to `EventBatchHandler.apply`. */
+export class EventFailure extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('an event of a batched transaction failed');
+  }
+}
+
+/** A batch handler that applies each event with its own handler, one after another. */
+export function perEventHandler(handlers: EventHandlers): EventBatchHandler {
+  return {
+    types: Object.keys(handlers) as EventType[],
+    async apply(events, { trx, logFor }) {
+      for (const [index, event] of events.entries()) {
+        const handler = handlers[event.type] as EventHandler<EventType>;
+        try {
+          await handler(event, { trx, log: logFor(event) });
+        } catch (error) {
+          throw new EventFailure(index, error);
+        }
+      }
+    },
+  };
+}
+
 export interface EventConsumerOptions {
   kafka: Kafka;
   /** Used to publish to `<topic>.dlq`. */
@@ -26,39 +72,48 @@ export interface EventConsumerOptions {
   /** Contract topic names; the consumer subscribes to them with `topicPrefix` in front. */
   topics: string[];
   topicPrefix?: string;
-  handlers: EventHandlers;
+  handler: EventBatchHandler;
   /** Attempts after the first before a failing message is dead-lettered. */
   maxRetries: number;
   retryBaseMs: number;
   /** A crashed member's partitions wait this long before the group reassigns them. */
   sessionTimeoutMs?: number;
   partitionsConsumedConcurrently?: number;
+  /** The broker answers a fetch once it holds this many bytes for it, or after `fetchMaxWaitMs`. */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
+  /** Most messages of one partition applied in one transaction. */
+  maxRun?: number;
   metrics?: ServiceMetrics;
 }
 
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
 
-const MAX_BACKOFF_MS = 5000;
-/** Messages of one partition applied in one transaction. */
-const MAX_RUN = 25;
-const RUN_LOCK_TIMEOUT_MS = 50;
-
-const isLockTimeout = (error: unknown) => (error as { code?: string } | null)?.code === '55P03';
-
-class RunFailure extends Error {
-  constructor(
-    readonly index: number,
-    override readonly cause: unknown,
-  ) {
-    super('a message of a batched transaction failed');
-  }
+interface Decoded {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  /** null: a type this consumer does not handle, told by the message's header (not decoded). */
+  event: SagaEvent | null;
 }
+
+
+type RunResult = { outcomes: Outcome[] } | { error: unknown };
+
+const MAX_BACKOFF_MS = 5000;
+const DEFAULT_MAX_RUN = 200;
+/** Most runs (of different partitions) applied together in one transaction. */
+const MAX_COMBINED_RUNS = 64;
+/** A combined transaction failed, not because of one event: apply each run alone. */
+const RETRY_ALONE = Symbol('retry alone');
 
 class ConsumerStoppedError extends Error {
   constructor() {
     super('consumer stopped while a message was being retried');
   }
 }
+
+const causeOf = (error: unknown) => (error instanceof EventFailure ? error.cause : error);
 
 /**
  * A Kafka consumer that applies each event exactly once to the database:
@@ -69,14 +124,26 @@ class ConsumerStoppedError extends Error {
  *   goes to `<topic>.dlq` with the error; invalid or unknown messages go there at once;
  * - infrastructure faults (database or broker down) are retried until they clear, so a
  *   good message is never dead-lettered because of an outage.
- * Each partition is applied in order (alone or in runs sharing one transaction), which
- * keeps per-order ordering.
+ * Each partition is applied in order, in runs of its messages that share one transaction
+ * (see `EventBatchHandler`), which keeps per-order ordering.
  */
 export class EventConsumer {
   private consumer: Consumer | null = null;
   private stopping = false;
+  private readonly handledTypes: ReadonlySet<string>;
+  private readonly maxRun: number;
+  /**
+   * Runs of partitions consumed concurrently are combined: while one transaction is being
+   * applied, runs arriving from other partitions wait and go together in the next. Each
+   * partition still has one run at a time, so per-partition order holds.
+   */
+  private readonly runs: WriteBatcher<Decoded[], RunResult>;
 
-  constructor(private readonly options: EventConsumerOptions) {}
+  constructor(private readonly options: EventConsumerOptions) {
+    this.handledTypes = new Set(options.handler.types);
+    this.maxRun = options.maxRun ?? DEFAULT_MAX_RUN;
+    this.runs = new WriteBatcher((runs) => this.applyRuns(runs), { maxBatch: MAX_COMBINED_RUNS, maxInFlight: 1 });
+  }
 
   async start(): Promise<void> {
     const { kafka, groupId, topics } = this.options;
@@ -88,8 +155,10 @@ export class EventConsumer {
       heartbeatInterval: Math.max(500, Math.floor((this.options.sessionTimeoutMs ?? 10000) / 5)),
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000 },
-      // Fetches return as soon as data arrives; a short wait only makes stop() prompt.
-      maxWaitTimeInMs: 500,
+      // With minBytes 1 a fetch returns as soon as data arrives; more lets runs grow under
+      // load at the price of up to maxWaitTimeInMs more latency per hop.
+      minBytes: this.options.fetchMinBytes ?? 1,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 500,
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -114,24 +183,24 @@ export class EventConsumer {
   }
 
   /**
-   * Applies a batch in order. Runs of up to MAX_RUN valid messages share one transaction
-   * (one commit instead of one each); if a run fails for any reason it is rolled back and
-   * its messages are applied one by one, with retries and the DLQ, as `handleMessage` does.
+   * Applies a batch in order. Runs of up to `maxRun` valid messages share one transaction
+   * (one commit instead of one each). When a run fails because of one event, the events
+   * before it are applied again as a run and that event alone, its failure counted as its
+   * first attempt; when a run fails for any other reason, its messages go one by one, with
+   * retries and the DLQ, as `handleMessage` does.
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition, messages } = batch;
     let lastDone: string | null = null;
     let singlyUntil = 0;
-    // A message whose handler failed inside a run: the run's good prefix is applied again
-    // without it, then it is handled alone with that failure counted as its first attempt.
     let failed = null as { index: number; error: unknown } | null;
     try {
       for (let i = 0; i < messages.length; ) {
         if (!isRunning() || isStale() || this.stopping) break;
         let done = 0;
         if (failed?.index !== i && i >= singlyUntil) {
-          const run = messages.slice(i, failed ? failed.index : i + MAX_RUN);
+          const run = messages.slice(i, failed ? failed.index : i + this.maxRun);
           const result = await this.applyRun(topic, partition, run);
           done = result.applied;
           if (done === 0 && result.failedAt !== undefined) {
@@ -161,47 +230,63 @@ export class EventConsumer {
 
   /**
    * Applies the leading valid messages of `run` in one transaction; returns how many, or
-   * 0 when there is nothing to batch or the transaction failed (then nothing was applied).
+   * 0 when the first message is invalid or the transaction failed (then nothing was applied),
+   * with the index of the message at fault when there is one.
    */
   private async applyRun(
     topic: string,
     partition: number,
     run: KafkaMessage[],
   ): Promise<{ applied: number; failedAt?: number; error?: unknown }> {
-    const decoded: { message: KafkaMessage; event: SagaEvent; log: Logger }[] = [];
+    const decoded: Decoded[] = [];
     for (const message of run) {
       try {
-        decoded.push({ message, ...this.decode(topic, message) });
+        decoded.push({ topic, partition, message, event: this.decode(topic, message) });
       } catch {
         break; // handled singly: it goes to the DLQ
       }
     }
-    if (decoded.length < 2) return { applied: 0 };
-    try {
-      const outcomes = await this.options.db.transaction(async (trx) => {
-        // A run holds its row locks longer than one message would; rather than wait (or
-        // deadlock with another run), it gives up quickly and its messages go one by one.
-        await trx.raw(`set local lock_timeout = '${RUN_LOCK_TIMEOUT_MS}ms'`);
-        const results: Outcome[] = [];
-        for (const [index, { message, event, log }] of decoded.entries()) {
-          try {
-            results.push(await this.applyInTransaction(trx, event, topic, partition, message.offset, log));
-          } catch (error) {
-            throw new RunFailure(index, error);
-          }
-        }
-        return results;
-      });
-      outcomes.forEach((outcome, k) => {
-        this.options.metrics?.messagesConsumed.inc({ topic, outcome });
-        if (outcome === 'duplicate') decoded[k]!.log.info('duplicate event skipped');
-      });
+    // An invalid first message is handled alone (it goes to the DLQ); the run goes on after it.
+    if (decoded.length === 0) return { applied: 0, failedAt: 0 };
+    let result = await this.runs.submit(decoded);
+    if ('error' in result && result.error === RETRY_ALONE) result = await this.applySettled(decoded);
+    if ('outcomes' in result) {
+      this.recordOutcomes(topic, decoded, result.outcomes);
       return { applied: decoded.length };
-    } catch (error) {
-      this.options.logger.debug({ err: error, topic, partition }, 'batched transaction failed');
-      const handlerFault = error instanceof RunFailure && !isTransientError(error.cause) && !isLockTimeout(error.cause);
-      return handlerFault ? { applied: 0, failedAt: error.index, error: error.cause } : { applied: 0 };
     }
+    const { error } = result;
+    this.options.logger.debug({ err: error, topic, partition }, 'batched transaction failed');
+    const eventFault = error instanceof EventFailure && !isTransientError(error.cause);
+    return eventFault ? { applied: 0, failedAt: error.index, error: error.cause } : { applied: 0 };
+  }
+
+  /**
+   * Applies several runs in one transaction. When one event fails, its run gets the failure
+   * and the other runs are applied again together; on any other failure each run is retried alone.
+   */
+  private async applyRuns(runs: Decoded[][]): Promise<RunResult[]> {
+    if (runs.length === 1) return [await this.applySettled(runs[0]!)];
+    const starts: number[] = [];
+    let at = 0;
+    for (const run of runs) {
+      starts.push(at);
+      at += run.length;
+    }
+    const result = await this.applySettled(runs.flat());
+    if ('outcomes' in result) return runs.map((run, r) => ({ outcomes: result.outcomes.slice(starts[r], starts[r]! + run.length) }));
+    const { error } = result;
+    if (!(error instanceof EventFailure)) return runs.map(() => ({ error: RETRY_ALONE }));
+    const faulty = starts.findLastIndex((start) => start <= error.index);
+    const others = await this.applyRuns(runs.filter((_, r) => r !== faulty));
+    const faultyResult: RunResult = { error: new EventFailure(error.index - starts[faulty]!, error.cause) };
+    return [...others.slice(0, faulty), faultyResult, ...others.slice(faulty)];
+  }
+
+  private applySettled(decoded: readonly Decoded[]): Promise<RunResult> {
+    return this.apply(decoded).then(
+      (outcomes) => ({ outcomes }),
+      (error: unknown) => ({ error }),
+    );
   }
 
   /**
@@ -231,14 +316,18 @@ export class EventConsumer {
     priorFailure?: unknown,
   ): Promise<void> {
     const { metrics, maxRetries, retryBaseMs } = this.options;
-    let event: SagaEvent;
-    let log: Logger;
+    let decoded: Decoded;
     try {
-      ({ event, log } = this.decode(topic, message));
+      decoded = { topic, partition, message, event: this.decode(topic, message) };
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, heartbeat, isRunning);
       return;
     }
+    if (!decoded.event) {
+      this.recordOutcomes(topic, [decoded], ['ignored']);
+      return;
+    }
+    const log = this.logFor(decoded.event);
     let failures = 0;
     let transientFailures = 0;
     let error: unknown = priorFailure;
@@ -262,63 +351,88 @@ export class EventConsumer {
         }
       }
       try {
-        const outcome = await this.applyOnce(event, topic, partition, message.offset, log);
-        metrics?.messagesConsumed.inc({ topic, outcome });
-        if (outcome === 'duplicate') log.info('duplicate event skipped');
+        const outcomes = await this.apply([decoded]);
+        this.recordOutcomes(topic, [decoded], outcomes);
         return;
       } catch (caught) {
-        error = caught;
+        error = causeOf(caught);
       }
     }
   }
 
-  /** The event in a message (validated against its topic's contracts) and a logger for it. */
-  private decode(topic: string, message: KafkaMessage): { event: SagaEvent; log: Logger } {
-    const event = decodeEvent(message.value, topic.slice((this.options.topicPrefix ?? '').length));
-    const log = sagaLogger(this.options.logger, event.orderId, event.correlationId).child({
-      eventType: event.type,
-      eventId: event.eventId,
+  /** The event in a message, validated against its topic's contracts; null for a type not handled here. */
+  private decode(topic: string, message: KafkaMessage): SagaEvent | null {
+    const contractTopic = topic.slice((this.options.topicPrefix ?? '').length);
+    // A known type of this topic that is not handled here needs no parsing; anything else is
+    // decoded and validated, so an unknown type still goes to the DLQ.
+    const type = message.headers?.[EVENT_TYPE_HEADER]?.toString() as EventType | undefined;
+    if (type && !this.handledTypes.has(type) && EVENT_CONTRACTS[type]?.topic === contractTopic) return null;
+    const event = decodeEvent(message.value, contractTopic);
+    return this.handledTypes.has(event.type) ? event : null;
+  }
+
+  /** Applies decoded messages in one transaction, or none when none of them is handled here. */
+  private async apply(decoded: readonly Decoded[]): Promise<Outcome[]> {
+    if (decoded.every((d) => d.event === null)) return decoded.map(() => 'ignored');
+    const outcomes = await this.options.db.transaction((trx) => this.applyInTransaction(trx, decoded));
+    this.options.metrics?.consumerTransactionSize.observe(decoded.length);
+    return outcomes;
+  }
+
+  private readonly logFor = (event: SagaEvent): Logger =>
+    sagaLogger(this.options.logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
+
+  private recordOutcomes(topic: string, decoded: readonly Decoded[], outcomes: readonly Outcome[]): void {
+    outcomes.forEach((outcome, k) => {
+      this.options.metrics?.messagesConsumed.inc({ topic, outcome });
+      if (outcome === 'duplicate') this.logFor(decoded[k]!.event!).info('duplicate event skipped');
     });
-    return { event, log };
   }
 
-  private async applyOnce(
-    event: SagaEvent,
-    topic: string,
-    partition: number,
-    offset: string,
-    log: Logger,
-  ): Promise<Outcome> {
-    if (!this.options.handlers[event.type]) return 'ignored';
-    return this.options.db.transaction((trx) => this.applyInTransaction(trx, event, topic, partition, offset, log));
-  }
-
-  /** The event's effect and its processed-message record, in the caller's transaction. */
-  private async applyInTransaction(
-    trx: Knex.Transaction,
-    event: SagaEvent,
-    topic: string,
-    partition: number,
-    offset: string,
-    log: Logger,
-  ): Promise<Outcome> {
-    const handler = this.options.handlers[event.type] as EventHandler<EventType> | undefined;
-    if (!handler) return 'ignored';
-    const inserted = await trx(PROCESSED_MESSAGES_TABLE)
-      .insert({
-        consumer_group: this.options.groupId,
-        event_id: event.eventId,
-        event_type: event.type,
-        topic,
-        partition,
-        offset,
-      })
-      .onConflict(['consumer_group', 'event_id'])
-      .ignore()
-      .returning('event_id');
-    if (inserted.length === 0) return 'duplicate';
-    await handler(event, { trx, log });
-    return 'processed';
+  /**
+   * Records the handled events in `processed_messages` (one statement) and hands the ones
+   * recorded for the first time to the handler, in the caller's transaction.
+   */
+  private async applyInTransaction(trx: Knex.Transaction, decoded: readonly Decoded[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = decoded.map(({ event }) => (event ? 'processed' : 'ignored'));
+    const handled = decoded.flatMap((d) => (d.event ? [{ ...d, event: d.event }] : []));
+    if (handled.length === 0) return outcomes;
+    const { rows } = await trx.raw<{ rows: { event_id: string }[] }>(
+      `insert into ${PROCESSED_MESSAGES_TABLE} (consumer_group, event_id, event_type, topic, partition, "offset")
+       select ?, m.event_id, m.event_type, m.topic, m.partition, m.message_offset
+       from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::bigint[])
+         as m(event_id, event_type, topic, partition, message_offset)
+       on conflict (consumer_group, event_id) do nothing
+       returning event_id`,
+      [
+        this.options.groupId,
+        handled.map((d) => d.event.eventId),
+        handled.map((d) => d.event.type),
+        handled.map((d) => d.topic),
+        handled.map((d) => d.partition),
+        handled.map((d) => d.message.offset),
+      ],
+    );
+    const firstSeen = new Set(rows.map((r) => r.event_id));
+    const events: SagaEvent[] = [];
+    const indexInRun: number[] = [];
+    decoded.forEach(({ event }, k) => {
+      if (!event) return;
+      // A second copy in the same run finds the id already taken by the first.
+      if (firstSeen.delete(event.eventId.toLowerCase())) {
+        events.push(event);
+        indexInRun.push(k);
+      } else {
+        outcomes[k] = 'duplicate';
+      }
+    });
+    if (events.length === 0) return outcomes;
+    try {
+      await this.options.handler.apply(events, { trx, logFor: this.logFor });
+    } catch (error) {
+      throw error instanceof EventFailure ? new EventFailure(indexInRun[error.index]!, error.cause) : error;
+    }
+    return outcomes;
   }
 
   private async deadLetter(
