@@ -124,11 +124,13 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       if (open > 0) await new Promise((r) => setTimeout(r, 250));
     }
     const commitsAfter = await commitCount(databases);
+    const batching = await batchingOf(system);
 
     const finished: { id: string; updated_at: Date }[] = [];
     for (let i = 0; i < ids.length; i += 5000) {
       finished.push(...(await orderDb('orders').whereIn('id', ids.slice(i, i + 5000)).whereIn('status', TERMINAL).select('id', 'updated_at')));
     }
+    const hops = await sagaHops(system, finished.map((o) => o.id));
     const latencies = finished.map((o) => o.updated_at.getTime() - sent.get(o.id)!).sort((a, b) => a - b);
     const lastTerminal = Math.max(...finished.map((o) => o.updated_at.getTime()), started);
     const endToEndSeconds = (lastTerminal - started) / 1000;
@@ -162,6 +164,9 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
         ['PostgreSQL commit limit', `${result.pg_commit_limit_tps} tps`],
         ['commits per order', result.commits_per_order],
         ['share of the commit limit used', result.limit_ratio],
+        ['messages per consumer transaction', batching.consumerRun],
+        ['events per outbox relay batch', batching.relayBatch],
+        ...hops.map(([hop, p50, p99]): [string, string] => [`${hop} p50 / p99`, `${p50} / ${p99} ms`]),
       ]);
     }
     return result;
@@ -169,6 +174,57 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     await pool.close();
     if (owned) await system.stop();
   }
+}
+
+/**
+ * Where the time goes for confirmed orders, from each service's own commit timestamps:
+ * order placed → stock reserved → payment captured → order confirmed (each hop includes
+ * the outbox relay, Kafka and the next consumer).
+ */
+async function sagaHops(system: LocalSystem, ids: string[]): Promise<[string, number, number][]> {
+  const sample = ids.slice(0, 20000);
+  const times = async (service: 'order' | 'inventory' | 'payment', table: string, idColumn: string, column: string, where = '') => {
+    const rows: { order_id: string; at: Date }[] = [];
+    for (let i = 0; i < sample.length; i += 5000) {
+      const { rows: chunk } = await system.db(service).raw(
+        `select ${idColumn}::text as order_id, ${column} as at from ${table} where ${idColumn} = any(?::uuid[]) ${where}`,
+        [sample.slice(i, i + 5000)],
+      );
+      rows.push(...(chunk as typeof rows));
+    }
+    return new Map(rows.map((r) => [r.order_id, r.at.getTime()]));
+  };
+  const placed = await times('order', 'orders', 'id', 'created_at', "and status = 'CONFIRMED'");
+  const confirmed = await times('order', 'orders', 'id', 'updated_at', "and status = 'CONFIRMED'");
+  const reserved = await times('inventory', 'reservations', 'order_id', 'created_at');
+  const charged = await times('payment', 'payments', 'order_id', 'created_at');
+  const hop = (name: string, from: Map<string, number>, to: Map<string, number>): [string, number, number] => {
+    const d = [...from].filter(([id]) => to.has(id)).map(([id, t]) => to.get(id)! - t).sort((a, b) => a - b);
+    return [name, percentile(d, 50), percentile(d, 99)];
+  };
+  return [
+    hop('placed → reserved', placed, reserved),
+    hop('reserved → charged', reserved, charged),
+    hop('charged → confirmed', charged, confirmed),
+  ];
+}
+
+/** Mean consumer run and relay batch sizes over the three services, from their /metrics. */
+async function batchingOf(system: LocalSystem): Promise<{ consumerRun: number; relayBatch: number }> {
+  const totals = { runSum: 0, runCount: 0, batchSum: 0, batchCount: 0 };
+  for (const service of SERVICES) {
+    const text = await (await fetch(`${system.url(service)}/metrics`)).text();
+    const sum = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce((acc, m) => acc + Number(m[1]), 0);
+    totals.runSum += sum('kafka_consumer_transaction_messages_sum');
+    totals.runCount += sum('kafka_consumer_transaction_messages_count');
+    totals.batchSum += sum('outbox_publish_batch_events_sum');
+    totals.batchCount += sum('outbox_publish_batch_events_count');
+  }
+  return {
+    consumerRun: round(totals.runCount ? totals.runSum / totals.runCount : 0),
+    relayBatch: round(totals.batchCount ? totals.batchSum / totals.batchCount : 0),
+  };
 }
 
 if (require.main === module) {

@@ -26,7 +26,8 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     expect(result.p50_ms).to.be.at.most(result.p95_ms);
     expect(result.p95_ms).to.be.at.most(result.p99_ms);
     expect(result.pg_commit_limit_tps).to.be.greaterThan(100);
-    expect(result.commits_per_order).to.be.within(3, 30);
+    // Group commit and batched consumers bring it well under the ~12 a one-by-one saga needs.
+    expect(result.commits_per_order).to.be.within(0.1, 12);
     expect(result.limit_ratio).to.be.within(0, 1);
   });
 

@@ -12,15 +12,21 @@ export type ServiceName = (typeof SERVICES)[number];
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const mainOf = (service: ServiceName) => path.join(ROOT, 'services', service, 'dist', 'src', 'main.js');
 
+/**
+ * A port that is free now, below the kernel's ephemeral range (32768+): a port from that
+ * range can be taken as the source port of an outgoing connection (to PostgreSQL, Kafka)
+ * between this check and the service's listen.
+ */
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 export interface SystemOptions {
