@@ -68,6 +68,21 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     await waitFor('outbox row deleted', async () => (await db(OUTBOX_TABLE).count({ n: '*' }))[0]!.n === '0' || undefined);
   });
 
+  it('writes to the outbox with a statement each connection prepares once and then reuses', async function () {
+    const prepared = async (trx: Knex.Transaction) =>
+      (await trx.raw<{ rows: { name: string }[] }>(`select name from pg_prepared_statements where statement like '%pg_notify%'`)).rows;
+    const trx = await db.transaction();
+    try {
+      await enqueueEvent(trx, orderCreated());
+      const [first] = await prepared(trx);
+      expect(first?.name, 'a named prepared statement').to.match(/^s_[0-9a-f]{24}$/);
+      await enqueueEvent(trx, orderCreated());
+      expect(await prepared(trx)).to.deep.equal([first]);
+    } finally {
+      await trx.rollback();
+    }
+  });
+
   it('publishes nothing from a rolled-back transaction', async function () {
     newRelay().start();
     const rolledBack = orderCreated();

@@ -1,4 +1,4 @@
-import { outboxInsert, type EventEnvelope, type Knex } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
 import type { Line, PricedLine, Product, ReservationStatus } from './domain.js';
 
 interface ProductRow {
@@ -71,7 +71,8 @@ export async function restockProduct(db: Knex, sku: string, quantity: number): P
 
 /** Locks the products in SKU order (so concurrent runs cannot deadlock); by SKU. */
 export async function lockProducts(trx: Knex.Transaction, skus: readonly string[]): Promise<Map<string, Product>> {
-  const { rows } = await trx.raw<{ rows: ProductRow[] }>(
+  const { rows } = await preparedRaw<{ rows: ProductRow[] }>(
+    trx,
     `select ${PRODUCT_COLUMNS.join(', ')} from products where sku = any(?::text[]) order by sku for update`,
     [[...skus]],
   );
@@ -80,7 +81,8 @@ export async function lockProducts(trx: Knex.Transaction, skus: readonly string[
 
 /** The reservations of these orders (callers hold the orders' advisory locks). */
 export async function loadReservations(trx: Knex.Transaction, orderIds: readonly string[]): Promise<Map<string, ReservationRow>> {
-  const { rows } = await trx.raw<{ rows: ReservationRow[] }>(
+  const { rows } = await preparedRaw<{ rows: ReservationRow[] }>(
+    trx,
     'select order_id, status, items, total_cents from reservations where order_id = any(?::uuid[])',
     [[...orderIds]],
   );
@@ -99,7 +101,8 @@ export async function saveInventoryRun(
   const moves = [...run.moves];
   const reservations = [...run.reservations.values()];
   const outbox = outboxInsert(run.events);
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `with moved as (
        update products p set
          available = p.available + d.available,
@@ -126,6 +129,6 @@ export async function saveInventoryRun(
       reservations.map((r) => JSON.stringify(r.items)),
       reservations.map((r) => r.total_cents),
       ...outbox.bindings,
-    ] as Knex.Value[],
+    ],
   );
 }

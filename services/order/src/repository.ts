@@ -1,4 +1,4 @@
-import { outboxInsert, type EventEnvelope, type Knex } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
 import type { Order, OrderLine, OrderReason, OrderStatus } from './domain.js';
 
 export interface OrderRow {
@@ -63,7 +63,8 @@ export async function insertOrders(
   const claimed = 'exists (select 1 from claimed)';
   const outbox = outboxInsert(events, claimed);
   const column = (key: keyof Omit<OrderRow, 'seq'>) => rows.map((r) => r[key]);
-  const result = await db.raw<{ rows: { placed: string }[] }>(
+  const result = await preparedRaw<{ rows: { placed: string }[] }>(
+    db,
     `with claimed as (${claim.sql}),
      placed as (
        insert into orders (id, customer_id, status, reason, items, total_cents, correlation_id,
@@ -90,7 +91,7 @@ export async function insertOrders(
       column('created_at'),
       column('updated_at'),
       ...outbox.bindings,
-    ] as Knex.Value[],
+    ],
   );
   return Number(result.rows[0]!.placed) === rows.length;
 }
@@ -105,7 +106,7 @@ export async function lockOrder(trx: Knex.Transaction, id: string): Promise<Orde
 
 /** Locks the orders with these ids, in id order (so concurrent runs cannot deadlock). */
 export async function lockOrders(trx: Knex.Transaction, ids: readonly string[]): Promise<Map<string, OrderRow>> {
-  const rows = (await trx.raw<{ rows: OrderRow[] }>('select * from orders where id = any(?::uuid[]) order by id for update', [
+  const rows = (await preparedRaw<{ rows: OrderRow[] }>(trx, 'select * from orders where id = any(?::uuid[]) order by id for update', [
     [...new Set(ids)],
   ])).rows;
   return new Map(rows.map((r) => [r.id, r]));
@@ -114,7 +115,8 @@ export async function lockOrders(trx: Knex.Transaction, ids: readonly string[]):
 /** Writes the saga fields of these orders back in one statement; `updated_at` becomes now. */
 export async function saveOrders(trx: Knex.Transaction, rows: readonly OrderRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `update orders o set
        status = u.status, reason = u.reason, items = u.items, total_cents = u.total_cents,
        inventory_released = u.inventory_released, payment_settled = u.payment_settled, updated_at = ?
@@ -130,7 +132,7 @@ export async function saveOrders(trx: Knex.Transaction, rows: readonly OrderRow[
       rows.map((r) => r.total_cents),
       rows.map((r) => r.inventory_released),
       rows.map((r) => r.payment_settled),
-    ] as Knex.Value[],
+    ],
   );
 }
 

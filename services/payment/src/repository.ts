@@ -1,4 +1,4 @@
-import { outboxInsert, type EventEnvelope, type Knex } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
 
 export interface Account {
   customerId: string;
@@ -73,7 +73,8 @@ export async function loadOrderPayments(
   trx: Knex.Transaction,
   orderIds: readonly string[],
 ): Promise<Map<string, { payment: Payment | undefined; cancelled: boolean }>> {
-  const { rows } = await trx.raw<{ rows: (Partial<PaymentRow> & { id: string; cancelled: boolean })[] }>(
+  const { rows } = await preparedRaw<{ rows: (Partial<PaymentRow> & { id: string; cancelled: boolean })[] }>(
+    trx,
     `select o.id, p.order_id, p.customer_id, p.amount_cents, p.status, c.order_id is not null as cancelled
      from unnest(?::uuid[]) as o(id)
      left join payments p on p.order_id = o.id
@@ -87,7 +88,8 @@ export async function loadOrderPayments(
 
 /** Locks the accounts in customer order (so concurrent runs cannot deadlock); balance by customer. */
 export async function lockAccounts(trx: Knex.Transaction, customerIds: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await trx.raw<{ rows: AccountRow[] }>(
+  const { rows } = await preparedRaw<{ rows: AccountRow[] }>(
+    trx,
     'select customer_id, balance_cents from accounts where customer_id = any(?::text[]) order by customer_id for update',
     [[...customerIds]],
   );
@@ -111,7 +113,8 @@ export async function savePaymentRun(
   const customers = [...new Set([...run.captured.keys(), ...run.refunded.keys()])];
   const payments = [...run.payments.values()];
   const outbox = outboxInsert(run.events);
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `with moved as (
        update accounts a set
          balance_cents = a.balance_cents - m.captured + m.refunded,
@@ -143,6 +146,6 @@ export async function savePaymentRun(
       payments.map((p) => p.status),
       run.cancellations,
       ...outbox.bindings,
-    ] as Knex.Value[],
+    ],
   );
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import type { DbSettings } from '../config.js';
 
@@ -30,6 +31,28 @@ export function createDb(settings: DbSettings, applicationName: string): Knex {
   });
 }
 
+const statementNames = new Map<string, string>();
+
+/** The prepared-statement name of a SQL text (the same text always gets the same name). */
+export function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `s_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * A raw statement run as a named prepared statement: each pooled connection parses it once
+ * and then only binds and executes it (for the short statements of the saga, parsing and
+ * planning cost PostgreSQL more than executing). `sql` must be a fixed template whose values,
+ * arrays included, are all bound as parameters.
+ */
+export function preparedRaw<R = unknown>(db: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[]): Knex.Raw<R> {
+  return db.raw<R>(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
+}
+
 /**
  * Serialises transactions on business keys (e.g. order ids) until commit or rollback, in
  * one statement. The locks are taken in hash order, the same order for every caller, so
@@ -37,7 +60,8 @@ export function createDb(settings: DbSettings, applicationName: string): Knex {
  */
 export async function lockKeys(trx: Knex.Transaction, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
-  await trx.raw(
+  await preparedRaw(
+    trx,
     `select count(pg_advisory_xact_lock(k.hash)) from (
        select distinct hashtextextended(key, 0) as hash from unnest(?::text[]) as key order by 1
      ) as k`,

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
+import { preparedRaw } from '../db/knex.js';
 import { isTransientError } from '../db/transient.js';
 import { WriteBatcher } from '../db/write-batcher.js';
 import type { EventType } from '../events/contracts.js';
@@ -397,7 +398,8 @@ export class EventConsumer {
     const outcomes: Outcome[] = decoded.map(({ event }) => (event ? 'processed' : 'ignored'));
     const handled = decoded.flatMap((d) => (d.event ? [{ ...d, event: d.event }] : []));
     if (handled.length === 0) return outcomes;
-    const { rows } = await trx.raw<{ rows: { event_id: string }[] }>(
+    const { rows } = await preparedRaw<{ rows: { event_id: string }[] }>(
+      trx,
       `insert into ${PROCESSED_MESSAGES_TABLE} (consumer_group, event_id, event_type, topic, partition, "offset")
        select ?, m.event_id, m.event_type, m.topic, m.partition, m.message_offset
        from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::bigint[])

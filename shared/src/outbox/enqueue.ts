@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { EVENT_CONTRACTS } from '../events/contracts.js';
 import { validateEvent, type EventEnvelope } from '../events/envelope.js';
+import { preparedRaw } from '../db/knex.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
 
 /**
@@ -33,7 +34,7 @@ export function outboxInsert(
 export async function enqueueEvents(trx: Knex.Transaction, events: readonly EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
   const insert = outboxInsert(events);
-  await trx.raw(`with inserted as (${insert.sql}) select count(*) from inserted`, insert.bindings as Knex.Value[]);
+  await preparedRaw(trx, `with inserted as (${insert.sql}) select count(*) from inserted`, insert.bindings);
 }
 
 export const enqueueEvent = (trx: Knex.Transaction, event: EventEnvelope) => enqueueEvents(trx, [event]);
