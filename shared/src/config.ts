@@ -104,6 +104,7 @@ export const commonEnvShape = {
   CONSUMER_CONCURRENCY: env.int(1, 100),
   CONSUMER_FETCH_MIN_BYTES: env.int(1, 10_485_760),
   CONSUMER_FETCH_MAX_WAIT_MS: env.int(1, 10000),
+  CONSUMER_COMMIT_INTERVAL_MS: env.int(0, 60000),
   SHUTDOWN_TIMEOUT_MS: env.int(100, 600000),
 };
 
@@ -129,6 +130,7 @@ export const commonEnvDefaults = {
   CONSUMER_CONCURRENCY: '6',
   CONSUMER_FETCH_MIN_BYTES: '1',
   CONSUMER_FETCH_MAX_WAIT_MS: '500',
+  CONSUMER_COMMIT_INTERVAL_MS: '200',
   SHUTDOWN_TIMEOUT_MS: '20000',
 } satisfies Defaults<typeof commonEnvShape>;
 
@@ -162,6 +164,7 @@ export interface CommonConfig {
   outbox: { batchSize: number; pollIntervalMs: number };
   /** sessionTimeoutMs: how long a crashed member holds its partitions before the group moves on. */
   /** fetchMinBytes / fetchMaxWaitMs: the broker answers a fetch once it has this much, or this long has passed. */
+  /** commitIntervalMs: offsets of applied messages are committed together at most this often. */
   consumer: {
     maxRetries: number;
     retryBaseMs: number;
@@ -169,6 +172,7 @@ export interface CommonConfig {
     concurrency: number;
     fetchMinBytes: number;
     fetchMaxWaitMs: number;
+    commitIntervalMs: number;
   };
   shutdownTimeoutMs: number;
 }
@@ -202,6 +206,7 @@ export function toCommonConfig(serviceName: string, e: CommonEnv): CommonConfig 
       concurrency: e.CONSUMER_CONCURRENCY,
       fetchMinBytes: e.CONSUMER_FETCH_MIN_BYTES,
       fetchMaxWaitMs: e.CONSUMER_FETCH_MAX_WAIT_MS,
+      commitIntervalMs: e.CONSUMER_COMMIT_INTERVAL_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

@@ -20,6 +20,16 @@ export function createMetrics(service: string) {
       buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
       registers: [registry],
     }),
+    offsetCommitRequests: new Counter({
+      name: 'kafka_consumer_offset_commit_requests_total',
+      help: 'Offset commit requests sent (each commits every partition with applied messages)',
+      registers: [registry],
+    }),
+    offsetCommits: new Counter({
+      name: 'kafka_consumer_offset_commits_total',
+      help: 'Partition offsets committed',
+      registers: [registry],
+    }),
     outboxBatchSize: new Histogram({
       name: 'outbox_publish_batch_events',
       help: 'Events published per outbox relay batch',

@@ -132,6 +132,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     partitionsConsumedConcurrently: config.consumer.concurrency,
     fetchMinBytes: config.consumer.fetchMinBytes,
     fetchMaxWaitMs: config.consumer.fetchMaxWaitMs,
+    commitIntervalMs: config.consumer.commitIntervalMs,
     metrics,
   });
   const workers = definition.workers?.(deps) ?? [];

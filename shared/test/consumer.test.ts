@@ -13,6 +13,7 @@ import {
   type EventConsumerOptions,
   type EventHandlers,
 } from '../src/kafka/consumer.js';
+import { createMetrics } from '../src/metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/outbox/schema.js';
 import { orderCreated } from './support/events.js';
 import {
@@ -343,6 +344,34 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     );
     await sleep(300);
     expect(await effectsOf(blocked.orderId)).to.equal(2);
+  });
+
+  it('commits the offsets of many batches and partitions together, at most once per interval', async function () {
+    const metrics = createMetrics('consumer-test');
+    const groupId = `test-${randomUUID()}`;
+    await startConsumer(recordEffect, groupId, true, { metrics, commitIntervalMs: 1000 });
+    const events = Array.from({ length: 24 }, () => orderCreated());
+    const started = Date.now();
+    const sent = [];
+    for (const event of events) {
+      sent.push(...(await send(event.orderId, event)));
+      await sleep(40); // one at a time: a batch (and a transaction) each
+    }
+    const ends = new Map<number, bigint>();
+    for (const r of sent) ends.set(r.partition, BigInt(r.baseOffset!) + 1n);
+    expect(ends.size, 'the events span several partitions').to.be.greaterThan(2);
+    // Nothing stays uncommitted once the stream goes quiet.
+    for (const [partition, end] of ends) {
+      await waitFor(`partition ${partition} committed`, async () => (await committedOffset(kafka, groupId, TOPIC, partition)) >= end || undefined);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const histogram = await metrics.registry.getSingleMetric('kafka_consumer_transaction_messages')!.get();
+    const transactions = (histogram.values as { metricName?: string; value: number }[]).find((v) => v.metricName?.endsWith('_count'))!.value;
+    const requests = await value('kafka_consumer_offset_commit_requests_total');
+    expect(transactions, 'the events came in separate batches').to.be.greaterThan(12);
+    expect(requests, 'one commit request per interval, not per batch').to.be.at.most(Math.ceil(seconds) + 1);
+    expect(await value('kafka_consumer_offset_commits_total'), 'each request commits several partitions').to.be.greaterThan(requests);
   });
 
   it('loses and doubles nothing when the group rebalances mid-stream', async function () {

@@ -9,6 +9,7 @@ import { decodeEvent, InvalidEventError, type EventEnvelope, type SagaEvent } fr
 import { sagaLogger, type Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../outbox/schema.js';
+import { OffsetCommitter } from './offset-committer.js';
 
 export interface HandlerContext {
   trx: Knex.Transaction;
@@ -83,6 +84,8 @@ export interface EventConsumerOptions {
   /** The broker answers a fetch once it holds this many bytes for it, or after `fetchMaxWaitMs`. */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
+  /** Offsets of applied messages are committed together at most this often (0: after every batch). */
+  commitIntervalMs?: number;
   /** Most messages of one partition applied in one transaction. */
   maxRun?: number;
   metrics?: ServiceMetrics;
@@ -103,6 +106,7 @@ type RunResult = { outcomes: Outcome[] } | { error: unknown };
 
 const MAX_BACKOFF_MS = 5000;
 const DEFAULT_MAX_RUN = 200;
+const DEFAULT_COMMIT_INTERVAL_MS = 200;
 /** Most runs (of different partitions) applied together in one transaction. */
 const MAX_COMBINED_RUNS = 64;
 /** A combined transaction failed, not because of one event: apply each run alone. */
@@ -139,11 +143,16 @@ export class EventConsumer {
    * partition still has one run at a time, so per-partition order holds.
    */
   private readonly runs: WriteBatcher<Decoded[], RunResult>;
+  private readonly offsets: OffsetCommitter;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.handledTypes = new Set(options.handler.types);
     this.maxRun = options.maxRun ?? DEFAULT_MAX_RUN;
     this.runs = new WriteBatcher((runs) => this.applyRuns(runs), { maxBatch: MAX_COMBINED_RUNS, maxInFlight: 1 });
+    this.offsets = new OffsetCommitter(options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS, options.logger, (partitions) => {
+      options.metrics?.offsetCommitRequests.inc();
+      options.metrics?.offsetCommits.inc(partitions);
+    });
   }
 
   async start(): Promise<void> {
@@ -162,6 +171,9 @@ export class EventConsumer {
       maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 500,
     });
     this.consumer = consumer;
+    // Offsets marked before a rebalance are committed under the generation they belong to.
+    consumer.on(consumer.events.REBALANCING, () => void this.offsets.flush());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.offsets.retain(payload.memberAssignment));
     await consumer.connect();
     const prefix = this.options.topicPrefix ?? '';
     await consumer.subscribe({ topics: topics.map((t) => prefix + t), fromBeginning: true });
@@ -178,6 +190,7 @@ export class EventConsumer {
     this.stopping = true;
     const consumer = this.consumer;
     if (!consumer) return;
+    await this.offsets.flush();
     await consumer.stop();
     await consumer.disconnect();
     this.consumer = null;
@@ -225,7 +238,9 @@ export class EventConsumer {
     } catch (error) {
       if (!(error instanceof ConsumerStoppedError)) throw error;
     } finally {
-      if (lastDone !== null) await this.commit(payload, lastDone);
+      if (lastDone !== null) await this.offsets.mark(topic, partition, lastDone, payload.commitOffsetsIfNecessary);
+      // Leaving (stop or rebalance): commit now, while this member still holds the partition.
+      if (!isRunning() || isStale() || this.stopping) await this.offsets.flush();
     }
   }
 
@@ -288,23 +303,6 @@ export class EventConsumer {
       (outcomes) => ({ outcomes }),
       (error: unknown) => ({ error }),
     );
-  }
-
-  /**
-   * Commits up to `offset`, whose effect (or DLQ copy) is already durable. The batch's own
-   * commit is used because it still works while the consumer is stopping (the group is
-   * left only after the batch returns), where `consumer.commitOffsets` would do nothing.
-   */
-  private async commit({ batch, commitOffsetsIfNecessary }: EachBatchPayload, offset: string): Promise<void> {
-    const { topic, partition } = batch;
-    try {
-      await commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(offset) + 1n).toString() }] }],
-      });
-    } catch (error) {
-      // Typically a rebalance: the new owner gets these messages again and skips them as duplicates.
-      this.options.logger.warn({ err: error, topic, partition, offset }, 'offset commit failed');
-    }
   }
 
   private async handleMessage(
