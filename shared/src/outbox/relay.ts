@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import type { Message, Producer } from 'kafkajs';
 import { EVENT_TYPE_HEADER } from '../events/contracts.js';
 import type { DbSettings } from '../config.js';
+import { statementName } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
@@ -31,13 +32,24 @@ interface OutboxRow {
 
 const RECONNECT_DELAY_MS = 1000;
 
+const prepared = (text: string) => ({ name: statementName(text), text });
+/** Deletes the rows published last time and reads the next batch, in one round trip. */
+const NEXT_BATCH = prepared(
+  `with published as (delete from ${OUTBOX_TABLE} where id = any($1::bigint[]))
+   select id, topic, message_key, event_type, envelope::text as envelope from ${OUTBOX_TABLE}
+   where id <> all($1::bigint[]) order by id limit $2`,
+);
+const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`);
+
 /**
- * Publishes committed outbox rows to Kafka in id order, then deletes them.
+ * Publishes committed outbox rows to Kafka in id order, then deletes them: with the read of
+ * the next batch (one statement per batch), or with the idle poll, or on stop.
  *
  * One dedicated connection holds a session advisory lock (the relay is the leader while
  * it holds it), LISTENs for commits, and reads and deletes rows, so a relay that loses its
  * connection also loses the lock and stops. A crash after the send and before the delete
- * republishes the batch: delivery is at least once, and consumers drop duplicates by eventId.
+ * republishes the rows not yet deleted: delivery is at least once, and consumers drop
+ * duplicates by eventId.
  */
 export class OutboxRelay {
   private client: Client | null = null;
@@ -46,6 +58,8 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   private pendingWake = false;
   private leader = false;
+  /** Ids sent to Kafka whose rows are deleted with the next read (or on stop). */
+  private published: string[] = [];
 
   private readonly topicPrefix: string;
 
@@ -123,6 +137,13 @@ export class OutboxRelay {
     this.client = null;
     if (this.leader) log.info('outbox relay gave up leadership');
     this.leader = false;
+    if (client && this.published.length > 0) {
+      // Best effort: rows left behind are published again by the next leader (consumers drop duplicates).
+      await client.query({ ...DELETE_PUBLISHED, values: [this.published] }).then(
+        () => (this.published = []),
+        () => undefined,
+      );
+    }
     if (client) await client.end().catch(() => undefined); // ending the session releases the lock
   }
 
@@ -139,10 +160,8 @@ export class OutboxRelay {
   /** Publishes up to one batch; returns how many rows it published. */
   private async publishBatch(): Promise<number> {
     const client = this.requireClient();
-    const { rows } = await client.query<OutboxRow>(
-      `select id, topic, message_key, event_type, envelope::text as envelope from ${OUTBOX_TABLE} order by id limit $1`,
-      [this.options.batchSize],
-    );
+    const { rows } = await client.query<OutboxRow>({ ...NEXT_BATCH, values: [this.published, this.options.batchSize] });
+    this.published = [];
     if (rows.length === 0) return 0;
 
     const byTopic = new Map<string, Message[]>();
@@ -155,7 +174,7 @@ export class OutboxRelay {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.topicPrefix + topic, messages })),
     });
-    await client.query(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
+    this.published = rows.map((r) => r.id);
     this.options.metrics?.outboxPublished.inc(rows.length);
     this.options.metrics?.outboxBatchSize.observe(rows.length);
     return rows.length;
