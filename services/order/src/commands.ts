@@ -72,23 +72,22 @@ export class OrderPlacement {
   }
 
   async place(input: PlaceOrderInput, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
-    const hash = requestHash(input);
     const key = options.idempotencyKey;
-    if (key) {
-      const stored = await findIdempotencyKey(this.db, key);
-      if (stored) return replay(stored.request_hash, hash, stored);
+    if (key === undefined) {
+      const order = this.newOrder(input, options.correlationId);
+      await this.batcher.submit(order);
+      return { status: 202, body: toOrder(order.row as OrderRow), replayed: false };
     }
+    const hash = requestHash(input);
+    const stored = await findIdempotencyKey(this.db, key);
+    if (stored) return replay(stored.request_hash, hash, stored);
     const order = this.newOrder(input, options.correlationId);
     const body = toOrder(order.row as OrderRow);
-    if (key === undefined) {
-      await this.batcher.submit(order);
-      return { status: 202, body, replayed: false };
-    }
     const response = { request_hash: hash, order_id: order.row.id, response_status: 202, response_body: body };
     if (!(await insertOrders(this.db, [order.row], [order.event], { key, response }))) {
       // A concurrent request with this key committed first: answer with theirs.
-      const stored = (await findIdempotencyKey(this.db, key))!;
-      return replay(stored.request_hash, hash, stored);
+      const first = (await findIdempotencyKey(this.db, key))!;
+      return replay(first.request_hash, hash, first);
     }
     return { status: 202, body, replayed: false };
   }

@@ -101,7 +101,7 @@ export async function findOrder(db: Knex, id: string): Promise<OrderRow | undefi
 }
 
 export async function lockOrder(trx: Knex.Transaction, id: string): Promise<OrderRow | undefined> {
-  return trx<OrderRow>('orders').where({ id }).forUpdate().first();
+  return (await lockOrders(trx, [id])).get(id);
 }
 
 /** Locks the orders with these ids, in id order (so concurrent runs cannot deadlock). */

@@ -101,7 +101,6 @@ interface Decoded {
   event: SagaEvent | null;
 }
 
-
 type RunResult = { outcomes: Outcome[] } | { error: unknown };
 
 const MAX_BACKOFF_MS = 5000;

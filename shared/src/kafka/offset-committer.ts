@@ -60,7 +60,9 @@ export class OffsetCommitter {
     this.pending.clear();
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     for (const { topic, partition, offset } of offsets) {
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+      const partitions = byTopic.get(topic) ?? [];
+      partitions.push({ partition, offset });
+      byTopic.set(topic, partitions);
     }
     try {
       await commit({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });

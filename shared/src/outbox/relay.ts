@@ -33,13 +33,13 @@ interface OutboxRow {
 const RECONNECT_DELAY_MS = 1000;
 
 const prepared = (text: string) => ({ name: statementName(text), text });
+const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`);
 /** Deletes the rows published last time and reads the next batch, in one round trip. */
 const NEXT_BATCH = prepared(
-  `with published as (delete from ${OUTBOX_TABLE} where id = any($1::bigint[]))
+  `with published as (${DELETE_PUBLISHED.text})
    select id, topic, message_key, event_type, envelope::text as envelope from ${OUTBOX_TABLE}
    where id <> all($1::bigint[]) order by id limit $2`,
 );
-const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`);
 
 /**
  * Publishes committed outbox rows to Kafka in id order, then deletes them: with the read of
