@@ -183,21 +183,33 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
  */
 async function sagaHops(system: LocalSystem, ids: string[]): Promise<[string, number, number][]> {
   const sample = ids.slice(0, 20000);
-  const times = async (service: 'order' | 'inventory' | 'payment', table: string, idColumn: string, column: string, where = '') => {
-    const rows: { order_id: string; at: Date }[] = [];
+  /** Per timestamp column, the time of each sampled order. */
+  const times = async <C extends string>(
+    service: 'order' | 'inventory' | 'payment',
+    table: string,
+    idColumn: string,
+    columns: C[],
+    where = '',
+  ): Promise<Record<C, Map<string, number>>> => {
+    const byColumn = Object.fromEntries(columns.map((c) => [c, new Map<string, number>()])) as Record<C, Map<string, number>>;
     for (let i = 0; i < sample.length; i += 5000) {
-      const { rows: chunk } = await system.db(service).raw(
-        `select ${idColumn}::text as order_id, ${column} as at from ${table} where ${idColumn} = any(?::uuid[]) ${where}`,
+      const { rows } = await system.db(service).raw<{ rows: ({ order_id: string } & Record<C, Date>)[] }>(
+        `select ${idColumn}::text as order_id, ${columns.join(', ')} from ${table} where ${idColumn} = any(?::uuid[]) ${where}`,
         [sample.slice(i, i + 5000)],
       );
-      rows.push(...(chunk as typeof rows));
+      for (const row of rows) for (const c of columns) byColumn[c].set(row.order_id, row[c].getTime());
     }
-    return new Map(rows.map((r) => [r.order_id, r.at.getTime()]));
+    return byColumn;
   };
-  const placed = await times('order', 'orders', 'id', 'created_at', "and status = 'CONFIRMED'");
-  const confirmed = await times('order', 'orders', 'id', 'updated_at', "and status = 'CONFIRMED'");
-  const reserved = await times('inventory', 'reservations', 'order_id', 'created_at');
-  const charged = await times('payment', 'payments', 'order_id', 'created_at');
+  const { created_at: placed, updated_at: confirmed } = await times(
+    'order',
+    'orders',
+    'id',
+    ['created_at', 'updated_at'],
+    "and status = 'CONFIRMED'",
+  );
+  const { created_at: reserved } = await times('inventory', 'reservations', 'order_id', ['created_at']);
+  const { created_at: charged } = await times('payment', 'payments', 'order_id', ['created_at']);
   const hop = (name: string, from: Map<string, number>, to: Map<string, number>): [string, number, number] => {
     const d = [...from].filter(([id]) => to.has(id)).map(([id, t]) => to.get(id)! - t).sort((a, b) => a - b);
     return [name, percentile(d, 50), percentile(d, 99)];
