@@ -2,6 +2,8 @@
 # Local infrastructure on loopback: real Apache Kafka (ZooKeeper mode, or KRaft with
 # --kraft / KAFKA_MODE=kraft) from Maven Central jars, and PostgreSQL (the machine's if
 # 127.0.0.1:$PGPORT answers, otherwise one of our own from Debian's package).
+# ZooKeeper and Kafka run from the files infra/kafka renders, started by
+# infra/kafka/start.sh: the configuration and the start command the cluster uses.
 #
 #   scripts/infra.sh fetch               download the Kafka jars into .cache/kafka/lib
 #   scripts/infra.sh up [--kraft]        start what is not running, wait until it answers
@@ -33,6 +35,9 @@ KAFKA_MODE="${KAFKA_MODE:-zookeeper}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 ZK_HEAP="${ZK_HEAP:--Xms64m -Xmx192m}"
 SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_service}"
+KAFKA_CONF="$RUN/kafka-config"
+# shellcheck source=lib/node.sh
+source "$ROOT/scripts/lib/node.sh"
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -71,16 +76,34 @@ fetch() {
   touch "$KAFKA_LIB/.complete"
 }
 
-start_java() { # name main-class heap config
-  local name="$1" main="$2" heap="$3" config="$4"
+# This machine's ZooKeeper and Kafka files, from the cluster's renderer (infra/kafka).
+render_kafka_config() {
+  use_project_node "$ROOT" || die "no usable Node.js"
+  ensure_npm_packages "$ROOT"
+  (cd "$ROOT" && node node_modules/typescript/bin/tsc -b infra/kafka) || die "could not build infra/kafka"
+  mkdir -p "$KAFKA_CONF" "$DATA"
+  node "$ROOT/infra/kafka/dist/src/cli.js" local --mode "$KAFKA_MODE" --out "$KAFKA_CONF" --data "$DATA" \
+    --client-port "$KAFKA_PORT" --controller-port "$KAFKA_CONTROLLER_PORT" --zookeeper-port "$ZK_PORT" \
+    || die "could not render the Kafka configuration"
+}
+
+start_node() { # name role heap config-template
+  local name="$1" role="$2" heap="$3" template="$4" java cluster_id
+  java="$(java_bin)"
+  cluster_id="$(node "$ROOT/infra/kafka/dist/src/cli.js" cluster-id local)"
   mkdir -p "$RUN" "$LOGS"
-  # shellcheck disable=SC2086
-  setsid nohup "$(java_bin)" $heap -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$ROOT/infra/kafka/log4j.properties" -Dkafka.logs.dir="$LOGS" \
-    -Dinfra.component="$name" \
-    -cp "$KAFKA_LIB/*" "$main" "$config" >"$LOGS/$name.out" 2>&1 < /dev/null &
-  echo $! >"$RUN/$name.pid"
-  echo "-Dinfra.component=$name" >"$RUN/$name.marker"
+  POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/infra/kafka/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
+    KAFKA_JVM_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true -Dinfra.component=$name" \
+    KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
+    setsid nohup sh "$ROOT/infra/kafka/start.sh" "$role" "$template" "$RUN/$name-work" \
+    >"$LOGS/$name.out" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" >"$RUN/$name.pid"
+  # In the command line of start.sh and, after its exec, of the JVM; seen once the
+  # background shell has exec'd.
+  echo "$RUN/$name-work" >"$RUN/$name.marker"
+  local deadline=$((SECONDS + 10))
+  until pid_alive "$name" || ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); do sleep 0.05; done
 }
 
 stop_pid() { # name
@@ -104,16 +127,8 @@ start_zookeeper() {
   [[ "$KAFKA_MODE" == "zookeeper" ]] || return 0
   if pid_alive zookeeper; then log "zookeeper already running"; return 0; fi
   port_open 127.0.0.1 "$ZK_PORT" && die "port $ZK_PORT is taken by a process this script did not start"
-  mkdir -p "$DATA/zookeeper" "$RUN"
-  cat >"$RUN/zookeeper.properties" <<EOF
-dataDir=$DATA/zookeeper
-clientPort=$ZK_PORT
-clientPortAddress=127.0.0.1
-maxClientCnxns=0
-admin.enableServer=false
-4lw.commands.whitelist=ruok,srvr
-EOF
-  start_java zookeeper org.apache.zookeeper.server.quorum.QuorumPeerMain "$ZK_HEAP" "$RUN/zookeeper.properties"
+  render_kafka_config
+  start_node zookeeper zookeeper "$ZK_HEAP" "$KAFKA_CONF/zookeeper.properties"
   wait_for "zookeeper on 127.0.0.1:$ZK_PORT" 60 zookeeper_ok || die "zookeeper did not start; see $LOGS/zookeeper.out"
 }
 
@@ -125,50 +140,6 @@ zookeeper_ok() {
 }
 
 # ---------------------------------------------------------------- Kafka
-kafka_config() {
-  local dir="$DATA/kafka-$KAFKA_MODE"
-  mkdir -p "$dir" "$RUN"
-  {
-    echo "log.dirs=$dir"
-    echo "num.partitions=3"
-    echo "default.replication.factor=1"
-    echo "min.insync.replicas=1"
-    echo "offsets.topic.replication.factor=1"
-    echo "offsets.topic.num.partitions=10"
-    echo "transaction.state.log.replication.factor=1"
-    echo "transaction.state.log.min.isr=1"
-    echo "auto.create.topics.enable=false"
-    echo "delete.topic.enable=true"
-    echo "group.initial.rebalance.delay.ms=0"
-    echo "log.retention.hours=24"
-    echo "log.segment.bytes=67108864"
-    echo "num.network.threads=2"
-    echo "num.io.threads=4"
-    echo "num.recovery.threads.per.data.dir=1"
-    if [[ "$KAFKA_MODE" == "kraft" ]]; then
-      echo "process.roles=broker,controller"
-      echo "node.id=1"
-      echo "controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT"
-      echo "listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
-      echo "controller.listener.names=CONTROLLER"
-      echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-    else
-      echo "broker.id=0"
-      echo "zookeeper.connect=127.0.0.1:$ZK_PORT"
-      echo "zookeeper.connection.timeout.ms=30000"
-      echo "listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT"
-    fi
-    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT"
-  } >"$RUN/kafka.properties"
-  if [[ "$KAFKA_MODE" == "kraft" && ! -f "$dir/meta.properties" ]]; then
-    log "formatting KRaft storage"
-    "$(java_bin)" -cp "$KAFKA_LIB/*" -Dlog4j.configuration="file:$ROOT/infra/kafka/log4j.properties" \
-      kafka.tools.StorageTool format --standalone -t "$("$(java_bin)" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
-      -c "$RUN/kafka.properties" >"$LOGS/kafka-format.out" 2>&1 \
-      || die "KRaft storage format failed; see $LOGS/kafka-format.out"
-  fi
-}
-
 kafka_ok() {
   pid_alive kafka || die "kafka exited; see $LOGS/kafka.out"
   port_open 127.0.0.1 "$KAFKA_PORT" || return 1
@@ -180,8 +151,8 @@ start_kafka() {
   if pid_alive kafka; then log "kafka already running"; return 0; fi
   port_open 127.0.0.1 "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by a process this script did not start"
   mkdir -p "$LOGS"
-  kafka_config
-  start_java kafka kafka.Kafka "$KAFKA_HEAP" "$RUN/kafka.properties"
+  render_kafka_config
+  start_node kafka kafka "$KAFKA_HEAP" "$KAFKA_CONF/server.properties"
   echo "$KAFKA_MODE" >"$RUN/kafka.mode"
   wait_for "kafka ($KAFKA_MODE) on 127.0.0.1:$KAFKA_PORT" 120 kafka_ok || die "kafka did not start; see $LOGS/kafka.out"
 }

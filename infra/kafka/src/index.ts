@@ -1,0 +1,3 @@
+export * from './render.js';
+export * from './local.js';
+export * from './assets.js';
