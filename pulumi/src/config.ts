@@ -7,7 +7,8 @@ import { z } from '@orders/shared';
 /** The repository root (Pulumi.yaml, Dockerfiles, kind/cluster.yaml). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-type Declared = { type: 'string' | 'integer' | 'boolean'; default: string | number | boolean; description: string };
+/** One setting as Pulumi.yaml declares it; a secret has no default (unset means generated or off). */
+export type Declared = { type: 'string' | 'integer' | 'boolean'; default?: string | number | boolean; description: string; secret?: boolean };
 
 /** The `config:` block of Pulumi.yaml: every key, its type, default and description. */
 export function declaredConfig(): Record<string, Declared> {
@@ -42,7 +43,6 @@ export const StackSettings = z
     topicPartitions: z.number().int().min(1).max(100),
     topicRetentionHours: z.number().int().min(1).max(8760),
     kafkaImage: pinnedImage,
-    zookeeperImage: pinnedImage,
     postgresImage: pinnedImage,
     kafkaUiImage: pinnedImage,
     dozzleImage: pinnedImage,
@@ -87,13 +87,49 @@ export type Settings = z.infer<typeof StackSettings>;
 export const SECRET_KEYS = ['dozzlePassword', 'orderDbPassword', 'paymentDbPassword', 'inventoryDbPassword'] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
+/** A value as `pulumi config` stores it (always text), converted to its declared type. */
+function typed(key: string, spec: Declared, text: string): string | number | boolean {
+  if (spec.type === 'integer') {
+    if (!/^-?\d+$/.test(text.trim())) throw new Error(`${key}: '${text}' is not an integer`);
+    return Number(text);
+  }
+  if (spec.type === 'boolean') {
+    if (text !== 'true' && text !== 'false') throw new Error(`${key}: '${text}' is not true or false`);
+    return text === 'true';
+  }
+  return text;
+}
+
+/**
+ * The non-secret settings from the values set on a stack (text, by key), Pulumi.yaml's
+ * defaults for the rest, validated together: every problem is named in one error.
+ */
+export function parseSettings(values: Record<string, string | undefined>): Settings {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(declaredConfig())) {
+    if (spec.secret) continue;
+    const text = values[key];
+    try {
+      raw[key] = text === undefined ? spec.default : typed(key, spec, text);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  const parsed = StackSettings.safeParse(raw);
+  problems.push(...crossChecks(raw));
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  if (problems.length > 0 || !parsed.success) throw new StackConfigError(problems);
+  return parsed.data;
+}
+
 export interface StackConfig extends Settings {
   /** Set secrets only (empty means unset); never plain strings. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
 }
 
 export class StackConfigError extends Error {
-  constructor(problems: string[]) {
+  constructor(readonly problems: string[]) {
     super(`Invalid stack configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'StackConfigError';
   }
@@ -102,35 +138,28 @@ export class StackConfigError extends Error {
 /**
  * Reads the stack configuration: values set on the stack, else Pulumi.yaml's defaults
  * (so the program behaves the same under the engine and under test mocks), validated in
- * one place with every problem named.
+ * one place with every problem named. Secrets are read as set; an empty one counts as unset.
  */
-export function loadStackConfig(config = new pulumi.Config()): StackConfig {
+export function loadStackConfig(project = pulumi.getProject()): StackConfig {
   const declared = declaredConfig();
-  const raw: Record<string, unknown> = {};
+  const valueOf = (key: string) => pulumi.runtime.getConfig(`${project}:${key}`);
+  let settings: Settings | undefined;
   const problems: string[] = [];
-  for (const [key, spec] of Object.entries(declared)) {
-    if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
-    try {
-      const value =
-        spec.type === 'integer' ? config.getNumber(key) : spec.type === 'boolean' ? config.getBoolean(key) : config.get(key);
-      raw[key] = value ?? spec.default;
-    } catch (error) {
-      problems.push(`${key}: ${(error as Error).message.split('\n')[0]}`);
-    }
-  }
-  const parsed = StackSettings.safeParse(raw);
-  problems.push(...crossChecks(raw));
-  if (!parsed.success) {
-    problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`));
+  try {
+    settings = parseSettings(Object.fromEntries(Object.keys(declared).map((key) => [key, valueOf(key)])));
+  } catch (error) {
+    if (!(error instanceof StackConfigError)) throw error;
+    problems.push(...error.problems);
   }
   const secrets: StackConfig['secrets'] = {};
   for (const key of SECRET_KEYS) {
-    const value = config.getSecret(key);
-    if (value !== undefined) secrets[key] = value;
+    if (!declared[key]?.secret) problems.push(`${key} must be declared with secret: true in Pulumi.yaml`);
+    const value = valueOf(key);
+    if (value) secrets[key] = pulumi.secret(value);
   }
-  if (parsed.success && parsed.data.dozzleAuth && !secrets.dozzlePassword) {
+  if (settings?.dozzleAuth && !secrets.dozzlePassword) {
     problems.push('dozzlePassword is required when dozzleAuth is true (pulumi config set --secret dozzlePassword ...)');
   }
-  if (problems.length > 0 || !parsed.success) throw new StackConfigError(problems);
-  return { ...parsed.data, secrets };
+  if (problems.length > 0 || !settings) throw new StackConfigError(problems);
+  return { ...settings, secrets };
 }

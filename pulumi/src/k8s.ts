@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type * as k8s from '@pulumi/kubernetes';
 
 export const PART_OF = 'order-processing';
@@ -27,6 +28,21 @@ export function restrictedContainer(
     capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
+}
+
+/**
+ * A pod spec with the defaults every pod of this stack needs: no service-link variables
+ * (a Service named `kafka` would otherwise hand every pod in its namespace `KAFKA_PORT` and
+ * friends, names that images read as their own settings) and no API token unless the pod
+ * asks for one.
+ */
+export function podSpec(spec: k8s.types.input.core.v1.PodSpec): k8s.types.input.core.v1.PodSpec {
+  return { enableServiceLinks: false, automountServiceAccountToken: false, ...spec };
+}
+
+/** A stable digest of configuration, put on a pod template so that a change rolls the pods. */
+export function checksum(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
 export function podSecurity(fsGroup: number): k8s.types.input.core.v1.PodSecurityContext {

@@ -5,13 +5,14 @@ import * as random from '@pulumi/random';
 import { SERVICE_CONTRACTS, type ServiceContract } from '@orders/shared';
 import type { StackConfig } from './config.js';
 import { Dozzle } from './components/dozzle.js';
-import { Kafka, KAFKA_PORT } from './components/kafka.js';
+import { Kafka } from './components/kafka.js';
 import { KafkaTopics } from './components/kafka-topics.js';
 import { KafkaUi } from './components/kafka-ui.js';
 import { Microservice } from './components/microservice.js';
 import { NetworkPolicies } from './components/network-policies.js';
 import { Postgres, POSTGRES_PORT } from './components/postgres.js';
 import { ServiceImage } from './components/service-image.js';
+import { KIND_LISTEN_ADDRESS } from './kind.js';
 
 type ServiceName = ServiceContract['name'];
 const NAMES: ServiceName[] = ['order', 'payment', 'inventory'];
@@ -49,8 +50,10 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
   );
   const ns = (name: string) => namespaces[name]!.metadata.name;
 
+  // kube-system's uid is new whenever the cluster is: images are loaded into a new cluster again.
+  const clusterIdentity = k8s.core.v1.Namespace.get('kube-system', 'kube-system', { provider }).metadata.uid;
   const images = Object.fromEntries(
-    NAMES.map((name) => [name, new ServiceImage(`${name}-image`, { service: SERVICE_CONTRACTS[name], settings: config })]),
+    NAMES.map((name) => [name, new ServiceImage(`${name}-image`, { service: SERVICE_CONTRACTS[name], settings: config, clusterIdentity })]),
   ) as Record<ServiceName, ServiceImage>;
 
   const kafka = new Kafka(
@@ -60,8 +63,7 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
       namespaceName: config.kafkaNamespace,
       mode: config.kafkaMode,
       brokers: config.kafkaBrokers,
-      kafkaImage: config.kafkaImage,
-      zookeeperImage: config.zookeeperImage,
+      image: config.kafkaImage,
       kafkaStorage: config.kafkaStorage,
       zookeeperStorage: config.zookeeperStorage,
       storageClass: config.storageClass,
@@ -173,7 +175,7 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
       image: config.dozzleImage,
       nodePort: config.dozzleNodePort,
       auth: config.dozzleAuth
-        ? { username: config.dozzleUsername, password: config.secrets.dozzlePassword ?? pulumi.output('') }
+        ? { username: config.dozzleUsername, password: config.secrets.dozzlePassword! }
         : null,
     },
     opts,
@@ -193,7 +195,7 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
         namespace: ns(config.kafkaNamespace),
         kafkaApp: kafka.podLabels.app!,
         zookeeperApp: kafka.zookeeperLabels?.app ?? null,
-        ports: config.kafkaMode === 'kraft' ? [KAFKA_PORT, 9093] : [KAFKA_PORT],
+        ports: kafka.ports,
         clients: NAMES.map((name) => ({ namespaceName: namespaceOf[name], app: services[name]!.podLabels.app! })),
         localApps: [kafka.podLabels.app!, topics.podLabels.app!, kafkaUi.podLabels.app!],
       },
@@ -201,7 +203,7 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
     opts,
   );
 
-  const host = nodeHost(config);
+  const host = nodeHost(config, clusterIdentity);
   const url = (port: number) => pulumi.interpolate`http://${host}:${port}`;
   return {
     urls: {
@@ -217,11 +219,18 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
   };
 }
 
-/** Where NodePorts answer from the host: kind maps them to localhost (kind/cluster.yaml); minikube has a node IP. */
-function nodeHost(config: StackConfig): pulumi.Input<string> {
-  if (config.clusterFlavour === 'kind') return 'localhost';
+/**
+ * Where NodePorts answer from the host: kind publishes them on 127.0.0.1 (the cluster is
+ * created from kindClusterConfig); minikube on its node IP (scripts/minikube-up.sh
+ * forwards them to 127.0.0.1 where that IP is not reachable).
+ */
+function nodeHost(config: StackConfig, clusterIdentity: pulumi.Input<string>): pulumi.Input<string> {
+  if (config.clusterFlavour === 'kind') return KIND_LISTEN_ADDRESS;
   if (config.clusterFlavour === 'minikube') {
-    const ip = new command.local.Command('minikube-ip', { create: `minikube -p ${config.minikubeProfile} ip` });
+    const ip = new command.local.Command('minikube-ip', {
+      create: `minikube -p ${config.minikubeProfile} ip`,
+      triggers: [clusterIdentity],
+    });
     return ip.stdout.apply((out) => out.trim());
   }
   return config.nodeAddress;

@@ -8,8 +8,10 @@ import { inventoryEnvShape } from '@orders/inventory-service/dist/src/config.js'
 import { orderEnvShape } from '@orders/order-service/dist/src/config.js';
 import { paymentEnvShape } from '@orders/payment-service/dist/src/config.js';
 import { REPO_ROOT } from '../src/config.js';
-import { ofType, unwrapSecrets, type DeclaredResource } from './support/mocks.js';
-import { containersOf, runVariant, type Variant } from './support/program.js';
+import { kubeObjects } from './cluster/objects.js';
+import { podsOf } from './cluster/pods.js';
+import { ofType } from './support/mocks.js';
+import { runVariant, type Variant } from './support/program.js';
 
 const ENV_KEYS: Record<ServiceContract['name'], string[]> = {
   order: Object.keys(orderEnvShape),
@@ -17,20 +19,17 @@ const ENV_KEYS: Record<ServiceContract['name'], string[]> = {
   inventory: Object.keys(inventoryEnvShape),
 };
 
-/** The environment a container gets: its ConfigMaps (envFrom), literal values and Secret references. */
-function containerEnv(variant: Variant, container: any): Record<string, string> {
-  const env: Record<string, string> = {};
-  const find = (type: string, name: string) =>
-    ofType(variant.resources, type).find((r) => r.inputs.metadata.name === name) as DeclaredResource;
-  for (const from of container.envFrom ?? []) Object.assign(env, find('kubernetes:core/v1:ConfigMap', from.configMapRef.name).inputs.data);
-  for (const e of container.env ?? []) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (e.valueFrom?.secretKeyRef) {
-      const secret = unwrapSecrets(find('kubernetes:core/v1:Secret', e.valueFrom.secretKeyRef.name).inputs);
-      env[e.name] = secret.stringData[e.valueFrom.secretKeyRef.key];
-    }
-  }
-  return env;
+/**
+ * The environment a container of a workload starts with, as the kubelet computes it (the
+ * cluster model): ConfigMaps and Secrets, literal and `$(VAR)`-expanded values, downward
+ * API fields, and the variables Kubernetes adds for Services.
+ */
+function containerEnv(variant: Variant, workloadName: string, init = false): { env: Record<string, string>; fromServices: string[]; container: any } {
+  const objects = kubeObjects(variant.resources);
+  const workload = objects.find((o) => ['Deployment', 'Job', 'StatefulSet'].includes(o.kind) && o.name === workloadName);
+  if (!workload) throw new Error(`no workload ${workloadName}`);
+  const c = podsOf(objects, workload)[0]!.containers.find((x) => x.init === init)!;
+  return { ...c.environment, container: c.container };
 }
 
 /**
@@ -53,7 +52,7 @@ function localCommand(command: string[]): [string, string[]] {
   return [process.execPath, [path.join(REPO_ROOT, command[1]!), ...command.slice(2)]];
 }
 
-describe('deployment contract: each container command, run with its env on the local infrastructure', function () {
+describe('deployment contract: each container command, run here with the environment the kubelet gives it', function () {
   this.timeout(120000);
   let variant: Variant;
   const prefix = `contract_${randomUUID().slice(0, 8)}.`;
@@ -71,9 +70,9 @@ describe('deployment contract: each container command, run with its env on the l
 
   it('gives each service only variables its code reads, with its port, database and password', function () {
     for (const contract of Object.values(SERVICE_CONTRACTS)) {
-      const deployment = ofType(variant.resources, 'kubernetes:apps/v1:Deployment').find((d) => d.inputs.metadata.name === contract.serviceName)!;
-      const env = containerEnv(variant, containersOf(deployment)[0]!.container);
-      expect(Object.keys(env).filter((k) => !ENV_KEYS[contract.name].includes(k)), contract.name).to.deep.equal([]);
+      const { env, fromServices } = containerEnv(variant, contract.serviceName);
+      const declared = Object.keys(env).filter((k) => !fromServices.includes(k));
+      expect(declared.filter((k) => !ENV_KEYS[contract.name].includes(k)), contract.name).to.deep.equal([]);
       expect(env.HTTP_PORT).to.equal(String(contract.httpPort));
       expect(env.DB_NAME).to.equal(contract.database);
       expect(env.DB_PASSWORD).to.be.a('string').with.length.above(10);
@@ -82,9 +81,8 @@ describe('deployment contract: each container command, run with its env on the l
 
   it('the topic Job creates the topics', async function () {
     const job = ofType(variant.resources, 'kubernetes:batch/v1:Job').find((j) => j.inputs.metadata.name.startsWith('kafka-topics-'))!;
-    const { container } = containersOf(job).find((c) => !c.init)!;
-    const env = containerEnv(variant, container);
-    expect(Object.keys(env).filter((k) => !ENV_KEYS.order.includes(k))).to.deep.equal([]);
+    const { env, fromServices, container } = containerEnv(variant, job.inputs.metadata.name);
+    expect(Object.keys(env).filter((k) => !fromServices.includes(k) && !ENV_KEYS.order.includes(k))).to.deep.equal([]);
     const [bin, args] = localCommand(container.command);
     const result = spawnSync(bin, args, { env: onLoopback(env, '', prefix), encoding: 'utf8', timeout: 60000 });
     expect(result.status, result.stderr).to.equal(0);
@@ -100,20 +98,20 @@ describe('deployment contract: each container command, run with its env on the l
       databases.push(database);
 
       const job = ofType(variant.resources, 'kubernetes:batch/v1:Job').find((j) => j.inputs.metadata.name.startsWith(`${contract.serviceName}-migrate-`))!;
-      const migrate = containersOf(job).find((c) => !c.init)!.container;
-      const [migrateBin, migrateArgs] = localCommand(migrate.command);
+      const migrate = containerEnv(variant, job.inputs.metadata.name);
+      const [migrateBin, migrateArgs] = localCommand(migrate.container.command);
       const migrated = spawnSync(migrateBin, migrateArgs, {
-        env: onLoopback(containerEnv(variant, migrate), database, prefix),
+        env: onLoopback(migrate.env, database, prefix),
         encoding: 'utf8',
         timeout: 60000,
       });
       expect(migrated.status, migrated.stderr).to.equal(0);
       expect(migrated.stdout).to.include('migrations applied');
 
-      const deployment = ofType(variant.resources, 'kubernetes:apps/v1:Deployment').find((d) => d.inputs.metadata.name === contract.serviceName)!;
-      const { container } = containersOf(deployment)[0]!;
+      const started = containerEnv(variant, contract.serviceName);
+      const { container } = started;
       const [bin, args] = localCommand(container.command);
-      const child: ChildProcess = spawn(bin, args, { env: onLoopback(containerEnv(variant, container), database, prefix), stdio: 'ignore' });
+      const child: ChildProcess = spawn(bin, args, { env: onLoopback(started.env, database, prefix), stdio: 'ignore' });
       try {
         const port = container.ports[0].containerPort;
         const probe = (p: any) => `http://127.0.0.1:${port}${p.httpGet.path}`;

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { PROBE_PATHS, SERVICE_CONTRACTS } from '@orders/shared';
-import { REPO_ROOT, StackConfigError } from '../src/config.js';
+import { kafkaVersion, parseProperties } from '@orders/kafka-config';
+import { declaredConfig, REPO_ROOT, SECRET_KEYS, StackConfigError } from '../src/config.js';
 import { ofType, plainText, runProgram, unwrapSecrets } from './support/mocks.js';
 import { containersOf, isKubernetes, runVariant, TEST_SECRETS, VARIANTS, type Variant } from './support/program.js';
 
@@ -29,7 +30,7 @@ async function schemaErrors(variant: Variant): Promise<string[]> {
   return errors;
 }
 
-const count = (variant: Variant, type: string) => ofType(variant.resources, type).length;
+const count = (variant: Variant, type: string) => ofType(variant.resources, type).filter((r) => !r.read).length;
 const K = {
   Namespace: 'kubernetes:core/v1:Namespace',
   Secret: 'kubernetes:core/v1:Secret',
@@ -65,6 +66,7 @@ describe('Pulumi program (engine mocks)', function () {
       expect(count(v, K.Service), key).to.equal(3 * 2 + 2 + zk + 2); // services+postgres, kafka×2, zk, ui, dozzle
       expect(count(v, K.NetworkPolicy), key).to.equal(3 + 1 + zk);
       expect(count(v, K.Secret), key).to.equal(3 + 1); // 3 database credentials, Dozzle users
+      expect(count(v, K.ConfigMap), key).to.equal(3 + 1); // 3 services, kafka-config
       expect(count(v, K.ClusterRole), key).to.equal(1);
       expect(count(v, K.Image), key).to.equal(3);
       const loads = v.flavour === 'registry' ? 0 : 3;
@@ -132,8 +134,8 @@ describe('Pulumi program (engine mocks)', function () {
       }
       for (const image of ofType(v.resources, K.Image)) expect(image.inputs.skipPush, key).to.equal(v.flavour !== 'registry');
       const loads = ofType(v.resources, K.Command).map((c) => c.inputs.create).filter((c) => !String(c).endsWith(' ip'));
-      if (v.flavour === 'kind') for (const l of loads) expect(l).to.match(/^kind load docker-image orders\/\w+-service:\w+ --name orders$/);
-      if (v.flavour === 'minikube') for (const l of loads) expect(l).to.match(/^minikube -p minikube image load orders\//);
+      if (v.flavour === 'kind') for (const l of loads) expect(l).to.match(/^bash scripts\/lib\/load-image\.sh kind orders\/\w+-service:\w+ orders$/);
+      if (v.flavour === 'minikube') for (const l of loads) expect(l).to.match(/^bash scripts\/lib\/load-image\.sh minikube orders\/\w+-service:\w+ minikube$/);
     }
   });
 
@@ -165,11 +167,11 @@ describe('Pulumi program (engine mocks)', function () {
   it('outputs a working URL for every NodePort, the namespaces and the images', function () {
     const kind = variants.get('kind/zookeeper')!.outputs;
     expect(kind.urls).to.deep.equal({
-      order: 'http://localhost:30001',
-      payment: 'http://localhost:30002',
-      inventory: 'http://localhost:30003',
-      kafkaUi: 'http://localhost:31008',
-      dozzle: 'http://localhost:31007',
+      order: 'http://127.0.0.1:30001',
+      payment: 'http://127.0.0.1:30002',
+      inventory: 'http://127.0.0.1:30003',
+      kafkaUi: 'http://127.0.0.1:31008',
+      dozzle: 'http://127.0.0.1:31007',
     });
     expect(kind.namespaces).to.deep.equal({ order: 'order', payment: 'payment', inventory: 'inventory', kafka: 'kafka', dozzle: 'kafka' });
     expect(Object.keys(kind.images)).to.deep.equal(['order', 'payment', 'inventory']);
@@ -177,21 +179,34 @@ describe('Pulumi program (engine mocks)', function () {
     expect(variants.get('registry/zookeeper')!.outputs.urls.dozzle).to.equal('http://10.0.0.5:31007');
   });
 
-  it('runs Kafka brokers with their pod ordinal as id, advertising their in-cluster names', function () {
+  it('runs Kafka from the rendered files: node id from the pod ordinal, advertising its in-cluster name', function () {
     for (const mode of ['zookeeper', 'kraft'] as const) {
       const v = variants.get(`kind/${mode}`)!;
       const kafka = ofType(v.resources, K.StatefulSet).find((s) => s.inputs.metadata.name === 'kafka')!;
       const container = kafka.inputs.spec.template.spec.containers[0];
-      const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
-      expect(container.command.join(' ')).to.include(mode === 'kraft' ? 'KAFKA_NODE_ID="${HOSTNAME##*-}"' : 'KAFKA_BROKER_ID="${HOSTNAME##*-}"');
-      expect(env.KAFKA_ADVERTISED_LISTENERS).to.equal('PLAINTEXT://$(POD_NAME).kafka-headless.kafka.svc.cluster.local:9092');
+      expect(container.command).to.deep.equal(['sh', '/etc/kafka-config/start.sh', 'kafka', '/etc/kafka-config/server.properties', '/tmp/work']);
+      expect(container.image).to.equal('apache/kafka:3.9.1');
+      const config = ofType(v.resources, K.ConfigMap).find((c) => c.inputs.metadata.name === 'kafka-config')!;
+      const server = parseProperties(config.inputs.data['server.properties']);
+      expect(server.get(mode === 'kraft' ? 'node.id' : 'broker.id')).to.equal('@NODE_ID@');
+      expect(server.get('advertised.listeners')).to.equal('PLAINTEXT://kafka-@NODE_ID@.kafka-headless.kafka.svc.cluster.local:9092');
       if (mode === 'kraft') {
-        expect(env.CLUSTER_ID).to.match(/^[A-Za-z0-9_-]{22}$/);
-        expect(env.KAFKA_ZOOKEEPER_CONNECT).to.equal(undefined);
+        const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
+        expect(env.KAFKA_CLUSTER_ID).to.match(/^[A-Za-z0-9_-]{22}$/);
+        expect(server.has('zookeeper.connect')).to.equal(false);
       } else {
-        expect(env.KAFKA_ZOOKEEPER_CONNECT).to.equal('kafka-zookeeper.kafka.svc.cluster.local:2181');
+        expect(server.get('zookeeper.connect')).to.equal('kafka-zookeeper.kafka.svc.cluster.local:2181');
       }
     }
+  });
+
+  it('runs the Kafka image of the version the local broker runs (infra/kafka/pom.xml, the jars in .cache)', function () {
+    const version = kafkaVersion();
+    const [repository, tag] = String(declaredConfig().kafkaImage!.default).split(':');
+    expect(repository).to.equal('apache/kafka');
+    expect(tag).to.equal(version);
+    const jars = readdirSync(path.join(REPO_ROOT, '.cache', 'kafka', 'lib'));
+    expect(jars).to.include(`kafka_2.13-${version}.jar`);
   });
 
   it('lets each database be reached only by its service and its migration Job', function () {
@@ -241,14 +256,25 @@ describe('stack configuration validation', function () {
 describe('stack configuration files', function () {
   const declared = (parseYaml(readFileSync(path.join(REPO_ROOT, 'Pulumi.yaml'), 'utf8')) as { config: Record<string, any> }).config;
 
-  it('declares every key in Pulumi.yaml with a type, a default and a description', function () {
+  it('declares every key in Pulumi.yaml with a type, a default (a secret: none) and a description', function () {
     expect(Object.keys(declared).length).to.be.greaterThan(40);
     for (const [key, spec] of Object.entries(declared)) {
       expect(['string', 'integer', 'boolean'], key).to.include(spec.type);
+      expect(spec.description, key).to.be.a('string').with.length.above(10);
+      if (spec.secret) {
+        expect(spec, key).to.not.have.property('default');
+        continue;
+      }
       expect(spec, key).to.have.property('default');
       expect(typeof spec.default, key).to.equal(spec.type === 'integer' ? 'number' : spec.type);
-      expect(spec.description, key).to.be.a('string').with.length.above(10);
     }
+  });
+
+  it('declares every key that holds a secret with secret: true, so pulumi keeps it encrypted', function () {
+    const secretLike = Object.keys(declared).filter((key) => /password|secret|token|key$/i.test(key));
+    expect(secretLike).to.have.length.greaterThan(3);
+    for (const key of secretLike) expect(declared[key].secret, key).to.equal(true);
+    expect([...SECRET_KEYS].sort()).to.deep.equal(Object.keys(declared).filter((k) => declared[k].secret).sort());
   });
 
   it('has a dev stack for kind that sets only declared keys', function () {
@@ -265,13 +291,4 @@ describe('stack configuration files', function () {
     for (const key of Object.keys(declared)) expect(readme, key).to.include(`| \`${key}\` |`);
   });
 
-  it('maps every NodePort to the host in the committed kind cluster config', function () {
-    const cluster = parseYaml(readFileSync(path.join(REPO_ROOT, 'kind', 'cluster.yaml'), 'utf8')) as any;
-    const mappings = cluster.nodes.flatMap((n: any) => n.extraPortMappings ?? []);
-    for (const key of ['orderNodePort', 'paymentNodePort', 'inventoryNodePort', 'kafkaUiNodePort', 'dozzleNodePort']) {
-      const port = declared[key].default;
-      expect(mappings, key).to.deep.include({ containerPort: port, hostPort: port, protocol: 'TCP' });
-    }
-    expect(cluster.name).to.equal(declared.kindClusterName.default);
-  });
 });

@@ -1,7 +1,8 @@
 import bcrypt from 'bcryptjs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, resources, restrictedContainer } from '../k8s.js';
+import * as random from '@pulumi/random';
+import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
 
 export interface DozzleArgs {
   namespace: pulumi.Input<string>;
@@ -55,10 +56,11 @@ export class Dozzle extends pulumi.ComponentResource {
     const extra: pulumi.Resource[] = [];
     if (args.auth) {
       const { username } = args.auth;
+      // A salt kept in the stack state: the hash (and so the Secret) only changes with the password.
+      const salt = new random.RandomBytes(`${name}-password-salt`, { length: 16 }, { parent: this });
       const usersFile = pulumi.secret(
-        args.auth.password.apply((password) => {
-          if (!password) throw new Error('dozzlePassword is empty but dozzleAuth is true');
-          const hash = bcrypt.hashSync(password, 11);
+        pulumi.all([args.auth.password, salt.base64]).apply(([password, saltBase64]) => {
+          const hash = bcrypt.hashSync(password, `$2b$11$${bcrypt.encodeBase64(Buffer.from(saltBase64, 'base64'), 16)}`);
           return `users:\n  ${username}:\n    name: ${username}\n    email: ${username}@localhost\n    password: "${hash}"\n`;
         }),
       );
@@ -84,8 +86,10 @@ export class Dozzle extends pulumi.ComponentResource {
           selector: { matchLabels: { app: 'dozzle' } },
           template: {
             metadata: { labels: this.podLabels },
-            spec: {
+            spec: podSpec({
               serviceAccountName: 'dozzle',
+              // Dozzle reads pods and their logs through the API.
+              automountServiceAccountToken: true,
               securityContext: podSecurity(NOBODY),
               containers: [
                 {
@@ -101,7 +105,7 @@ export class Dozzle extends pulumi.ComponentResource {
                 },
               ],
               volumes,
-            },
+            }),
           },
         },
       },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ServiceContract } from '@orders/shared';
-import { labels, podSecurity, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
 import { SERVICE_UID } from './microservice.js';
 import type { ServiceImage } from './service-image.js';
 
@@ -39,7 +39,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
           backoffLimit: 10,
           template: {
             metadata: { labels: this.podLabels },
-            spec: {
+            spec: podSpec({
               restartPolicy: 'OnFailure',
               securityContext: podSecurity(SERVICE_UID),
               containers: [
@@ -53,7 +53,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
                   resources: resources('50m', '64Mi', '500m', '256Mi'),
                 },
               ],
-            },
+            }),
           },
         },
       },

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
 
 export interface KafkaUiArgs {
   namespace: pulumi.Input<string>;
@@ -29,7 +29,7 @@ export class KafkaUi extends pulumi.ComponentResource {
           selector: { matchLabels: { app: 'kafka-ui' } },
           template: {
             metadata: { labels: this.podLabels },
-            spec: {
+            spec: podSpec({
               securityContext: podSecurity(1000),
               containers: [
                 {
@@ -52,7 +52,7 @@ export class KafkaUi extends pulumi.ComponentResource {
                 },
               ],
               volumes: [{ name: 'tmp', emptyDir: {} }],
-            },
+            }),
           },
         },
       },

@@ -1,20 +1,25 @@
-import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import { kraftClusterId, log4jProperties, renderKafkaFiles, startScript, type KafkaMode } from '@orders/kafka-config';
+import { checksum, labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
 
 export const KAFKA_PORT = 9092;
-const CONTROLLER_PORT = 9093;
-const ZOOKEEPER_PORT = 2181;
-const CONFLUENT_UID = 1000; // appuser of the Confluent images
+export const CONTROLLER_PORT = 9093;
+export const ZOOKEEPER_PORT = 2181;
+/** appuser of the apache/kafka image. */
+const KAFKA_UID = 1000;
+/** Where the apache/kafka image keeps the distribution's jars. */
+const KAFKA_LIBS = '/opt/kafka/libs';
+const CONFIG_DIR = '/etc/kafka-config';
+const WORK_DIR = '/tmp/work';
 
 export interface KafkaArgs {
   namespace: pulumi.Input<string>;
   namespaceName: string;
-  mode: 'zookeeper' | 'kraft';
+  mode: KafkaMode;
   brokers: number;
-  kafkaImage: string;
-  zookeeperImage: string;
+  /** An Apache Kafka image (the whole distribution under /opt/kafka): brokers and ZooKeeper run from it. */
+  image: string;
   kafkaStorage: string;
   zookeeperStorage: string;
   storageClass: string;
@@ -23,15 +28,13 @@ export interface KafkaArgs {
   clusterKey: string;
 }
 
-/** A 22-character base64url KRaft cluster id derived from `key`. */
-export function kraftClusterId(key: string): string {
-  return createHash('sha256').update(key).digest().subarray(0, 16).toString('base64url');
-}
-
 /**
- * Apache Kafka in ZooKeeper mode (a ZooKeeper StatefulSet and headless Service, then the
- * brokers) or in KRaft mode (combined broker/controller nodes). Each broker's id is its
- * pod ordinal and it advertises its stable in-cluster name.
+ * Apache Kafka in ZooKeeper mode (one ZooKeeper, then the brokers) or in KRaft mode
+ * (combined broker/controller nodes). Every node runs infra/kafka/start.sh with the
+ * files infra/kafka renders (the ConfigMap `kafka-config`), exactly as the local
+ * infrastructure does; the node id is the pod ordinal and each broker advertises its
+ * stable name under the headless Service. The client Service is created once the brokers
+ * are ready, so the provider's wait on it sees them.
  */
 export class Kafka extends pulumi.ComponentResource {
   /** Bootstrap servers for clients inside the cluster. */
@@ -39,22 +42,60 @@ export class Kafka extends pulumi.ComponentResource {
   readonly podLabels: Record<string, string>;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly zookeeperLabels: Record<string, string> | null;
+  /** The ports clients and the other nodes connect to. */
+  readonly ports: number[];
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:messaging:Kafka', name, {}, opts);
     const headless = `${name}-headless`;
-    const replication = Math.min(args.brokers, 3);
+    const zk = `${name}-zookeeper`;
+    const kraft = args.mode === 'kraft';
     this.podLabels = labels(name, 'broker');
+    this.zookeeperLabels = kraft ? null : labels(zk, 'coordination');
+    this.ports = kraft ? [KAFKA_PORT, CONTROLLER_PORT] : [KAFKA_PORT];
     this.bootstrapServers = `${serviceHost(name, args.namespaceName)}:${KAFKA_PORT}`;
-    const brokerHost = (i: number) => `${name}-${i}.${serviceHost(headless, args.namespaceName)}`;
-    const heapMb = Math.max(256, Math.floor(parseQuantityMi(args.memoryLimit) / 2));
+
+    const files = renderKafkaFiles({
+      mode: args.mode,
+      nodes: args.brokers,
+      nodeHost: `${name}-{id}.${serviceHost(headless, args.namespaceName)}`,
+      bindAddress: '0.0.0.0',
+      ports: { client: KAFKA_PORT, controller: CONTROLLER_PORT, zookeeper: ZOOKEEPER_PORT },
+      zookeeperConnect: `${serviceHost(zk, args.namespaceName)}:${ZOOKEEPER_PORT}`,
+      dataDir: '/var/lib/kafka/data/logs',
+      zookeeperDataDir: '/var/lib/zookeeper/data',
+    });
+    const configData: Record<string, string> = { ...files, 'start.sh': startScript(), 'log4j.properties': log4jProperties() };
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: { name: `${name}-config`, namespace: args.namespace, labels: this.podLabels }, data: configData },
+      { parent: this },
+    );
+    // Each node mounts only its own file, the start script and the log configuration.
+    const configVolumes = (file: string) => [
+      { name: 'config', configMap: { name: `${name}-config`, items: [file, 'start.sh', 'log4j.properties'].map((key) => ({ key, path: key })) } },
+      { name: 'tmp', emptyDir: {} },
+    ];
+    const configMounts = [
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    const nodeEnv = (heap: string): k8s.types.input.core.v1.EnvVar[] => [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'KAFKA_LIBS', value: KAFKA_LIBS },
+      { name: 'KAFKA_LOG4J', value: `${CONFIG_DIR}/log4j.properties` },
+      { name: 'KAFKA_HEAP_OPTS', value: heap },
+      { name: 'KAFKA_JVM_OPTS', value: '-Djava.awt.headless=true' },
+    ];
+    const start = (role: 'kafka' | 'zookeeper', file: string) => ['sh', `${CONFIG_DIR}/start.sh`, role, `${CONFIG_DIR}/${file}`, WORK_DIR];
+    const template = (podLabels: Record<string, string>) => ({
+      labels: podLabels,
+      // A change of the rendered files restarts the nodes.
+      annotations: { 'orders.example/config-checksum': checksum(configData) },
+    });
 
     let zookeeper: k8s.apps.v1.StatefulSet | undefined;
-    this.zookeeperLabels = null;
-    const modeEnv: k8s.types.input.core.v1.EnvVar[] = [];
-    if (args.mode === 'zookeeper') {
-      const zk = `${name}-zookeeper`;
-      this.zookeeperLabels = labels(zk, 'coordination');
+    if (this.zookeeperLabels) {
       const zkService = new k8s.core.v1.Service(
         zk,
         {
@@ -63,7 +104,8 @@ export class Kafka extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      const ruok = ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${ZOOKEEPER_PORT} && echo ruok >&3 && grep -q imok <&3`];
+      // `ruok` is allowed by the rendered zookeeper.properties (4lw.commands.whitelist).
+      const ruok = ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${ZOOKEEPER_PORT} && printf ruok >&3 && grep -q imok <&3`];
       zookeeper = new k8s.apps.v1.StatefulSet(
         zk,
         {
@@ -73,83 +115,52 @@ export class Kafka extends pulumi.ComponentResource {
             replicas: 1,
             selector: { matchLabels: { app: zk } },
             template: {
-              metadata: { labels: this.zookeeperLabels },
-              spec: {
-                securityContext: podSecurity(CONFLUENT_UID),
+              metadata: template(this.zookeeperLabels),
+              spec: podSpec({
+                securityContext: podSecurity(KAFKA_UID),
                 containers: [
                   {
                     name: 'zookeeper',
-                    image: args.zookeeperImage,
+                    image: args.image,
+                    command: start('zookeeper', 'zookeeper.properties'),
                     ports: [{ name: 'client', containerPort: ZOOKEEPER_PORT }],
-                    env: [
-                      { name: 'ZOOKEEPER_CLIENT_PORT', value: String(ZOOKEEPER_PORT) },
-                      { name: 'ZOOKEEPER_TICK_TIME', value: '2000' },
-                      { name: 'ZOOKEEPER_4LW_COMMANDS_WHITELIST', value: 'ruok,srvr' },
-                      { name: 'KAFKA_HEAP_OPTS', value: '-Xms64m -Xmx192m' },
-                    ],
-                    // The image writes its rendered configuration under /etc at start.
-                    securityContext: restrictedContainer(CONFLUENT_UID, { readOnlyRootFilesystem: false }),
+                    env: nodeEnv('-Xms64m -Xmx192m'),
+                    securityContext: restrictedContainer(KAFKA_UID),
                     resources: resources('50m', '192Mi', '500m', '384Mi'),
                     readinessProbe: { exec: { command: ruok }, periodSeconds: 5, timeoutSeconds: 3 },
                     livenessProbe: { exec: { command: ruok }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 },
-                    volumeMounts: [
-                      { name: 'data', mountPath: '/var/lib/zookeeper/data', subPath: 'data' },
-                      { name: 'data', mountPath: '/var/lib/zookeeper/log', subPath: 'log' },
-                    ],
+                    volumeMounts: [...configMounts, { name: 'data', mountPath: '/var/lib/zookeeper' }],
                   },
                 ],
-              },
+                volumes: configVolumes('zookeeper.properties'),
+              }),
             },
             volumeClaimTemplates: [volumeClaim('data', args.zookeeperStorage, args.storageClass)],
           },
         },
-        { parent: this, dependsOn: [zkService] },
-      );
-      modeEnv.push(
-        { name: 'KAFKA_ZOOKEEPER_CONNECT', value: `${serviceHost(zk, args.namespaceName)}:${ZOOKEEPER_PORT}` },
-        { name: 'KAFKA_LISTENERS', value: `PLAINTEXT://0.0.0.0:${KAFKA_PORT}` },
-      );
-    } else {
-      const voters = Array.from({ length: args.brokers }, (_, i) => `${i}@${brokerHost(i)}:${CONTROLLER_PORT}`).join(',');
-      modeEnv.push(
-        { name: 'CLUSTER_ID', value: kraftClusterId(args.clusterKey) },
-        { name: 'KAFKA_PROCESS_ROLES', value: 'broker,controller' },
-        { name: 'KAFKA_CONTROLLER_QUORUM_VOTERS', value: voters },
-        { name: 'KAFKA_LISTENERS', value: `PLAINTEXT://0.0.0.0:${KAFKA_PORT},CONTROLLER://0.0.0.0:${CONTROLLER_PORT}` },
-        { name: 'KAFKA_CONTROLLER_LISTENER_NAMES', value: 'CONTROLLER' },
-        { name: 'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP', value: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT' },
-        { name: 'KAFKA_INTER_BROKER_LISTENER_NAME', value: 'PLAINTEXT' },
+        { parent: this, dependsOn: [zkService, config] },
       );
     }
 
-    const services = [
-      new k8s.core.v1.Service(
-        headless,
-        {
-          metadata: { name: headless, namespace: args.namespace, labels: this.podLabels },
-          spec: {
-            clusterIP: 'None',
-            publishNotReadyAddresses: true,
-            selector: { app: name },
-            ports: [
-              { name: 'kafka', port: KAFKA_PORT },
-              ...(args.mode === 'kraft' ? [{ name: 'controller', port: CONTROLLER_PORT }] : []),
-            ],
-          },
+    const headlessService = new k8s.core.v1.Service(
+      headless,
+      {
+        metadata: { name: headless, namespace: args.namespace, labels: this.podLabels },
+        spec: {
+          clusterIP: 'None',
+          // Brokers find each other (and KRaft voters their quorum) before they are ready.
+          publishNotReadyAddresses: true,
+          selector: { app: name },
+          ports: [
+            { name: 'kafka', port: KAFKA_PORT },
+            ...(kraft ? [{ name: 'controller', port: CONTROLLER_PORT }] : []),
+          ],
         },
-        { parent: this },
-      ),
-      new k8s.core.v1.Service(
-        name,
-        {
-          metadata: { name, namespace: args.namespace, labels: this.podLabels },
-          spec: { selector: { app: name }, ports: [{ name: 'kafka', port: KAFKA_PORT, targetPort: KAFKA_PORT }] },
-        },
-        { parent: this },
-      ),
-    ];
+      },
+      { parent: this },
+    );
 
-    const idVariable = args.mode === 'kraft' ? 'KAFKA_NODE_ID' : 'KAFKA_BROKER_ID';
+    const heapMb = Math.max(256, Math.floor(parseQuantityMi(args.memoryLimit) / 2));
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       name,
       {
@@ -157,52 +168,50 @@ export class Kafka extends pulumi.ComponentResource {
         spec: {
           serviceName: headless,
           replicas: args.brokers,
+          // KRaft voters need each other's votes before any of them is ready.
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: { app: name } },
           template: {
-            metadata: { labels: this.podLabels },
-            spec: {
-              securityContext: podSecurity(CONFLUENT_UID),
+            metadata: template(this.podLabels),
+            spec: podSpec({
+              securityContext: podSecurity(KAFKA_UID),
               terminationGracePeriodSeconds: 60,
               containers: [
                 {
                   name: 'kafka',
-                  image: args.kafkaImage,
-                  // The broker (or node) id is the pod ordinal: kafka-0 is 0.
-                  command: ['bash', '-c', `export ${idVariable}="\${HOSTNAME##*-}"; exec /etc/confluent/docker/run`],
+                  image: args.image,
+                  command: start('kafka', 'server.properties'),
                   ports: [
                     { name: 'kafka', containerPort: KAFKA_PORT },
-                    ...(args.mode === 'kraft' ? [{ name: 'controller', containerPort: CONTROLLER_PORT }] : []),
+                    ...(kraft ? [{ name: 'controller', containerPort: CONTROLLER_PORT }] : []),
                   ],
                   env: [
-                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                    {
-                      name: 'KAFKA_ADVERTISED_LISTENERS',
-                      value: `PLAINTEXT://$(POD_NAME).${serviceHost(headless, args.namespaceName)}:${KAFKA_PORT}`,
-                    },
-                    ...modeEnv,
-                    { name: 'KAFKA_LOG_DIRS', value: '/var/lib/kafka/data/logs' },
-                    { name: 'KAFKA_AUTO_CREATE_TOPICS_ENABLE', value: 'false' },
-                    { name: 'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', value: String(replication) },
-                    { name: 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', value: String(replication) },
-                    { name: 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR', value: String(Math.min(2, replication)) },
-                    { name: 'KAFKA_DEFAULT_REPLICATION_FACTOR', value: String(replication) },
-                    { name: 'KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS', value: '0' },
-                    { name: 'KAFKA_HEAP_OPTS', value: `-Xms${heapMb}m -Xmx${heapMb}m` },
+                    ...nodeEnv(`-Xms${heapMb}m -Xmx${heapMb}m`),
+                    ...(kraft ? [{ name: 'KAFKA_CLUSTER_ID', value: kraftClusterId(args.clusterKey) }] : []),
                   ],
-                  securityContext: restrictedContainer(CONFLUENT_UID, { readOnlyRootFilesystem: false }),
+                  securityContext: restrictedContainer(KAFKA_UID),
                   resources: resources('250m', '512Mi', '2', args.memoryLimit),
                   readinessProbe: { tcpSocket: { port: KAFKA_PORT }, initialDelaySeconds: 10, periodSeconds: 5 },
                   livenessProbe: { tcpSocket: { port: KAFKA_PORT }, initialDelaySeconds: 90, periodSeconds: 15, failureThreshold: 4 },
-                  volumeMounts: [{ name: 'data', mountPath: '/var/lib/kafka/data' }],
+                  volumeMounts: [...configMounts, { name: 'data', mountPath: '/var/lib/kafka/data' }],
                 },
               ],
-            },
+              volumes: configVolumes('server.properties'),
+            }),
           },
           volumeClaimTemplates: [volumeClaim('data', args.kafkaStorage, args.storageClass)],
         },
       },
-      { parent: this, dependsOn: [...services, ...(zookeeper ? [zookeeper] : [])] },
+      { parent: this, dependsOn: [config, headlessService, ...(zookeeper ? [zookeeper] : [])] },
+    );
+
+    new k8s.core.v1.Service(
+      name,
+      {
+        metadata: { name, namespace: args.namespace, labels: this.podLabels },
+        spec: { selector: { app: name }, ports: [{ name: 'kafka', port: KAFKA_PORT, targetPort: KAFKA_PORT }] },
+      },
+      { parent: this, dependsOn: [this.statefulSet] },
     );
     this.registerOutputs({ bootstrapServers: this.bootstrapServers });
   }

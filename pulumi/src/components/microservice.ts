@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { PROBE_PATHS, type ServiceContract } from '@orders/shared';
-import { labels, podSecurity, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
 import type { Postgres } from './postgres.js';
 import type { ServiceImage } from './service-image.js';
 
@@ -77,7 +77,7 @@ export class Microservice extends pulumi.ComponentResource {
           backoffLimit: 6,
           template: {
             metadata: { labels: this.migrationLabels },
-            spec: {
+            spec: podSpec({
               restartPolicy: 'OnFailure',
               securityContext: podSecurity(SERVICE_UID),
               initContainers: [
@@ -92,7 +92,7 @@ export class Microservice extends pulumi.ComponentResource {
               ],
               containers: [container('migrate')],
               volumes: [tmp],
-            },
+            }),
           },
         },
       },
@@ -109,7 +109,7 @@ export class Microservice extends pulumi.ComponentResource {
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels: this.podLabels },
-            spec: {
+            spec: podSpec({
               securityContext: podSecurity(SERVICE_UID),
               // Longer than SHUTDOWN_TIMEOUT_MS: SIGTERM lets in-flight work finish and commit.
               terminationGracePeriodSeconds: 30,
@@ -123,7 +123,7 @@ export class Microservice extends pulumi.ComponentResource {
                 },
               ],
               volumes: [tmp],
-            },
+            }),
           },
         },
       },

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { labels } from '../k8s.js';
+import { ZOOKEEPER_PORT } from './kafka.js';
 
 export interface DatabaseAccess {
   namespace: pulumi.Input<string>;
@@ -87,7 +88,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
           spec: {
             podSelector: { matchLabels: { app: kafka.zookeeperApp } },
             policyTypes: ['Ingress'],
-            ingress: [{ from: [{ podSelector: { matchLabels: { app: kafka.kafkaApp } } }], ports: [{ protocol: 'TCP', port: 2181 }] }],
+            ingress: [{ from: [{ podSelector: { matchLabels: { app: kafka.kafkaApp } } }], ports: [{ protocol: 'TCP', port: ZOOKEEPER_PORT }] }],
           },
         },
         { parent: this },

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
 
 export interface PostgresArgs {
   namespace: pulumi.Input<string>;
@@ -60,7 +60,7 @@ export class Postgres extends pulumi.ComponentResource {
           selector: { matchLabels: { app } },
           template: {
             metadata: { labels: this.podLabels },
-            spec: {
+            spec: podSpec({
               securityContext: podSecurity(POSTGRES_UID),
               containers: [
                 {
@@ -88,7 +88,7 @@ export class Postgres extends pulumi.ComponentResource {
                 { name: 'run', emptyDir: {} },
                 { name: 'tmp', emptyDir: {} },
               ],
-            },
+            }),
           },
           volumeClaimTemplates: [volumeClaim('data', args.storage, args.storageClass)],
         },

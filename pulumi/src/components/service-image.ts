@@ -30,11 +30,14 @@ export function contentTag(service: ServiceContract, nodeImage: string): string 
 export interface ServiceImageArgs {
   service: ServiceContract;
   settings: Pick<Settings, 'clusterFlavour' | 'kindClusterName' | 'minikubeProfile' | 'imageRegistry' | 'nodeImage'>;
+  /** Changes when the cluster is a new one (e.g. after `kind delete cluster`): the image is loaded again. */
+  clusterIdentity: pulumi.Input<string>;
 }
 
 /**
  * Builds a service image from its Dockerfile and makes it available to the cluster:
- * `kind load docker-image`, `minikube image load`, or a push to the registry.
+ * scripts/lib/load-image.sh for kind and minikube (again whenever the image or the
+ * cluster is new), or a push to the registry.
  */
 export class ServiceImage extends pulumi.ComponentResource {
   /** The reference pods use. */
@@ -72,13 +75,14 @@ export class ServiceImage extends pulumi.ComponentResource {
       this.ref = image.repoDigest.apply((digest) => digest || `${repository}:${this.tag}`);
       this.ready = image;
     } else {
-      const load =
-        settings.clusterFlavour === 'kind'
-          ? pulumi.interpolate`kind load docker-image ${image.imageName} --name ${settings.kindClusterName}`
-          : pulumi.interpolate`minikube -p ${settings.minikubeProfile} image load ${image.imageName}`;
+      const target = settings.clusterFlavour === 'kind' ? settings.kindClusterName : settings.minikubeProfile;
       this.ready = new command.local.Command(
         `${name}-load`,
-        { create: load, triggers: [this.tag] },
+        {
+          create: pulumi.interpolate`bash scripts/lib/load-image.sh ${settings.clusterFlavour} ${image.imageName} ${target}`,
+          dir: REPO_ROOT,
+          triggers: [this.tag, args.clusterIdentity],
+        },
         { parent: this, dependsOn: [image] },
       );
       this.ref = image.imageName;

@@ -1,9 +1,21 @@
 import * as pulumi from '@pulumi/pulumi';
 
+/** A resource the program declared, with its inputs as the engine resolved them. */
 export interface DeclaredResource {
+  /** `type::name`: unique in this program. */
+  key: string;
   type: string;
   name: string;
+  /** False for components (their children do the work). */
+  custom: boolean;
+  /** An existing object the program only reads (`.get`). */
+  read: boolean;
+  parent?: string;
   inputs: Record<string, any>;
+  /** Resources named in `dependsOn`, as declared (components included). */
+  dependsOn: string[];
+  /** Resources behind the Outputs among its inputs: Pulumi waits for them too. */
+  inputsFrom: string[];
 }
 
 export const PROJECT = 'order-processing';
@@ -13,18 +25,44 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
   switch (type) {
     case 'random:index/randomPassword:RandomPassword':
       return { ...inputs, result: `generated-${name}-Xq7` };
+    case 'random:index/randomBytes:RandomBytes':
+      return { ...inputs, base64: Buffer.alloc(inputs.length ?? 16, 7).toString('base64'), hex: '07'.repeat(inputs.length ?? 16) };
     case 'docker:index/image:Image':
       return { ...inputs, repoDigest: `${String(inputs.imageName).split(':')[0]}@sha256:${'ab'.repeat(32)}` };
     case 'command:local:Command':
       return { ...inputs, stdout: '192.168.49.2\n', stderr: '' };
+    case 'kubernetes:core/v1:Namespace':
+      return { ...inputs, metadata: { ...inputs.metadata, uid: `uid-of-${name}` } };
     default:
       return inputs;
   }
 }
 
+export const keyOf = (type: string, name: string) => `${type}::${name}`;
+
+/** Every Output inside a value (props as given to a resource constructor). */
+function outputsIn(value: unknown, found: pulumi.Output<unknown>[] = [], seen = new Set<unknown>()): pulumi.Output<unknown>[] {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return found;
+  seen.add(value);
+  if (pulumi.Output.isInstance(value)) {
+    found.push(value as pulumi.Output<unknown>);
+    return found;
+  }
+  if (pulumi.Resource.isInstance(value)) return found;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) outputsIn(item, found, seen);
+  return found;
+}
+
+/** The resources an Output was computed from (Pulumi's own bookkeeping of an Output). */
+async function resourcesOf(output: pulumi.Output<unknown>): Promise<Set<pulumi.Resource>> {
+  const impl = output as unknown as { allResources?: () => Promise<Set<pulumi.Resource>>; resources: () => Set<pulumi.Resource> };
+  return impl.allResources ? impl.allResources() : impl.resources();
+}
+
 /**
- * Runs the program under Pulumi's engine mocks with the given stack config and returns
- * every resource it declared, with resolved inputs, and its outputs.
+ * Runs the program under Pulumi's engine mocks, as the root of a stack, and returns every
+ * resource it declared (resolved inputs, parent, dependsOn, the resources behind its
+ * Output inputs) and the program's result with every Output resolved.
  */
 export async function runProgram<T>(
   stack: string,
@@ -32,12 +70,15 @@ export async function runProgram<T>(
   secretKeys: string[],
   program: () => T,
 ): Promise<{ resources: DeclaredResource[]; outputs: unknown }> {
-  const resources: DeclaredResource[] = [];
+  const inputsByKey = new Map<string, Record<string, any>>();
+  const order: string[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
+        const key = keyOf(args.type, args.name);
+        if (!inputsByKey.has(key)) order.push(key);
+        inputsByKey.set(key, args.inputs);
+        return { id: args.id ?? `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
       },
       call: (args) => args.inputs,
     },
@@ -49,13 +90,63 @@ export async function runProgram<T>(
     Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])),
     secretKeys.map((k) => `${PROJECT}:${k}`),
   );
-  const result = program();
+
+  const declared = new Map<
+    pulumi.Resource,
+    { type: string; name: string; read: boolean; parent?: pulumi.Resource; dependsOn: pulumi.Resource[]; outputs: pulumi.Output<unknown>[] }
+  >();
+  let result: T | undefined;
+  let failure: unknown;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const dependsOn = args.opts.dependsOn;
+      declared.set(args.resource, {
+        type: args.type,
+        name: args.name,
+        read: (args.opts as pulumi.CustomResourceOptions).id !== undefined,
+        parent: args.opts.parent,
+        dependsOn: (Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : []) as pulumi.Resource[],
+        outputs: outputsIn(args.props),
+      });
+      return undefined;
+    });
+    try {
+      result = program();
+    } catch (error) {
+      failure = error;
+    }
+    return {};
+  });
+  if (failure) throw failure;
   const outputs = await resolveDeep(result);
   // Let registrations still in flight (children of components) reach the mock.
-  for (let settled = -1; settled !== resources.length; ) {
-    settled = resources.length;
+  for (let settled = -1; settled !== inputsByKey.size; ) {
+    settled = inputsByKey.size;
     await new Promise((r) => setTimeout(r, 50));
   }
+
+  const keyOfResource = (r: pulumi.Resource) => {
+    const d = declared.get(r);
+    return d ? keyOf(d.type, d.name) : undefined;
+  };
+  const resources: DeclaredResource[] = [];
+  for (const [resource, d] of declared) {
+    const key = keyOf(d.type, d.name);
+    const inputsFrom = new Set<string>();
+    for (const output of d.outputs) for (const r of await resourcesOf(output)) inputsFrom.add(keyOfResource(r) ?? '?');
+    resources.push({
+      key,
+      type: d.type,
+      name: d.name,
+      custom: pulumi.CustomResource.isInstance(resource),
+      read: d.read,
+      ...(d.parent && keyOfResource(d.parent) ? { parent: keyOfResource(d.parent)! } : {}),
+      inputs: inputsByKey.get(key) ?? {},
+      dependsOn: d.dependsOn.map((r) => keyOfResource(r) ?? '?'),
+      inputsFrom: [...inputsFrom].filter((k) => k !== '?'),
+    });
+  }
+  resources.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
   return { resources, outputs };
 }
 

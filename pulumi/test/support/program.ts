@@ -14,9 +14,16 @@ export const TEST_SECRETS = {
 export interface Variant {
   flavour: Flavour;
   mode: Mode;
+  brokers: number;
+  replicas: number;
+  /** The stack config it ran with. */
+  config: Record<string, string>;
   resources: DeclaredResource[];
   outputs: Record<string, any>;
 }
+
+export const variantName = (v: Pick<Variant, 'flavour' | 'mode' | 'brokers' | 'replicas'>) =>
+  `${v.flavour}/${v.mode}/${v.brokers}-broker${v.brokers > 1 ? 's' : ''}/${v.replicas}-replica${v.replicas > 1 ? 's' : ''}`;
 
 /** Runs the whole program for one flavour and Kafka mode under mocks. */
 export async function runVariant(flavour: Flavour, mode: Mode, extra: Record<string, string> = {}): Promise<Variant> {
@@ -31,7 +38,9 @@ export async function runVariant(flavour: Flavour, mode: Mode, extra: Record<str
   const { resources, outputs } = await runProgram(`${flavour}-${mode}`, config, Object.keys(TEST_SECRETS), () =>
     deployStack(loadStackConfig(), `${PROJECT}/${flavour}-${mode}`),
   );
-  return { flavour, mode, resources, outputs: outputs as Record<string, any> };
+  const brokers = Number(config.kafkaBrokers ?? 1);
+  const replicas = Number(config.serviceReplicas ?? 1);
+  return { flavour, mode, brokers, replicas, config, resources, outputs: outputs as Record<string, any> };
 }
 
 export const VARIANTS: [Flavour, Mode][] = [
@@ -42,6 +51,25 @@ export const VARIANTS: [Flavour, Mode][] = [
   ['registry', 'zookeeper'],
   ['registry', 'kraft'],
 ];
+
+/** Every variant the cluster model checks: flavour × Kafka mode × 1 or 3 brokers × 1 or 2 service replicas. */
+export const MODEL_VARIANTS = VARIANTS.flatMap(([flavour, mode]) =>
+  [1, 3].flatMap((brokers) => [1, 2].map((replicas) => ({ flavour, mode, brokers, replicas }))),
+);
+
+export const runModelVariant = (v: (typeof MODEL_VARIANTS)[number]) =>
+  runVariant(v.flavour, v.mode, { kafkaBrokers: String(v.brokers), serviceReplicas: String(v.replicas) });
+
+let modelVariants: Promise<Variant[]> | undefined;
+/** Every model variant, run once per test process (one after another: the mocks are global). */
+export function allModelVariants(): Promise<Variant[]> {
+  modelVariants ??= (async () => {
+    const all: Variant[] = [];
+    for (const v of MODEL_VARIANTS) all.push(await runModelVariant(v));
+    return all;
+  })();
+  return modelVariants;
+}
 
 export const isKubernetes = (r: DeclaredResource) => r.type.startsWith('kubernetes:') && !r.type.startsWith('pulumi:');
 
