@@ -8,6 +8,8 @@ STACK="${PULUMI_STACK:-dev}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi}"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 TIMEOUT_S="${E2E_TIMEOUT_S:-60}"
+# On any failure, show what the cluster holds: pods, events, logs.
+trap 'status=$?; ((status == 0)) || bash "$ROOT/scripts/cluster-diagnostics.sh" "kind-${KIND_CLUSTER:-orders}" >&2; exit $status' EXIT
 
 urls="$(pulumi stack output urls --json --stack "$STACK")"
 url_of() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$urls" "$1"; }

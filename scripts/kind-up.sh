@@ -1,39 +1,49 @@
 #!/usr/bin/env bash
 # Deploys the whole system to a local kind cluster with Pulumi:
-#   1. creates the kind cluster from kind/cluster.yaml if it does not exist
+#   1. checks every prerequisite and names all that are missing at once
 #   2. builds the TypeScript (the Pulumi program and the services)
-#   3. uses Pulumi's local file backend (.pulumi/, git-ignored) and selects or creates the stack
-#   4. `pulumi up --yes`: builds the three images, loads them into kind, deploys, waits
-#   5. prints the stack outputs (URLs of order, payment, inventory, Kafka UI, Dozzle)
-# Needs docker, kind, pulumi, node >= 22 and npm. Settings: KIND_CLUSTER (orders),
-# PULUMI_STACK (dev), PULUMI_CONFIG_PASSPHRASE (encrypts the stack's secrets).
+#   3. selects or creates the stack (local file backend in .pulumi/)
+#   4. creates the kind cluster with the stack's NodePorts published on 127.0.0.1
+#      (or checks an existing cluster publishes them)
+#   5. `pulumi up --refresh`: builds the images, loads them into kind, deploys, waits
+#   6. prints the stack outputs (URLs of order, payment, inventory, Kafka UI, Dozzle)
+# Settings: KIND_CLUSTER (orders), PULUMI_STACK (dev), PULUMI_CONFIG_PASSPHRASE.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+SCRIPT=kind-up
 CLUSTER="${KIND_CLUSTER:-orders}"
 STACK="${PULUMI_STACK:-dev}"
+# shellcheck source=lib/deploy.sh
+source "$ROOT/scripts/lib/deploy.sh"
 
-for tool in docker kind pulumi node npm; do
-  command -v "$tool" >/dev/null || { echo "kind-up: '$tool' is required but not installed" >&2; exit 1; }
-done
+need docker "Docker Engine or Docker Desktop, https://docs.docker.com/get-docker/"
+need_docker_daemon
+need kind "kind 0.24 or newer, https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+need pulumi "Pulumi CLI 3.150 or newer, https://www.pulumi.com/docs/install/"
+need_node
+check_prerequisites
 
-if ! kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
-  echo "kind-up: creating kind cluster '$CLUSTER'"
-  kind create cluster --name "$CLUSTER" --config kind/cluster.yaml --wait 180s
-fi
-
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
-npm run build
-
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi}"
-mkdir -p "$ROOT/.pulumi"
-if [[ -z "${PULUMI_CONFIG_PASSPHRASE+x}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
-  echo "kind-up: PULUMI_CONFIG_PASSPHRASE is not set; using an empty passphrase for this local stack" >&2
-  export PULUMI_CONFIG_PASSPHRASE=""
-fi
-pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK"
+build_program
+use_stack "$STACK"
+cd "$ROOT"
 pulumi config set clusterFlavour kind --stack "$STACK"
 pulumi config set kindClusterName "$CLUSTER" --stack "$STACK"
 
-pulumi up --yes --stack "$STACK"
+mkdir -p .cache/kind
+pulumi config --json --stack "$STACK" >.cache/kind/stack-config.json
+node pulumi/dist/src/cli/kind-config.js yaml <.cache/kind/stack-config.json >.cache/kind/cluster.yaml
+if ! kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+  echo "$SCRIPT: creating kind cluster '$CLUSTER' (NodePorts on 127.0.0.1, .cache/kind/cluster.yaml)"
+  kind create cluster --name "$CLUSTER" --config .cache/kind/cluster.yaml --wait 180s
+else
+  docker port "$CLUSTER-control-plane" >.cache/kind/published-ports.txt
+  if ! node pulumi/dist/src/cli/kind-config.js verify .cache/kind/published-ports.txt <.cache/kind/stack-config.json >&2; then
+    echo "$SCRIPT: the existing cluster '$CLUSTER' does not publish the stack's NodePorts on 127.0.0.1;" >&2
+    echo "  kind cannot change that on a running cluster: scripts/kind-down.sh, then scripts/kind-up.sh again" >&2
+    exit 1
+  fi
+fi
+
+# --refresh: after `kind delete cluster` the state still lists everything; refresh finds it gone.
+pulumi up --yes --refresh --stack "$STACK"
 pulumi stack output --stack "$STACK"

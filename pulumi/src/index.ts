@@ -8,3 +8,4 @@ export const urls = outputs.urls;
 export const namespaces = outputs.namespaces;
 export const images = outputs.images;
 export const kafka = outputs.kafka;
+export const nodePorts = outputs.nodePorts;

@@ -66,3 +66,11 @@ export function volumeClaim(name: string, size: string, storageClass: string): k
     },
   };
 }
+
+/** A Service published on a NodePort: what port-forwarding and the URLs need. */
+export interface NodePortEndpoint {
+  namespace: string;
+  service: string;
+  port: number;
+  nodePort: number;
+}

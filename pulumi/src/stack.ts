@@ -12,6 +12,7 @@ import { Microservice } from './components/microservice.js';
 import { NetworkPolicies } from './components/network-policies.js';
 import { Postgres, POSTGRES_PORT } from './components/postgres.js';
 import { ServiceImage } from './components/service-image.js';
+import type { NodePortEndpoint } from './k8s.js';
 import { KIND_LISTEN_ADDRESS } from './kind.js';
 
 type ServiceName = ServiceContract['name'];
@@ -22,6 +23,8 @@ export interface StackOutputs {
   namespaces: Record<ServiceName | 'kafka' | 'dozzle', string>;
   images: Record<ServiceName, pulumi.Output<string>>;
   kafka: { mode: string; brokers: number; bootstrapServers: string };
+  /** Every NodePort Service: namespace, name, port (scripts/minikube-up.sh forwards them). */
+  nodePorts: Record<'order' | 'payment' | 'inventory' | 'kafkaUi' | 'dozzle', NodePortEndpoint>;
 }
 
 /** The kube context the stack deploys to: never whatever happens to be current for kind and minikube. */
@@ -125,6 +128,7 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
       {
         contract,
         namespace: ns(namespaceOf[name]),
+        namespaceName: namespaceOf[name],
         image: images[name],
         database,
         env: {
@@ -160,6 +164,7 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
     'kafka-ui',
     {
       namespace: ns(config.kafkaNamespace),
+      namespaceName: config.kafkaNamespace,
       image: config.kafkaUiImage,
       bootstrapServers: kafka.bootstrapServers,
       nodePort: config.kafkaUiNodePort,
@@ -168,10 +173,11 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
     },
     opts,
   );
-  new Dozzle(
+  const dozzle = new Dozzle(
     'dozzle',
     {
       namespace: ns(config.dozzleNamespace),
+      namespaceName: config.dozzleNamespace,
       image: config.dozzleImage,
       nodePort: config.dozzleNodePort,
       auth: config.dozzleAuth
@@ -216,6 +222,13 @@ export function deployStack(config: StackConfig, stackKey: string): StackOutputs
     namespaces: { ...namespaceOf, kafka: config.kafkaNamespace, dozzle: config.dozzleNamespace },
     images: { order: images.order.ref, payment: images.payment.ref, inventory: images.inventory.ref },
     kafka: { mode: config.kafkaMode, brokers: config.kafkaBrokers, bootstrapServers: kafka.bootstrapServers },
+    nodePorts: {
+      order: services.order!.endpoint,
+      payment: services.payment!.endpoint,
+      inventory: services.inventory!.endpoint,
+      kafkaUi: kafkaUi.endpoint,
+      dozzle: dozzle.endpoint,
+    },
   };
 }
 

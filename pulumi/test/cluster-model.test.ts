@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { parseSettings, REPO_ROOT } from '../src/config.js';
 import { kindClusterConfig, kindPortMappings } from '../src/kind.js';
-import { blindServices, buildAwaitGraph, rolloutWaves, waitCycles, type AwaitGraph } from './cluster/await-graph.js';
+import { blindServices, buildAwaitGraph, MODELLED_PROVIDER_VERSION, rolloutWaves, waitCycles, type AwaitGraph } from './cluster/await-graph.js';
 import { hostsIn, resolveHost } from './cluster/hosts.js';
 import { kubeObjects, ofKind, workloads } from './cluster/objects.js';
 import { podsOf, podTexts } from './cluster/pods.js';
@@ -15,6 +15,11 @@ describe('cluster model: what the Kubernetes provider and the kubelet do with th
 
   before(async function () {
     for (const variant of await allModelVariants()) variants.push({ name: variantName(variant), variant, graph: buildAwaitGraph(variant.resources) });
+  });
+
+  it('models the provider version the program runs with (a bump means reading its await code again)', function () {
+    const { version } = JSON.parse(readFileSync(require.resolve('@pulumi/kubernetes/package.json'), 'utf8')) as { version: string };
+    expect(version).to.equal(MODELLED_PROVIDER_VERSION);
   });
 
   it('await graph: every variant can finish (no cycle of waiting, no Service called ready before its pods exist)', function () {

@@ -4,14 +4,15 @@ import { kindClusterConfig, kindPortMappings } from '../kind.js';
 
 /**
  * scripts/kind-up.sh's view of a stack: reads `pulumi config --json` on stdin (the values
- * set on the stack; Pulumi.yaml gives the rest) and prints
- *   yaml     the kind cluster configuration for its NodePorts
- *   ports    one `containerPort hostAddress:hostPort` line per NodePort mapping
+ * set on the stack; Pulumi.yaml gives the rest) and
+ *   yaml          prints the kind cluster configuration for its NodePorts
+ *   verify FILE   checks FILE, the output of `docker port <node>`, publishes every NodePort
+ *                 on 127.0.0.1; names each one missing and exits 1 if any is
  */
 function main(): void {
-  const mode = process.argv[2];
-  if (mode !== 'yaml' && mode !== 'ports') {
-    process.stderr.write('usage: pulumi config --json | kind-config.js yaml|ports\n');
+  const [mode, file] = process.argv.slice(2);
+  if (mode !== 'yaml' && !(mode === 'verify' && file)) {
+    process.stderr.write('usage: pulumi config --json | kind-config.js yaml | verify DOCKER_PORT_OUTPUT\n');
     process.exit(2);
   }
   const input = readFileSync(0, 'utf8').trim();
@@ -22,8 +23,20 @@ function main(): void {
     if (namespace === 'order-processing' && name && !entry.secret && entry.value !== undefined) values[name] = entry.value;
   }
   const settings = parseSettings(values);
-  if (mode === 'yaml') process.stdout.write(kindClusterConfig(settings));
-  else for (const m of kindPortMappings(settings)) process.stdout.write(`${m.containerPort} ${m.listenAddress}:${m.hostPort}\n`);
+  if (mode === 'yaml') {
+    process.stdout.write(kindClusterConfig(settings));
+    return;
+  }
+  const published = new Set(
+    readFileSync(file!, 'utf8')
+      .split('\n')
+      .map((line) => /^(\d+)\/tcp -> (.+):(\d+)$/.exec(line.trim()))
+      .filter((m) => m !== null)
+      .map((m) => `${m[1]} ${m[2]}:${m[3]}`),
+  );
+  const missing = kindPortMappings(settings).filter((m) => !published.has(`${m.containerPort} ${m.listenAddress}:${m.hostPort}`));
+  for (const m of missing) process.stdout.write(`NodePort ${m.containerPort} is not published on ${m.listenAddress}:${m.hostPort}\n`);
+  process.exit(missing.length > 0 ? 1 : 0);
 }
 
 main();

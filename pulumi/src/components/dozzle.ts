@@ -2,10 +2,11 @@ import bcrypt from 'bcryptjs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 
 export interface DozzleArgs {
   namespace: pulumi.Input<string>;
+  namespaceName: string;
   image: string;
   nodePort: number;
   /** With a user, Dozzle asks for a login (simple auth); the password is a secret. */
@@ -18,9 +19,11 @@ const NOBODY = 65534;
 /** Dozzle in Kubernetes mode: its own ServiceAccount, a read-only ClusterRole for pod logs, a NodePort. */
 export class Dozzle extends pulumi.ComponentResource {
   readonly podLabels = labels('dozzle', 'logs');
+  readonly endpoint: NodePortEndpoint;
 
   constructor(name: string, args: DozzleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:Dozzle', name, {}, opts);
+    this.endpoint = { namespace: args.namespaceName, service: 'dozzle', port: DOZZLE_PORT, nodePort: args.nodePort };
     const account = new k8s.core.v1.ServiceAccount(
       name,
       { metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels } },

@@ -1,9 +1,10 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 
 export interface KafkaUiArgs {
   namespace: pulumi.Input<string>;
+  namespaceName: string;
   image: string;
   bootstrapServers: string;
   nodePort: number;
@@ -16,9 +17,11 @@ const UI_PORT = 8080;
 /** Kafka UI (kafbat) on a NodePort, pointed at the cluster, read-only unless asked otherwise. */
 export class KafkaUi extends pulumi.ComponentResource {
   readonly podLabels = labels('kafka-ui', 'ui');
+  readonly endpoint: NodePortEndpoint;
 
   constructor(name: string, args: KafkaUiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:KafkaUi', name, {}, opts);
+    this.endpoint = { namespace: args.namespaceName, service: 'kafka-ui', port: UI_PORT, nodePort: args.nodePort };
     const health = { httpGet: { path: '/actuator/health', port: 'http' } };
     const deployment = new k8s.apps.v1.Deployment(
       name,

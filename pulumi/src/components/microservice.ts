@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { PROBE_PATHS, type ServiceContract } from '@orders/shared';
-import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 import type { Postgres } from './postgres.js';
 import type { ServiceImage } from './service-image.js';
 
@@ -11,6 +11,7 @@ export const MIGRATE_COMPONENT = 'migration';
 export interface MicroserviceArgs {
   contract: ServiceContract;
   namespace: pulumi.Input<string>;
+  namespaceName: string;
   image: ServiceImage;
   database: Postgres;
   /** Non-secret environment (ConfigMap); DB_PASSWORD comes from the database Secret. */
@@ -33,6 +34,7 @@ export class Microservice extends pulumi.ComponentResource {
   readonly migration: k8s.batch.v1.Job;
   readonly podLabels: Record<string, string>;
   readonly migrationLabels: Record<string, string>;
+  readonly endpoint: NodePortEndpoint;
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:app:Microservice', name, {}, opts);
@@ -40,6 +42,7 @@ export class Microservice extends pulumi.ComponentResource {
     const app = contract.serviceName;
     this.podLabels = labels(app, 'service');
     this.migrationLabels = labels(`${app}-migrate`, MIGRATE_COMPONENT);
+    this.endpoint = { namespace: args.namespaceName, service: app, port: contract.httpPort, nodePort: args.nodePort };
 
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,

@@ -24,6 +24,9 @@ import { hostsIn, resolveHost } from './hosts.js';
 import { isHeadless, kubeObjects, selectedWorkloads, workloads, type KubeObject } from './objects.js';
 import { podsOf, podTexts } from './pods.js';
 
+/** The pulumi-kubernetes release whose await code these rules were read from. */
+export const MODELLED_PROVIDER_VERSION = '4.32.0';
+
 export type WaitKind = 'depends on' | 'waits for pods of' | 'connects to' | 'mounts' | 'runs image loaded by';
 
 export interface Wait {

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { REPO_ROOT } from '../src/config.js';
+
+const cli = (name: string) => path.join(REPO_ROOT, 'pulumi', 'dist', 'src', 'cli', `${name}.js`);
+const node = (script: string, args: string[], input: string) => spawnSync(process.execPath, [script, ...args], { input, encoding: 'utf8' });
+
+/** `pulumi config --json` of a stack that set some keys (and a secret, which it never prints). */
+const stackConfig = (values: Record<string, string>) =>
+  JSON.stringify({
+    ...Object.fromEntries(Object.entries(values).map(([k, v]) => [`order-processing:${k}`, { value: v, secret: false }])),
+    'order-processing:orderDbPassword': { secret: true },
+  });
+
+describe('deploy scripts: what they derive from the stack', function () {
+  it('kind-up: the cluster config publishes the stack NodePorts on 127.0.0.1, defaults where unset', function () {
+    const result = node(cli('kind-config'), ['yaml'], stackConfig({ orderNodePort: '30101', kindClusterName: 'shop' }));
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.include('name: shop');
+    for (const port of [30101, 30002, 30003, 31008, 31007]) {
+      expect(result.stdout).to.include(`- containerPort: ${port}\n        hostPort: ${port}\n        listenAddress: 127.0.0.1`);
+    }
+  });
+
+  it('kind-up: a running cluster is checked against the stack, and every port it misses is named', function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kind-ports-'));
+    const published = path.join(dir, 'ports');
+    const all = ['30001', '30002', '30003', '31008', '31007'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`);
+    writeFileSync(published, [...all, '6443/tcp -> 127.0.0.1:41234'].join('\n'));
+    expect(node(cli('kind-config'), ['verify', published], stackConfig({})).status).to.equal(0);
+    // An old cluster: mappings on every address, and the stack moved a port.
+    writeFileSync(published, all.map((l) => l.replace('127.0.0.1', '0.0.0.0')).join('\n'));
+    const result = node(cli('kind-config'), ['verify', published], stackConfig({ dozzleNodePort: '32000' }));
+    expect(result.status).to.equal(1);
+    expect(result.stdout.trim().split('\n')).to.have.length(5);
+    expect(result.stdout).to.include('NodePort 32000 is not published on 127.0.0.1:32000');
+  });
+
+  it('kind-up: a bad stack setting stops it with the setting named', function () {
+    const result = node(cli('kind-config'), ['yaml'], stackConfig({ orderNodePort: '80' }));
+    expect(result.status).to.not.equal(0);
+    expect(result.stderr).to.include('orderNodePort must be a NodePort');
+  });
+
+  it('minikube-up: one forward per NodePort Service, from the stack outputs', function () {
+    const outputs = {
+      nodePorts: {
+        order: { namespace: 'order', service: 'order-service', port: 3001, nodePort: 30001 },
+        dozzle: { namespace: 'kafka', service: 'dozzle', port: 8080, nodePort: 31007 },
+      },
+    };
+    const result = node(cli('node-ports'), [], JSON.stringify(outputs));
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal('order order order-service 3001 30001\ndozzle kafka dozzle 8080 31007\n');
+  });
+
+  it('kind-up and minikube-up name every missing prerequisite at once', function () {
+    const bin = mkdtempSync(path.join(tmpdir(), 'bare-path-'));
+    for (const tool of ['bash', 'dirname', 'uname', 'grep', 'cat', 'mkdir', 'timeout']) {
+      const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (found) symlinkSync(found, path.join(bin, tool));
+    }
+    for (const [script, tools] of [
+      ['kind-up.sh', ['docker', 'kind', 'pulumi']],
+      ['minikube-up.sh', ['minikube', 'docker', 'pulumi', 'curl']],
+    ] as const) {
+      const result = spawnSync(path.join(bin, 'bash'), [path.join(REPO_ROOT, 'scripts', script)], { env: { PATH: bin, HOME: tmpdir() }, encoding: 'utf8' });
+      expect(result.status, script).to.equal(1);
+      expect(result.stderr, script).to.include('missing prerequisites');
+      for (const tool of tools) expect(result.stderr, `${script} ${tool}`).to.match(new RegExp(`^  - ${tool}: `, 'm'));
+    }
+  });
+});
