@@ -243,13 +243,25 @@ describe('stack configuration validation', function () {
     }
   });
 
-  it('requires a Dozzle password when Dozzle auth is on', async function () {
+  it('requires a Dozzle password when Dozzle auth is on: unset or set empty', async function () {
     const { loadStackConfig } = await import('../src/config.js');
-    const error = await runProgram('dozzle-auth', { dozzleAuth: 'true' }, [], () => loadStackConfig()).then(
-      () => null,
-      (e: Error) => e,
-    );
-    expect(error?.message).to.match(/dozzlePassword is required when dozzleAuth is true/);
+    for (const config of [{ dozzleAuth: 'true' }, { dozzleAuth: 'true', dozzlePassword: '' }] as Record<string, string>[]) {
+      const error = await runProgram('dozzle-auth', config, ['dozzlePassword'], () => loadStackConfig()).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error?.message, JSON.stringify(config)).to.match(/dozzlePassword is required when dozzleAuth is true/);
+    }
+  });
+
+  it("keeps Dozzle's password hash the same from one pulumi up to the next", async function () {
+    const usersFile = async () => {
+      const v = await runVariant('kind', 'zookeeper');
+      return unwrapSecrets(ofType(v.resources, K.Secret).find((s) => s.name === 'dozzle-users')!.inputs).stringData['users.yml'] as string;
+    };
+    const first = await usersFile();
+    expect(first).to.match(/password: "\$2b\$11\$/);
+    expect(await usersFile()).to.equal(first);
   });
 });
 
