@@ -4,9 +4,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { SERVICE_CONTRACTS, type ServiceContract } from '@orders/shared';
 import { adminDb as admin, testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
-import { inventoryEnvShape } from '@orders/inventory-service/dist/src/config.js';
-import { orderEnvShape } from '@orders/order-service/dist/src/config.js';
-import { paymentEnvShape } from '@orders/payment-service/dist/src/config.js';
+import { commonSettings, seededServiceSettings, settingsOf } from '@orders/shared';
+import { orderSettings } from '@orders/order-service/dist/src/config.js';
 import { REPO_ROOT } from '../src/config.js';
 import { kubeObjects } from './cluster/objects.js';
 import { podsOf } from './cluster/pods.js';
@@ -14,9 +13,9 @@ import { ofType } from './support/mocks.js';
 import { runVariant, type Variant } from './support/program.js';
 
 const ENV_KEYS: Record<ServiceContract['name'], string[]> = {
-  order: Object.keys(orderEnvShape),
-  payment: Object.keys(paymentEnvShape),
-  inventory: Object.keys(inventoryEnvShape),
+  order: settingsOf({ ...commonSettings, ...orderSettings }).map((s) => s.env),
+  payment: settingsOf({ ...commonSettings, ...seededServiceSettings }).map((s) => s.env),
+  inventory: settingsOf({ ...commonSettings, ...seededServiceSettings }).map((s) => s.env),
 };
 
 /**

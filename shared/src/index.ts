@@ -1,4 +1,4 @@
-export * from './config.js';
+export * from './config/index.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './metrics.js';
@@ -11,6 +11,7 @@ export * from './events/contracts.js';
 export * from './events/envelope.js';
 export * from './kafka/client.js';
 export * from './kafka/consumer.js';
+export * from './kafka/event-handler.js';
 export * from './kafka/health.js';
 export * from './kafka/topics.js';
 export * from './outbox/schema.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from './config.js';
+import { ConfigError } from './config/index.js';
 import { silenceKnownKafkaJsWarning } from './warnings.js';
 
 /**

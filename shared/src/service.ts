@@ -1,13 +1,14 @@
 import type { Express } from 'express';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
-import type { CommonConfig } from './config.js';
+import type { CommonConfig } from './config/index.js';
 import { SERVICE_COMMANDS, type ServiceCommand } from './contract.js';
 import { createDb, pingDb } from './db/knex.js';
 import { migrateLatest, type Migration } from './db/migrations.js';
 import type { Topic } from './events/contracts.js';
 import { createKafka, createProducer } from './kafka/client.js';
-import { EventConsumer, type EventBatchHandler } from './kafka/consumer.js';
+import { consumerTuning, EventConsumer } from './kafka/consumer.js';
+import type { EventBatchHandler } from './kafka/event-handler.js';
 import { KafkaHealth } from './kafka/health.js';
 import { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
 import { createHttpApp } from './http/app.js';
@@ -126,13 +127,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     topics: [...definition.consumes],
     topicPrefix: config.kafka.topicPrefix,
     handler: definition.handler(deps),
-    maxRetries: config.consumer.maxRetries,
-    retryBaseMs: config.consumer.retryBaseMs,
-    sessionTimeoutMs: config.consumer.sessionTimeoutMs,
-    partitionsConsumedConcurrently: config.consumer.concurrency,
-    fetchMinBytes: config.consumer.fetchMinBytes,
-    fetchMaxWaitMs: config.consumer.fetchMaxWaitMs,
-    commitIntervalMs: config.consumer.commitIntervalMs,
+    ...consumerTuning(config.consumer),
     metrics,
   });
   const workers = definition.workers?.(deps) ?? [];

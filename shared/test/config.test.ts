@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { commonEnvDefaults, commonEnvShape, ConfigError, readEnv, toCommonConfig } from '../src/config.js';
+import { commonSettings, serviceDefaults } from '../src/config/common.js';
+import { ConfigError, env as parse, readSettings, setting } from '../src/config/settings.js';
 
-const service = { ...commonEnvDefaults, HTTP_PORT: '3001', DB_NAME: 'order_service', KAFKA_CLIENT_ID: 'order-service' };
-const read = (env: NodeJS.ProcessEnv) => readEnv(commonEnvShape, service, env);
+const service = serviceDefaults({ serviceName: 'order-service', httpPort: 3001, database: 'order_service' });
+const read = (env: NodeJS.ProcessEnv) => readSettings(commonSettings, env, service);
 const problemsOf = (env: NodeJS.ProcessEnv) => {
   try {
     read(env);
@@ -17,7 +18,7 @@ const problemsOf = (env: NodeJS.ProcessEnv) => {
 
 describe('typed configuration from the environment', function () {
   it('fills defaults and parses types', function () {
-    const config = toCommonConfig('order', read({ KAFKA_BROKERS: 'a:9092, b:9093', DB_POOL_MAX: '20' }));
+    const config = read({ KAFKA_BROKERS: 'a:9092, b:9093', DB_POOL_MAX: '20' });
     expect(config.http.port).to.equal(3001);
     expect(config.kafka.brokers).to.deep.equal(['a:9092', 'b:9093']);
     expect(config.db.poolMax).to.equal(20);
@@ -33,14 +34,14 @@ describe('typed configuration from the environment', function () {
   });
 
   it('reports a required variable that is missing', function () {
-    expect(() => readEnv(commonEnvShape, commonEnvDefaults, {})).to.throw(ConfigError, /HTTP_PORT is required but not set/);
+    expect(() => readSettings(commonSettings, {})).to.throw(ConfigError, /HTTP_PORT is required but not set/);
   });
 
   it('never echoes a secret value', function () {
     const message = problemsOf({ DB_PASSWORD: undefined, HTTP_PORT: '99999' });
     expect(message).to.match(/HTTP_PORT must be <= 65535/);
-    const shape = { API_TOKEN: commonEnvShape.HTTP_PORT };
-    expect(() => readEnv(shape, {}, { API_TOKEN: 's3cr3t-value' })).to.throw(ConfigError).that.satisfies(
+    const shape = { token: setting('API_TOKEN', parse.port(), undefined, 'a token') };
+    expect(() => readSettings(shape, { API_TOKEN: 's3cr3t-value' })).to.throw(ConfigError).that.satisfies(
       (e: Error) => !e.message.includes('s3cr3t-value') && e.message.includes('API_TOKEN'),
     );
   });

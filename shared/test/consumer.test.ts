@@ -5,14 +5,10 @@ import type { Knex } from 'knex';
 import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '../src/events/contracts.js';
 import { createEvent } from '../src/events/envelope.js';
 import { createKafka, createProducer } from '../src/kafka/client.js';
-import {
-  EventConsumer,
-  EventFailure,
-  perEventHandler,
-  type EventBatchHandler,
-  type EventConsumerOptions,
-  type EventHandlers,
-} from '../src/kafka/consumer.js';
+import { commonSettings } from '../src/config/common.js';
+import { readSettings } from '../src/config/settings.js';
+import { consumerTuning, EventConsumer, type EventConsumerOptions } from '../src/kafka/consumer.js';
+import { EventFailure, perEventHandler, type EventBatchHandler, type EventHandlers } from '../src/kafka/event-handler.js';
 import { createMetrics } from '../src/metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/outbox/schema.js';
 import { orderCreated } from './support/events.js';
@@ -60,7 +56,10 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       logger: silentLogger,
       groupId,
       topics: [TOPIC],
+      topicPrefix: '',
       handler: perEventHandler(handlers),
+      // The services' defaults, with quick retries.
+      ...consumerTuning(readSettings(commonSettings.consumer, {})),
       maxRetries: 2,
       retryBaseMs: 10,
       ...options,

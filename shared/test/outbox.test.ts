@@ -11,7 +11,7 @@ import { lockKeys } from '../src/db/knex.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { OutboxRelay } from '../src/outbox/relay.js';
 import { OUTBOX_TABLE } from '../src/outbox/schema.js';
-import type { DbSettings } from '../src/config.js';
+import type { DbSettings } from '../src/config/index.js';
 import { orderCreated } from './support/events.js';
 import { createTestDatabase, ensureSagaTopics, silentLogger, sleep, testKafkaSettings, waitFor } from './support/infra.js';
 import { TopicReader } from './support/topic-reader.js';

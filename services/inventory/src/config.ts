@@ -1,9 +1,6 @@
-import { loadSeededServiceConfig, SERVICE_CONTRACTS, seededServiceEnvShape, type SeededServiceConfig } from '@orders/shared';
+import { loadSeededServiceConfig, SERVICE_CONTRACTS, type SeededServiceConfig } from '@orders/shared';
 
 export const SERVICE_NAME = SERVICE_CONTRACTS.inventory.serviceName;
-
-/** Every variable the inventory service reads. */
-export const inventoryEnvShape = seededServiceEnvShape;
 
 export type InventoryConfig = SeededServiceConfig;
 

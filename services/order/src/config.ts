@@ -1,35 +1,19 @@
-import { commonEnvShape, env, loadServiceEnv, SERVICE_CONTRACTS, type CommonConfig } from '@orders/shared';
+import { env, loadServiceConfig, SERVICE_CONTRACTS, setting, type SettingsTree } from '@orders/shared';
 
 export const SERVICE_NAME = SERVICE_CONTRACTS.order.serviceName;
 
-const sagaEnvShape = {
-  SAGA_TIMEOUT_MS: env.int(1000, 3_600_000),
-  SAGA_SWEEP_INTERVAL_MS: env.int(50, 60_000),
-  COMPENSATION_RETRY_MS: env.int(1000, 3_600_000),
-};
+/** The order service's own settings (the saga's clock). */
+export const orderSettings = {
+  sagaTimeoutMs: setting('SAGA_TIMEOUT_MS', env.int(1000, 3_600_000), '30000', 'an order still PENDING or RESERVED this long is cancelled with reason TIMEOUT'),
+  sweepIntervalMs: setting('SAGA_SWEEP_INTERVAL_MS', env.int(50, 60_000), '1000', 'how often the timeout sweep runs'),
+  compensationRetryMs: setting(
+    'COMPENSATION_RETRY_MS',
+    env.int(1000, 3_600_000),
+    '60000',
+    'a cancellation not confirmed this long after it was asked gets its OrderCancelled published again',
+  ),
+} satisfies SettingsTree;
 
-/** Every variable the order service reads. */
-export const orderEnvShape = { ...commonEnvShape, ...sagaEnvShape };
+export type OrderConfig = ReturnType<typeof loadOrderConfig>;
 
-export interface OrderConfig extends CommonConfig {
-  /** An order still PENDING or RESERVED this long after creation is cancelled (TIMEOUT). */
-  sagaTimeoutMs: number;
-  sweepIntervalMs: number;
-  /** A CANCELLING order not settled after this long gets its OrderCancelled published again. */
-  compensationRetryMs: number;
-}
-
-export function loadOrderConfig(source: NodeJS.ProcessEnv = process.env): OrderConfig {
-  const { common, values } = loadServiceEnv(
-    SERVICE_CONTRACTS.order,
-    sagaEnvShape,
-    { SAGA_TIMEOUT_MS: '30000', SAGA_SWEEP_INTERVAL_MS: '1000', COMPENSATION_RETRY_MS: '60000' },
-    source,
-  );
-  return {
-    ...common,
-    sagaTimeoutMs: values.SAGA_TIMEOUT_MS,
-    sweepIntervalMs: values.SAGA_SWEEP_INTERVAL_MS,
-    compensationRetryMs: values.COMPENSATION_RETRY_MS,
-  };
-}
+export const loadOrderConfig = (source: NodeJS.ProcessEnv = process.env) => loadServiceConfig(SERVICE_CONTRACTS.order, orderSettings, source);

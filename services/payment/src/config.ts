@@ -1,9 +1,6 @@
-import { loadSeededServiceConfig, SERVICE_CONTRACTS, seededServiceEnvShape, type SeededServiceConfig } from '@orders/shared';
+import { loadSeededServiceConfig, SERVICE_CONTRACTS, type SeededServiceConfig } from '@orders/shared';
 
 export const SERVICE_NAME = SERVICE_CONTRACTS.payment.serviceName;
-
-/** Every variable the payment service reads. */
-export const paymentEnvShape = seededServiceEnvShape;
 
 export type PaymentConfig = SeededServiceConfig;
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
-import type { DbSettings } from '../config.js';
+import type { DbSettings } from '../config/index.js';
 
 export type { Knex } from 'knex';
 

@@ -1,5 +1,5 @@
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
-import type { KafkaSettings } from '../config.js';
+import type { KafkaSettings } from '../config/index.js';
 import type { Logger } from '../logger.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {

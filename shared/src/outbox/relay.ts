@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { Message, Producer } from 'kafkajs';
 import { EVENT_TYPE_HEADER } from '../events/contracts.js';
-import type { DbSettings } from '../config.js';
+import type { DbSettings } from '../config/index.js';
 import { statementName } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';

@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
-import type { DbSettings, KafkaSettings } from '../../src/config.js';
+import type { DbSettings, KafkaSettings } from '../../src/config/index.js';
 import { createDb } from '../../src/db/knex.js';
 import { migrateLatest, type Migration } from '../../src/db/migrations.js';
 import { sharedMigrations } from '../../src/outbox/schema.js';

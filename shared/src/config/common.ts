@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { env, readSettings, setting, type SettingsOf, type SettingsTree } from './settings.js';
+
+/** The settings every service reads: HTTP, logging, PostgreSQL, Kafka, outbox, consumer. */
+export const commonSettings = {
+  http: {
+    host: setting('HTTP_HOST', env.string(), '0.0.0.0', 'address the HTTP server listens on'),
+    port: setting('HTTP_PORT', env.port(), undefined, 'HTTP port: order 3001, payment 3002, inventory 3003'),
+    bodyLimit: setting(
+      'HTTP_BODY_LIMIT',
+      z.string().trim().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb or 1mb'),
+      '1mb',
+      'largest JSON body (larger → 413)',
+    ),
+  },
+  logLevel: setting('LOG_LEVEL', env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'),
+  db: {
+    host: setting('DB_HOST', env.string(), '127.0.0.1', 'PostgreSQL host'),
+    port: setting('DB_PORT', env.port(), '5432', 'PostgreSQL port'),
+    database: setting('DB_NAME', env.string(), undefined, 'database: order_service, payment_service, inventory_service'),
+    user: setting('DB_USER', env.string(), 'postgres', 'PostgreSQL user'),
+    password: setting('DB_PASSWORD', z.string(), '', 'PostgreSQL password (never printed)'),
+    poolMax: setting('DB_POOL_MAX', env.int(1, 200), '10', 'connection pool size'),
+  },
+  kafka: {
+    brokers: setting('KAFKA_BROKERS', env.hostPortList(), '127.0.0.1:9092', 'comma-separated host:port of the brokers'),
+    clientId: setting('KAFKA_CLIENT_ID', env.string(), undefined, 'Kafka client id: the service name'),
+    topicPrefix: setting(
+      'KAFKA_TOPIC_PREFIX',
+      z.string().trim().regex(/^[A-Za-z0-9._-]{0,100}$/, 'may hold only letters, digits, . _ -'),
+      '',
+      'put before every topic and consumer group (environments sharing a cluster)',
+    ),
+    topicPartitions: setting('KAFKA_TOPIC_PARTITIONS', env.int(1, 1000), '6', 'partitions of each saga topic, when topics are created'),
+    topicReplication: setting('KAFKA_TOPIC_REPLICATION', env.int(1, 10), '1', 'replication of each topic, when topics are created'),
+    topicRetentionMs: setting('KAFKA_TOPIC_RETENTION_MS', env.int(60_000, 31_536_000_000), '604800000', 'retention of the saga topics (7 days)'),
+  },
+  outbox: {
+    batchSize: setting('OUTBOX_BATCH_SIZE', env.int(1, 10000), '500', 'most events the relay publishes at once'),
+    pollIntervalMs: setting('OUTBOX_POLL_INTERVAL_MS', env.int(10, 60000), '1000', 'the relay looks for events this often when no NOTIFY came'),
+  },
+  consumer: {
+    maxRetries: setting('CONSUMER_MAX_RETRIES', env.int(0, 100), '5', 'retries of a failing event before it goes to the DLQ'),
+    retryBaseMs: setting('CONSUMER_RETRY_BASE_MS', env.int(1, 60000), '100', 'first retry delay; doubles each time, at most 5 s'),
+    sessionTimeoutMs: setting('CONSUMER_SESSION_TIMEOUT_MS', env.int(6000, 300000), '10000', 'how long a crashed consumer holds its partitions'),
+    concurrency: setting(
+      'CONSUMER_CONCURRENCY',
+      env.int(1, 100),
+      '6',
+      'partitions a service processes at once (each in order; concurrent runs share a transaction)',
+    ),
+    fetchMinBytes: setting('CONSUMER_FETCH_MIN_BYTES', env.int(1, 10_485_760), '1', 'the broker answers a fetch once it holds this much…'),
+    fetchMaxWaitMs: setting('CONSUMER_FETCH_MAX_WAIT_MS', env.int(1, 10000), '500', '…or after this long'),
+    commitIntervalMs: setting(
+      'CONSUMER_COMMIT_INTERVAL_MS',
+      env.int(0, 60000),
+      '200',
+      'offsets of applied messages are committed together at most this often (0: after every batch); a crash redelivers at most this much, dropped as duplicates',
+    ),
+    maxRun: setting('CONSUMER_MAX_RUN', env.int(1, 10000), '200', 'most messages of one partition applied in one transaction'),
+  },
+  shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', env.int(100, 600000), '20000', 'graceful shutdown budget'),
+} satisfies SettingsTree;
+
+export type CommonSettings = SettingsOf<typeof commonSettings>;
+export type DbSettings = CommonSettings['db'];
+export type KafkaSettings = CommonSettings['kafka'];
+
+export interface CommonConfig extends CommonSettings {
+  serviceName: string;
+}
+
+/** What a service's contract decides of its settings: its port, its database, its client id. */
+export function serviceDefaults(service: { serviceName: string; httpPort: number; database: string }): Record<string, string> {
+  return { HTTP_PORT: String(service.httpPort), DB_NAME: service.database, KAFKA_CLIENT_ID: service.serviceName };
+}
+
+/**
+ * Reads a service's settings: the common ones with its contract's defaults, plus its own
+ * (`extra`, merged at the top level of the config).
+ */
+export function loadServiceConfig<E extends SettingsTree>(
+  service: { serviceName: string; httpPort: number; database: string },
+  extra: E,
+  source: NodeJS.ProcessEnv = process.env,
+): CommonConfig & SettingsOf<E> {
+  const values = readSettings({ ...commonSettings, ...extra }, source, serviceDefaults(service));
+  return { serviceName: service.serviceName, ...(values as CommonSettings & SettingsOf<E>) };
+}
+
+/** The settings of the services whose `migrate` can add demo data (payment, inventory). */
+export const seededServiceSettings = {
+  demoSeed: setting('DEMO_SEED', env.bool(), 'false', '`migrate` adds the demo customers (payment) or products (inventory)'),
+} satisfies SettingsTree;
+
+export type SeededServiceConfig = CommonConfig & SettingsOf<typeof seededServiceSettings>;
+
+export const loadSeededServiceConfig = (
+  service: { serviceName: string; httpPort: number; database: string },
+  source: NodeJS.ProcessEnv = process.env,
+): SeededServiceConfig => loadServiceConfig(service, seededServiceSettings, source);

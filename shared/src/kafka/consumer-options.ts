@@ -1,0 +1,48 @@
+import type { Kafka, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import type { CommonSettings } from '../config/common.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import type { EventBatchHandler } from './event-handler.js';
+
+/** Everything an EventConsumer runs with; the values come from the service's settings (config.ts). */
+export interface EventConsumerOptions {
+  kafka: Kafka;
+  /** Used to publish to `<topic>.dlq`. */
+  producer: Producer;
+  db: Knex;
+  logger: Logger;
+  groupId: string;
+  /** Contract topic names; the consumer subscribes to them with `topicPrefix` in front. */
+  topics: string[];
+  topicPrefix: string;
+  handler: EventBatchHandler;
+  /** Attempts after the first before a failing message is dead-lettered. */
+  maxRetries: number;
+  retryBaseMs: number;
+  /** A crashed member's partitions wait this long before the group reassigns them. */
+  sessionTimeoutMs: number;
+  partitionsConsumedConcurrently: number;
+  /** The broker answers a fetch once it holds this many bytes for it, or after `fetchMaxWaitMs`. */
+  fetchMinBytes: number;
+  fetchMaxWaitMs: number;
+  /** Offsets of applied messages are committed together at most this often (0: after every batch). */
+  commitIntervalMs: number;
+  /** Most messages of one partition applied in one transaction. */
+  maxRun: number;
+  metrics?: ServiceMetrics;
+}
+
+/** The consumer's tuning, from the service's `consumer` settings. */
+export function consumerTuning(settings: CommonSettings['consumer']) {
+  return {
+    maxRetries: settings.maxRetries,
+    retryBaseMs: settings.retryBaseMs,
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    partitionsConsumedConcurrently: settings.concurrency,
+    fetchMinBytes: settings.fetchMinBytes,
+    fetchMaxWaitMs: settings.fetchMaxWaitMs,
+    commitIntervalMs: settings.commitIntervalMs,
+    maxRun: settings.maxRun,
+  } satisfies Partial<EventConsumerOptions>;
+}

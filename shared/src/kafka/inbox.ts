@@ -1,0 +1,37 @@
+import type { Knex } from 'knex';
+import { preparedRaw } from '../db/knex.js';
+import type { SagaEvent } from '../events/envelope.js';
+import { PROCESSED_MESSAGES_TABLE } from '../outbox/schema.js';
+
+export interface Delivery {
+  event: SagaEvent;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * The consumer's inbox: the ids of the events a consumer group has applied, written in the
+ * transaction of their effect. Records a run's events in one statement and returns the ids
+ * (lower case) recorded now: an id already there, or twice in the run, is a duplicate.
+ */
+export async function recordFirstDeliveries(trx: Knex.Transaction, groupId: string, deliveries: readonly Delivery[]): Promise<Set<string>> {
+  const { rows } = await preparedRaw<{ rows: { event_id: string }[] }>(
+    trx,
+    `insert into ${PROCESSED_MESSAGES_TABLE} (consumer_group, event_id, event_type, topic, partition, "offset")
+     select ?, m.event_id, m.event_type, m.topic, m.partition, m.message_offset
+     from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::bigint[])
+       as m(event_id, event_type, topic, partition, message_offset)
+     on conflict (consumer_group, event_id) do nothing
+     returning event_id`,
+    [
+      groupId,
+      deliveries.map((d) => d.event.eventId),
+      deliveries.map((d) => d.event.type),
+      deliveries.map((d) => d.topic),
+      deliveries.map((d) => d.partition),
+      deliveries.map((d) => d.offset),
+    ],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}

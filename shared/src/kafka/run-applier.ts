@@ -1,0 +1,118 @@
+import type { KafkaMessage } from 'kafkajs';
+import type { Knex } from 'knex';
+import { WriteBatcher } from '../db/write-batcher.js';
+import type { SagaEvent } from '../events/envelope.js';
+import type { Logger } from '../logger.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { EventFailure, type EventBatchHandler } from './event-handler.js';
+import { recordFirstDeliveries } from './inbox.js';
+import { locateInRuns } from './run-planner.js';
+
+export type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
+
+/** A message with its event; null for a type this consumer does not handle. */
+export interface Decoded {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  event: SagaEvent | null;
+}
+
+export type RunResult = { outcomes: Outcome[] } | { error: unknown };
+
+/** Most runs (of different partitions) applied together in one transaction. */
+const MAX_COMBINED_RUNS = 64;
+/** A combined transaction failed, not because of one event: apply each run alone. */
+const RETRY_ALONE = Symbol('retry alone');
+
+export interface RunApplierOptions {
+  db: Knex;
+  groupId: string;
+  handler: EventBatchHandler;
+  logFor: (event: SagaEvent) => Logger;
+  metrics?: ServiceMetrics;
+}
+
+/**
+ * Applies runs of decoded messages, each event exactly once: its id goes into the inbox in
+ * the same transaction as the handler's effect. Runs of different partitions are combined:
+ * while one transaction is being applied, the runs that arrive wait and go together in
+ * the next (each partition has one run at a time, so per-partition order holds). When one
+ * event fails a combined transaction, its run gets the failure and the others are applied
+ * again together; on any other failure each run is applied alone.
+ */
+export class RunApplier {
+  private readonly combined = new WriteBatcher<Decoded[], RunResult>((runs) => this.applyCombined(runs), {
+    maxBatch: MAX_COMBINED_RUNS,
+    maxInFlight: 1,
+  });
+
+  constructor(private readonly options: RunApplierOptions) {}
+
+  /** Applies a run with others that arrive meanwhile; the result of this run only. */
+  async applyRun(run: Decoded[]): Promise<RunResult> {
+    const result = await this.combined.submit(run);
+    return 'error' in result && result.error === RETRY_ALONE ? this.settled(run) : result;
+  }
+
+  /** Applies messages in one transaction of their own, or none when none is handled here. */
+  async apply(decoded: readonly Decoded[]): Promise<Outcome[]> {
+    if (decoded.every((d) => d.event === null)) return decoded.map(() => 'ignored');
+    const outcomes = await this.options.db.transaction((trx) => this.applyInTransaction(trx, decoded));
+    this.options.metrics?.consumerTransactionSize.observe(decoded.length);
+    return outcomes;
+  }
+
+  private async applyCombined(runs: Decoded[][]): Promise<RunResult[]> {
+    if (runs.length === 1) return [await this.settled(runs[0]!)];
+    const result = await this.settled(runs.flat());
+    if ('outcomes' in result) {
+      let at = 0;
+      return runs.map((run) => ({ outcomes: result.outcomes.slice(at, (at += run.length)) }));
+    }
+    const { error } = result;
+    if (!(error instanceof EventFailure)) return runs.map(() => ({ error: RETRY_ALONE }));
+    const faulty = locateInRuns(
+      runs.map((r) => r.length),
+      error.index,
+    );
+    const others = await this.applyCombined(runs.filter((_, r) => r !== faulty.run));
+    return [...others.slice(0, faulty.run), { error: new EventFailure(faulty.index, error.cause) }, ...others.slice(faulty.run)];
+  }
+
+  private settled(decoded: readonly Decoded[]): Promise<RunResult> {
+    return this.apply(decoded).then(
+      (outcomes) => ({ outcomes }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  /** Records the handled events in the inbox and hands those new to the handler. */
+  private async applyInTransaction(trx: Knex.Transaction, decoded: readonly Decoded[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = decoded.map(({ event }) => (event ? 'processed' : 'ignored'));
+    const deliveries = decoded.flatMap((d) =>
+      d.event ? [{ event: d.event, topic: d.topic, partition: d.partition, offset: d.message.offset }] : [],
+    );
+    if (deliveries.length === 0) return outcomes;
+    const firstSeen = await recordFirstDeliveries(trx, this.options.groupId, deliveries);
+    const events: SagaEvent[] = [];
+    const indexInRun: number[] = [];
+    decoded.forEach(({ event }, k) => {
+      if (!event) return;
+      // A second copy in the same run finds the id already taken by the first.
+      if (firstSeen.delete(event.eventId.toLowerCase())) {
+        events.push(event);
+        indexInRun.push(k);
+      } else {
+        outcomes[k] = 'duplicate';
+      }
+    });
+    if (events.length === 0) return outcomes;
+    try {
+      await this.options.handler.apply(events, { trx, logFor: this.options.logFor });
+    } catch (error) {
+      throw error instanceof EventFailure ? new EventFailure(indexInRun[error.index]!, error.cause) : error;
+    }
+    return outcomes;
+  }
+}
