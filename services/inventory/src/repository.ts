@@ -1,5 +1,5 @@
 import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
-import type { Line, PricedLine, Product, ReservationStatus } from './domain.js';
+import type { Product, Reservation, StockMove } from './domain.js';
 
 interface ProductRow {
   sku: string;
@@ -10,12 +10,6 @@ interface ProductRow {
   sold: number;
 }
 
-export interface ReservationRow {
-  order_id: string;
-  status: ReservationStatus;
-  items: PricedLine[] | Line[];
-  total_cents: string | number | null;
-}
 
 export const toProduct = (row: ProductRow): Product => ({
   sku: row.sku,
@@ -80,8 +74,8 @@ export async function lockProducts(trx: Knex.Transaction, skus: readonly string[
 }
 
 /** The reservations of these orders (callers hold the orders' advisory locks). */
-export async function loadReservations(trx: Knex.Transaction, orderIds: readonly string[]): Promise<Map<string, ReservationRow>> {
-  const { rows } = await preparedRaw<{ rows: ReservationRow[] }>(
+export async function loadReservations(trx: Knex.Transaction, orderIds: readonly string[]): Promise<Map<string, Reservation>> {
+  const { rows } = await preparedRaw<{ rows: Reservation[] }>(
     trx,
     'select order_id, status, items, total_cents from reservations where order_id = any(?::uuid[])',
     [[...orderIds]],
@@ -93,8 +87,8 @@ export async function loadReservations(trx: Knex.Transaction, orderIds: readonly
 export async function saveInventoryRun(
   trx: Knex.Transaction,
   run: {
-    moves: ReadonlyMap<string, { available: number; reserved: number; sold: number }>;
-    reservations: ReadonlyMap<string, ReservationRow>;
+    moves: ReadonlyMap<string, StockMove>;
+    reservations: ReadonlyMap<string, Reservation>;
     events: readonly EventEnvelope[];
   },
 ): Promise<void> {

@@ -1,5 +1,5 @@
 import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
-import type { Order, OrderLine, OrderReason, OrderStatus } from './domain.js';
+import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
 
 export interface OrderRow {
   id: string;
@@ -175,7 +175,7 @@ export async function findIdempotencyKey(db: Knex, key: string): Promise<StoredR
 /** Open orders past their deadline, locked; replicas skip each other's rows. */
 export async function lockOverdueOrders(trx: Knex.Transaction, now: Date, limit: number): Promise<OrderRow[]> {
   return trx<OrderRow>('orders')
-    .whereIn('status', ['PENDING', 'RESERVED'])
+    .whereIn('status', OPEN_STATUSES)
     .andWhere('deadline_at', '<', now)
     .orderBy('deadline_at')
     .limit(limit)

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { cancellable, ORDER_STATUSES } from '../src/domain.js';
 
-describe('order: cancellation rules (SPEC §2.5)', function () {
+describe('order: cancellation rules', function () {
   it('cancels PENDING, RESERVED and CONFIRMED; CANCELLING is a no-op; REJECTED and CANCELLED are final', function () {
     const decisions = Object.fromEntries(ORDER_STATUSES.map((s) => [s, cancellable(s)]));
     expect(decisions).to.deep.equal({

@@ -1,16 +1,11 @@
 import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
+import type { OrderPayment, Payment } from './domain.js';
 
 export interface Account {
   customerId: string;
   balanceCents: number;
 }
 
-export interface Payment {
-  orderId: string;
-  customerId: string;
-  amountCents: number;
-  status: 'CAPTURED' | 'REFUNDED';
-}
 
 interface AccountRow {
   customer_id: string;
@@ -72,7 +67,7 @@ export async function findPayment(db: Knex, orderId: string): Promise<Payment | 
 export async function loadOrderPayments(
   trx: Knex.Transaction,
   orderIds: readonly string[],
-): Promise<Map<string, { payment: Payment | undefined; cancelled: boolean }>> {
+): Promise<Map<string, OrderPayment>> {
   const { rows } = await preparedRaw<{ rows: (Partial<PaymentRow> & { id: string; cancelled: boolean })[] }>(
     trx,
     `select o.id, p.order_id, p.customer_id, p.amount_cents, p.status, c.order_id is not null as cancelled

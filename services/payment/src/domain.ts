@@ -1,0 +1,109 @@
+import { RunRecord, type SagaEvent } from '@orders/shared';
+
+export interface Payment {
+  orderId: string;
+  customerId: string;
+  amountCents: number;
+  status: 'CAPTURED' | 'REFUNDED';
+}
+
+/** What payment knows of an order: its payment, if any, and whether it was cancelled. */
+export interface OrderPayment {
+  payment: Payment | undefined;
+  cancelled: boolean;
+}
+
+export type PaymentEventType = 'PaymentCompleted' | 'PaymentFailed' | 'PaymentRefunded';
+
+/** The events payment acts on. */
+export const PAYMENT_INPUT_TYPES = ['InventoryReserved', 'OrderCancelled'] as const;
+
+/**
+ * The accounts a run touches, in memory: charges never take a balance below zero, and the
+ * captured and refunded amounts per customer are what the run writes back.
+ */
+export class Ledger {
+  readonly captured = new Map<string, number>();
+  readonly refunded = new Map<string, number>();
+
+  constructor(private readonly balances: Map<string, number>) {}
+
+  balanceOf(customerId: string): number | undefined {
+    return this.balances.get(customerId);
+  }
+
+  charge(customerId: string, amountCents: number): 'charged' | 'insufficient-funds' | 'unknown-customer' {
+    const balance = this.balances.get(customerId);
+    if (balance === undefined) return 'unknown-customer';
+    if (balance < amountCents) return 'insufficient-funds';
+    this.balances.set(customerId, balance - amountCents);
+    this.captured.set(customerId, (this.captured.get(customerId) ?? 0) + amountCents);
+    return 'charged';
+  }
+
+  refund(customerId: string, amountCents: number): void {
+    this.balances.set(customerId, (this.balances.get(customerId) ?? 0) + amountCents);
+    this.refunded.set(customerId, (this.refunded.get(customerId) ?? 0) + amountCents);
+  }
+}
+
+/** The customers whose accounts a run needs: the ones it charges and the ones it refunds. */
+export function customersOf(events: readonly SagaEvent[], orders: ReadonlyMap<string, OrderPayment>): string[] {
+  const customers = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'InventoryReserved') customers.add(event.payload.customerId);
+    const payment = orders.get(event.orderId)?.payment;
+    if (payment) customers.add(payment.customerId);
+  }
+  return [...customers];
+}
+
+/**
+ * Payment's part of the saga, played on a run of events in order: charge on
+ * InventoryReserved (once per order; never for an order already cancelled), refund on
+ * OrderCancelled (and remember the cancellation, so a late reservation is never charged).
+ * `orders` and the ledger are updated in place; returns what the run writes back.
+ */
+export function playPaymentEvents(events: readonly SagaEvent[], orders: Map<string, OrderPayment>, ledger: Ledger) {
+  const payments = new Map<string, Payment>();
+  const cancellations: string[] = [];
+  const record = new RunRecord<PaymentEventType>();
+  for (const event of events) {
+    const order = orders.get(event.orderId) ?? { payment: undefined, cancelled: false };
+    orders.set(event.orderId, order);
+    if (event.type === 'InventoryReserved') {
+      if (order.payment) continue; // charged before
+      if (order.cancelled) {
+        record.note(event, 'order was cancelled before its payment; not charging');
+        continue;
+      }
+      const { customerId, totalCents } = event.payload;
+      const result = ledger.charge(customerId, totalCents);
+      if (result === 'charged') {
+        order.payment = { orderId: event.orderId, customerId, amountCents: totalCents, status: 'CAPTURED' };
+        payments.set(event.orderId, order.payment);
+        record.emit(event, 'PaymentCompleted', { customerId, amountCents: totalCents });
+        record.note(event, 'payment captured', { amountCents: totalCents });
+      } else {
+        const reason = result === 'insufficient-funds' ? 'INSUFFICIENT_FUNDS' : 'UNKNOWN_CUSTOMER';
+        record.emit(event, 'PaymentFailed', { customerId, amountCents: totalCents, reason });
+        record.note(event, 'payment failed', { reason, amountCents: totalCents });
+      }
+    } else if (event.type === 'OrderCancelled') {
+      if (!order.cancelled) cancellations.push(event.orderId);
+      order.cancelled = true;
+      const { payment } = order;
+      if (payment?.status === 'CAPTURED') {
+        ledger.refund(payment.customerId, payment.amountCents);
+        order.payment = { ...payment, status: 'REFUNDED' };
+        payments.set(event.orderId, order.payment);
+        record.note(event, 'payment refunded', { amountCents: payment.amountCents });
+      }
+      record.emit(event, 'PaymentRefunded', {
+        customerId: payment?.customerId ?? event.payload.customerId,
+        refundedCents: payment?.amountCents ?? 0,
+      });
+    }
+  }
+  return { payments, cancellations, record };
+}

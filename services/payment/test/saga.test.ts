@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { createEvent, type EventPayload, type EventType, type SagaEvent } from '@orders/shared';
+import { customersOf, Ledger, playPaymentEvents, type OrderPayment } from '../src/domain.js';
+
+const event = <T extends EventType>(type: T, payload: EventPayload<T>, orderId: string): SagaEvent =>
+  createEvent(type, { orderId, correlationId: 'c', payload }) as SagaEvent;
+const reserved = (orderId: string, totalCents: number, customerId = 'alice') =>
+  event('InventoryReserved', { customerId, items: [{ sku: 'A', quantity: 1, unitPriceCents: totalCents }], totalCents }, orderId);
+const cancelled = (orderId: string, customerId = 'alice') => event('OrderCancelled', { customerId, reason: 'CUSTOMER_REQUEST' }, orderId);
+
+function run(events: SagaEvent[], balances: Record<string, number>, orders = new Map<string, OrderPayment>()) {
+  const ledger = new Ledger(new Map(Object.entries(balances)));
+  const result = playPaymentEvents(events, orders, ledger);
+  return { ledger, orders, ...result, sent: result.record.emits.map((e) => [e.type, e.payload]), notes: () => result.record.notes.map((n) => n.message) };
+}
+
+describe('payment saga domain (pure)', function () {
+  const A = randomUUID();
+  const B = randomUUID();
+
+  it('charges a reservation the balance covers: CAPTURED, PaymentCompleted, the amount captured', function () {
+    const r = run([reserved(A, 300)], { alice: 1000 });
+    expect(r.payments.get(A)).to.deep.equal({ orderId: A, customerId: 'alice', amountCents: 300, status: 'CAPTURED' });
+    expect(r.sent).to.deep.equal([['PaymentCompleted', { customerId: 'alice', amountCents: 300 }]]);
+    expect(r.ledger.captured.get('alice')).to.equal(300);
+    expect(r.ledger.balanceOf('alice')).to.equal(700);
+  });
+
+  it('fails a reservation the balance does not cover, or of an unknown customer, charging nothing', function () {
+    const r = run([reserved(A, 1001), reserved(B, 5, 'nobody')], { alice: 1000 });
+    expect(r.sent).to.deep.equal([
+      ['PaymentFailed', { customerId: 'alice', amountCents: 1001, reason: 'INSUFFICIENT_FUNDS' }],
+      ['PaymentFailed', { customerId: 'nobody', amountCents: 5, reason: 'UNKNOWN_CUSTOMER' }],
+    ]);
+    expect(r.payments.size).to.equal(0);
+    expect(r.ledger.captured.size).to.equal(0);
+  });
+
+  it('never takes a balance below zero across a run: the second order that does not fit fails', function () {
+    const r = run([reserved(A, 600), reserved(B, 600)], { alice: 1000 });
+    expect(r.sent.map(([type]) => type)).to.deep.equal(['PaymentCompleted', 'PaymentFailed']);
+    expect(r.ledger.balanceOf('alice')).to.equal(400);
+  });
+
+  it('charges an order once, however often its reservation is delivered', function () {
+    const r = run([reserved(A, 300), reserved(A, 300)], { alice: 1000 });
+    expect(r.sent).to.have.length(1);
+    expect(r.ledger.captured.get('alice')).to.equal(300);
+  });
+
+  it('refunds a charged order that is cancelled, and says so with the amount', function () {
+    const r = run([reserved(A, 300), cancelled(A)], { alice: 1000 });
+    expect(r.payments.get(A)?.status).to.equal('REFUNDED');
+    expect(r.ledger.refunded.get('alice')).to.equal(300);
+    expect(r.ledger.balanceOf('alice')).to.equal(1000);
+    expect(r.cancellations).to.deep.equal([A]);
+    expect(r.sent.at(-1)).to.deep.equal(['PaymentRefunded', { customerId: 'alice', refundedCents: 300 }]);
+  });
+
+  it('a cancel before the reservation (out of order): refunds 0, and the late reservation is never charged', function () {
+    const r = run([cancelled(A), reserved(A, 300)], { alice: 1000 });
+    expect(r.sent).to.deep.equal([['PaymentRefunded', { customerId: 'alice', refundedCents: 0 }]]);
+    expect(r.ledger.captured.size).to.equal(0);
+    expect(r.notes()).to.include('order was cancelled before its payment; not charging');
+  });
+
+  it('a repeated OrderCancelled for a refunded order changes nothing: no second refund, no second cancellation record', function () {
+    const orders = new Map<string, OrderPayment>([[A, { payment: { orderId: A, customerId: 'alice', amountCents: 300, status: 'REFUNDED' }, cancelled: true }]]);
+    const r = run([cancelled(A), cancelled(A)], { alice: 1000 }, orders);
+    expect(r.ledger.refunded.size).to.equal(0);
+    expect(r.ledger.balanceOf('alice')).to.equal(1000);
+    expect(r.cancellations).to.deep.equal([]);
+    expect(r.payments.size).to.equal(0);
+  });
+
+  it('needs the accounts of the customers it charges and of the payments it may refund', function () {
+    const orders = new Map<string, OrderPayment>([[B, { payment: { orderId: B, customerId: 'bob', amountCents: 5, status: 'CAPTURED' }, cancelled: false }]]);
+    expect(customersOf([reserved(A, 1, 'alice'), cancelled(B, 'bob')], orders).sort()).to.deep.equal(['alice', 'bob']);
+  });
+});
+
