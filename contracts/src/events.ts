@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The event contracts of the order saga (SPEC §2). One topic per producing service, so
+ * The event contracts of the order saga. One topic per producing service, so
  * every event of an order from one service keeps its order; every event is keyed by
  * order id. Changing a payload means a new `version`.
  */

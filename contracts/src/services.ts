@@ -20,7 +20,7 @@ export interface ServiceContract {
   /** Inside the image, relative to its working directory /app. */
   entrypoint: string[];
   commands: typeof SERVICE_COMMANDS;
-  /** From the repository root. */
+  /** From the repository root; built with the build argument SERVICE set to `name`. */
   dockerfile: string;
   seedsDemoData: boolean;
 }
@@ -32,7 +32,7 @@ const contract = (name: ServiceContract['name'], httpPort: number, seedsDemoData
   database: `${name}_service`,
   entrypoint: ['node', `services/${name}/dist/src/main.js`],
   commands: SERVICE_COMMANDS,
-  dockerfile: `services/${name}/Dockerfile`,
+  dockerfile: 'services/Dockerfile',
   seedsDemoData,
 });
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse as parseYaml } from 'yaml';
-import { z } from '@orders/shared';
+import { replicationOf } from '@orders/kafka-config';
+import { z } from 'zod';
 
 /** The repository root (Pulumi.yaml, Dockerfiles, kind/cluster.yaml). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -163,3 +164,88 @@ export function loadStackConfig(project = pulumi.getProject()): StackConfig {
   if (problems.length > 0 || !settings) throw new StackConfigError(problems);
   return { ...settings, secrets };
 }
+
+export type ServiceName = 'order' | 'payment' | 'inventory';
+export const SERVICE_NAMES: readonly ServiceName[] = ['order', 'payment', 'inventory'];
+
+export interface ContainerResources {
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+}
+
+/** Everything one service's part of the stack is configured with. */
+export interface ServiceSettings {
+  name: ServiceName;
+  namespace: string;
+  nodePort: number;
+  replicas: number;
+  resources: ContainerResources;
+  logLevel: string;
+  /** The service's own variables besides the common ones: the saga clock, demo data. */
+  env: Record<string, string>;
+  database: {
+    image: string;
+    storage: string;
+    storageClass: string;
+    memoryLimit: string;
+    /** Set on the stack (secret); unset: generated. */
+    password: pulumi.Output<string> | undefined;
+  };
+}
+
+/** One service's settings, regrouped from the flat stack configuration. */
+export function serviceSettings(config: StackConfig, name: ServiceName): ServiceSettings {
+  const perService = {
+    order: { namespace: config.orderNamespace, nodePort: config.orderNodePort, password: config.secrets.orderDbPassword },
+    payment: { namespace: config.paymentNamespace, nodePort: config.paymentNodePort, password: config.secrets.paymentDbPassword },
+    inventory: { namespace: config.inventoryNamespace, nodePort: config.inventoryNodePort, password: config.secrets.inventoryDbPassword },
+  }[name];
+  return {
+    name,
+    namespace: perService.namespace,
+    nodePort: perService.nodePort,
+    replicas: config.serviceReplicas,
+    resources: {
+      cpuRequest: config.serviceCpuRequest,
+      cpuLimit: config.serviceCpuLimit,
+      memoryRequest: config.serviceMemoryRequest,
+      memoryLimit: config.serviceMemoryLimit,
+    },
+    logLevel: config.logLevel,
+    env: name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) },
+    database: {
+      image: config.postgresImage,
+      storage: config.postgresStorage,
+      storageClass: config.storageClass,
+      memoryLimit: config.postgresMemoryLimit,
+      password: perService.password,
+    },
+  };
+}
+
+/** How the saga topics are created. */
+export interface TopicSettings {
+  partitions: number;
+  /** Every broker up to three. */
+  replication: number;
+  retentionMs: number;
+}
+
+export const topicSettings = (config: StackConfig): TopicSettings => ({
+  partitions: config.topicPartitions,
+  replication: replicationOf(config.kafkaBrokers),
+  retentionMs: config.topicRetentionHours * 3_600_000,
+});
+
+/** How Kafka (and ZooKeeper) run. */
+export const kafkaSettings = (config: StackConfig) => ({
+  mode: config.kafkaMode,
+  brokers: config.kafkaBrokers,
+  image: config.kafkaImage,
+  kafkaStorage: config.kafkaStorage,
+  zookeeperStorage: config.zookeeperStorage,
+  storageClass: config.storageClass,
+  memoryLimit: config.kafkaMemoryLimit,
+});

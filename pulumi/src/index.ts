@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { loadStackConfig } from './config.js';
 import { deployStack } from './stack.js';
 
-const outputs = deployStack(loadStackConfig(), `${pulumi.getProject()}/${pulumi.getStack()}`);
+const outputs = deployStack(loadStackConfig(), { project: pulumi.getProject(), name: pulumi.getStack() });
 
 export const urls = outputs.urls;
 export const namespaces = outputs.namespaces;

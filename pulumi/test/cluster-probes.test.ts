@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseProperties, TOPOLOGY_KEYS } from '@orders/kafka-config';
-import { waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { waitFor } from '@orders/shared/testing';
 import { REPO_ROOT } from '../src/config.js';
 import { find, kubeObjects, ofKind, type KubeObject } from './cluster/objects.js';
 import { podsOf, type ModelContainer, type ModelPod } from './cluster/pods.js';

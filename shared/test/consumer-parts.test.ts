@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { KafkaMessage } from 'kafkajs';
-import { EVENT_TYPE_HEADER, TOPICS } from '../src/events/contracts.js';
+import { EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { InvalidEventError } from '../src/events/envelope.js';
 import { deadLetterHeaders } from '../src/kafka/dead-letter.js';
 import { eventDecoder } from '../src/kafka/event-decoder.js';

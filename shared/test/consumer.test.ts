@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
-import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '../src/events/contracts.js';
+import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { createEvent } from '../src/events/envelope.js';
 import { createKafka, createProducer } from '../src/kafka/client.js';
 import { commonSettings } from '../src/config/common.js';
@@ -10,7 +10,7 @@ import { readSettings } from '../src/config/settings.js';
 import { consumerTuning, EventConsumer, type EventConsumerOptions } from '../src/kafka/consumer.js';
 import { EventFailure, perEventHandler, type EventBatchHandler, type EventHandlers } from '../src/kafka/event-handler.js';
 import { createMetrics } from '../src/metrics.js';
-import { PROCESSED_MESSAGES_TABLE } from '../src/outbox/schema.js';
+import { PROCESSED_MESSAGES_TABLE } from '../src/kafka/inbox-table.js';
 import { orderCreated } from './support/events.js';
 import {
   committedOffset,

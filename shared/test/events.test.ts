@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { EVENT_CONTRACTS, TOPICS } from '../src/events/contracts.js';
+import { EVENT_CONTRACTS, TOPICS } from '@orders/contracts';
 import { createEvent, decodeEvent, InvalidEventError, validateEvent } from '../src/events/envelope.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
-import { OUTBOX_TABLE } from '../src/outbox/schema.js';
+import { OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
 import { orderCreated } from './support/events.js';
 import { createTestDatabase } from './support/infra.js';
 
 describe('event contracts', function () {
-  it('builds an envelope with every field of SPEC §2', function () {
+  it('builds an envelope with every field of the saga envelope', function () {
     const event = orderCreated();
     expect(event).to.have.all.keys('eventId', 'type', 'version', 'occurredAt', 'orderId', 'correlationId', 'payload');
     expect(event.version).to.equal(EVENT_CONTRACTS.OrderCreated.version);

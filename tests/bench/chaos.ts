@@ -5,15 +5,15 @@
  * stock or money), in turn: SIGKILL and restart each service (`kill-rounds` times each),
  * restart the Kafka broker, restart PostgreSQL, inject duplicated events, inject a poison
  * message. After each fault a probe order measures recovery. Then it waits for quiescence
- * and checks SPEC §3 across the three databases. Prints per-fault results and, with
+ * and checks the saga invariants across the three databases. Prints per-fault results and, with
  * --json, one JSON line last; any violation exits non-zero.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createKafka, createProducer, silenceKnownKafkaJsWarning, TOPICS } from '@orders/shared';
-import { silentLogger, testKafkaSettings } from '@orders/shared/dist/test/support/infra.js';
-import { TopicReader } from '@orders/shared/dist/test/support/topic-reader.js';
+import { silentLogger, testKafkaSettings } from '@orders/shared/testing';
+import { TopicReader } from '@orders/shared/testing';
 import { Api, TERMINAL } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { OrderStream } from '../support/load.js';

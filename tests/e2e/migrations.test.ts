@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { migrateLatest, migrateRollbackAll, type Migration } from '@orders/shared';
-import { createTestDatabase } from '@orders/shared/dist/test/support/infra.js';
-import { orderMigrations } from '@orders/order-service/dist/src/migrations.js';
-import { paymentMigrations } from '@orders/payment-service/dist/src/migrations.js';
-import { inventoryMigrations } from '@orders/inventory-service/dist/src/migrations.js';
+import { createTestDatabase } from '@orders/shared/testing';
+import { orderMigrations } from '@orders/order-service/migrations';
+import { paymentMigrations } from '@orders/payment-service/migrations';
+import { inventoryMigrations } from '@orders/inventory-service/migrations';
 
 const SERVICES: [string, readonly Migration[], string[]][] = [
   ['order', orderMigrations, ['orders', 'idempotency_keys', 'outbox', 'processed_messages']],

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { createKafka, createProducer } from '@orders/shared';
-import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/shared/dist/test/support/infra.js';
-import { TopicReader } from '@orders/shared/dist/test/support/topic-reader.js';
+import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/shared/testing';
+import { TopicReader } from '@orders/shared/testing';
 import { Api, TERMINAL, type Order } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { LocalSystem } from '../support/system.js';
@@ -376,7 +376,7 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
     });
   });
 
-  describe('SPEC §3 invariants across the three databases', function () {
+  describe('saga invariants across the three databases', function () {
     it('hold after everything above: stock and money conserved, every order terminal and consistent', async function () {
       expect(await settledViolations(system)).to.deep.equal([]);
       const [row] = await system.db('order')('orders').count({ n: '*' });

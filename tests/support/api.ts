@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { waitFor } from '@orders/shared/testing';
 import type { LocalSystem, ServiceName } from './system.js';
 
 export interface ApiResponse<T = any> {

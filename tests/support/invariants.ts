@@ -1,7 +1,7 @@
 import type { LocalSystem } from './system.js';
 
 /**
- * SPEC §3 invariants, read straight from the three databases. Returns every violation
+ * saga invariants, read straight from the three databases. Returns every violation
  * found (an empty list when all hold).
  */
 export async function checkInvariants(system: LocalSystem): Promise<string[]> {

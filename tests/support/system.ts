@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { adminDb, testDbServer, waitFor } from '@orders/shared/dist/test/support/infra.js';
+import { adminDb, testDbServer, waitFor } from '@orders/shared/testing';
 
 export const SERVICES = ['order', 'payment', 'inventory'] as const;
 export type ServiceName = (typeof SERVICES)[number];

@@ -5,8 +5,10 @@ import * as random from '@pulumi/random';
 import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 
 export interface DozzleArgs {
-  namespace: pulumi.Input<string>;
+  namespace: pulumi.Output<string>;
   namespaceName: string;
+  /** Cluster-scoped names carry it, so two stacks on one cluster do not collide. */
+  stackName: string;
   image: string;
   nodePort: number;
   /** With a user, Dozzle asks for a login (simple auth); the password is a secret. */
@@ -24,6 +26,7 @@ export class Dozzle extends pulumi.ComponentResource {
   constructor(name: string, args: DozzleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:Dozzle', name, {}, opts);
     this.endpoint = { namespace: args.namespaceName, service: 'dozzle', port: DOZZLE_PORT, nodePort: args.nodePort };
+    const roleName = `orders-dozzle-log-reader-${args.stackName}`;
     const account = new k8s.core.v1.ServiceAccount(
       name,
       { metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels } },
@@ -32,7 +35,7 @@ export class Dozzle extends pulumi.ComponentResource {
     const role = new k8s.rbac.v1.ClusterRole(
       name,
       {
-        metadata: { name: 'orders-dozzle-log-reader', labels: this.podLabels },
+        metadata: { name: roleName, labels: this.podLabels },
         rules: [
           { apiGroups: [''], resources: ['pods', 'pods/log', 'nodes'], verbs: ['get', 'list', 'watch'] },
           { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
@@ -43,8 +46,8 @@ export class Dozzle extends pulumi.ComponentResource {
     const binding = new k8s.rbac.v1.ClusterRoleBinding(
       name,
       {
-        metadata: { name: 'orders-dozzle-log-reader', labels: this.podLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'orders-dozzle-log-reader' },
+        metadata: { name: roleName, labels: this.podLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
         subjects: [{ kind: 'ServiceAccount', name: 'dozzle', namespace: args.namespace }],
       },
       { parent: this, dependsOn: [account, role] },

@@ -1,29 +1,42 @@
 import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { ServiceContract } from '@orders/shared';
-import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
+import type { ServiceContract } from '@orders/contracts';
+import type { TopicSettings } from '../config.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type ClientPods } from '../k8s.js';
+import type { Kafka } from './kafka.js';
 import { SERVICE_UID } from './microservice.js';
 import type { ServiceImage } from './service-image.js';
 
 export interface KafkaTopicsArgs {
-  namespace: pulumi.Input<string>;
+  namespace: pulumi.Output<string>;
+  namespaceName: string;
   /** Any service image: every one has the `topics` command. */
   image: ServiceImage;
   contract: ServiceContract;
-  env: Record<string, string>;
-  dependsOn: pulumi.Resource[];
+  kafka: Kafka;
+  topics: TopicSettings;
+  logLevel: string;
 }
 
 /** A Job that creates the saga topics and their .dlq topics before any service starts. */
 export class KafkaTopics extends pulumi.ComponentResource {
   readonly job: k8s.batch.v1.Job;
-  readonly podLabels: Record<string, string>;
+  /** The Job's pods: they use Kafka. */
+  readonly pods: ClientPods;
 
   constructor(name: string, args: KafkaTopicsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:messaging:KafkaTopics', name, {}, opts);
-    this.podLabels = labels(name, 'kafka-topics');
-    const settings = Object.entries(args.env)
+    const podLabels = labels(name, 'kafka-topics');
+    this.pods = { namespaceName: args.namespaceName, app: name };
+    const env = {
+      KAFKA_BROKERS: args.kafka.bootstrapServers,
+      KAFKA_TOPIC_PARTITIONS: String(args.topics.partitions),
+      KAFKA_TOPIC_REPLICATION: String(args.topics.replication),
+      KAFKA_TOPIC_RETENTION_MS: String(args.topics.retentionMs),
+      LOG_LEVEL: args.logLevel,
+    };
+    const settings = Object.entries(env)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
     this.job = new k8s.batch.v1.Job(
@@ -33,12 +46,12 @@ export class KafkaTopics extends pulumi.ComponentResource {
           // A change of topic settings or image is a new Job run.
           name: `${name}-${args.image.tag.slice(0, 6)}-${hash(settings)}`,
           namespace: args.namespace,
-          labels: this.podLabels,
+          labels: podLabels,
         },
         spec: {
           backoffLimit: 10,
           template: {
-            metadata: { labels: this.podLabels },
+            metadata: { labels: podLabels },
             spec: podSpec({
               restartPolicy: 'OnFailure',
               securityContext: podSecurity(SERVICE_UID),
@@ -48,7 +61,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
                   image: args.image.ref,
                   imagePullPolicy: args.image.pullPolicy,
                   command: [...args.contract.entrypoint, 'topics'],
-                  env: Object.entries(args.env).map(([name, value]) => ({ name, value })),
+                  env: Object.entries(env).map(([name, value]) => ({ name, value })),
                   securityContext: restrictedContainer(SERVICE_UID),
                   resources: resources('50m', '64Mi', '500m', '256Mi'),
                 },
@@ -57,7 +70,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [args.image.ready, ...args.dependsOn] },
+      { parent: this, dependsOn: [args.image.ready, args.kafka.statefulSet] },
     );
     this.registerOutputs({});
   }

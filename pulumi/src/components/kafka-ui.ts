@@ -1,15 +1,15 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type ClientPods, type NodePortEndpoint } from '../k8s.js';
+import type { Kafka } from './kafka.js';
 
 export interface KafkaUiArgs {
-  namespace: pulumi.Input<string>;
+  namespace: pulumi.Output<string>;
   namespaceName: string;
   image: string;
-  bootstrapServers: string;
+  kafka: Kafka;
   nodePort: number;
   readOnly: boolean;
-  dependsOn: pulumi.Resource[];
 }
 
 const UI_PORT = 8080;
@@ -18,10 +18,13 @@ const UI_PORT = 8080;
 export class KafkaUi extends pulumi.ComponentResource {
   readonly podLabels = labels('kafka-ui', 'ui');
   readonly endpoint: NodePortEndpoint;
+  /** Its pods: they use Kafka. */
+  readonly pods: ClientPods;
 
   constructor(name: string, args: KafkaUiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:KafkaUi', name, {}, opts);
     this.endpoint = { namespace: args.namespaceName, service: 'kafka-ui', port: UI_PORT, nodePort: args.nodePort };
+    this.pods = { namespaceName: args.namespaceName, app: 'kafka-ui' };
     const health = { httpGet: { path: '/actuator/health', port: 'http' } };
     const deployment = new k8s.apps.v1.Deployment(
       name,
@@ -41,7 +44,7 @@ export class KafkaUi extends pulumi.ComponentResource {
                   ports: [{ name: 'http', containerPort: UI_PORT }],
                   env: [
                     { name: 'KAFKA_CLUSTERS_0_NAME', value: 'orders' },
-                    { name: 'KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS', value: args.bootstrapServers },
+                    { name: 'KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS', value: args.kafka.bootstrapServers },
                     { name: 'KAFKA_CLUSTERS_0_READONLY', value: String(args.readOnly) },
                     { name: 'DYNAMIC_CONFIG_ENABLED', value: 'false' },
                     { name: 'JAVA_OPTS', value: '-Xms128m -Xmx384m' },
@@ -59,7 +62,7 @@ export class KafkaUi extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: args.dependsOn },
+      { parent: this, dependsOn: [args.kafka.statefulSet] },
     );
     new k8s.core.v1.Service(
       name,

@@ -1,7 +1,18 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { kraftClusterId, log4jProperties, renderKafkaFiles, startScript, type KafkaMode } from '@orders/kafka-config';
-import { checksum, labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import {
+  checksum,
+  ingressPolicy,
+  labels,
+  podSecurity,
+  podSpec,
+  resources,
+  restrictedContainer,
+  serviceHost,
+  volumeClaim,
+  type ClientPods,
+} from '../k8s.js';
 
 export const KAFKA_PORT = 9092;
 export const CONTROLLER_PORT = 9093;
@@ -14,7 +25,7 @@ const CONFIG_DIR = '/etc/kafka-config';
 const WORK_DIR = '/tmp/work';
 
 export interface KafkaArgs {
-  namespace: pulumi.Input<string>;
+  namespace: pulumi.Output<string>;
   namespaceName: string;
   mode: KafkaMode;
   brokers: number;
@@ -44,6 +55,9 @@ export class Kafka extends pulumi.ComponentResource {
   readonly zookeeperLabels: Record<string, string> | null;
   /** The ports clients and the other nodes connect to. */
   readonly ports: number[];
+  private readonly namespace: pulumi.Output<string>;
+  private readonly namespaceName: string;
+  private readonly app: string;
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:messaging:Kafka', name, {}, opts);
@@ -54,6 +68,9 @@ export class Kafka extends pulumi.ComponentResource {
     this.zookeeperLabels = kraft ? null : labels(zk, 'coordination');
     this.ports = kraft ? [KAFKA_PORT, CONTROLLER_PORT] : [KAFKA_PORT];
     this.bootstrapServers = `${serviceHost(name, args.namespaceName)}:${KAFKA_PORT}`;
+    this.namespace = args.namespace;
+    this.namespaceName = args.namespaceName;
+    this.app = name;
 
     const files = renderKafkaFiles({
       mode: args.mode,
@@ -140,6 +157,11 @@ export class Kafka extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [zkService, config] },
       );
+      ingressPolicy(
+        'zookeeper-ingress',
+        { namespace: args.namespace, namespaceName: args.namespaceName, app: zk, clients: [{ namespaceName: args.namespaceName, app: name }], ports: [ZOOKEEPER_PORT] },
+        { parent: this },
+      );
     }
 
     const headlessService = new k8s.core.v1.Service(
@@ -214,6 +236,21 @@ export class Kafka extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.statefulSet] },
     );
     this.registerOutputs({ bootstrapServers: this.bootstrapServers });
+  }
+
+  /** Lets only these pods (and the brokers themselves) reach the brokers. */
+  admit(clients: readonly ClientPods[]): void {
+    ingressPolicy(
+      'kafka-ingress',
+      {
+        namespace: this.namespace,
+        namespaceName: this.namespaceName,
+        app: this.app,
+        clients: [{ namespaceName: this.namespaceName, app: this.app }, ...clients],
+        ports: this.ports,
+      },
+      { parent: this },
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { PROBE_PATHS, type ServiceContract } from '@orders/shared';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { PROBE_PATHS, type ServiceContract } from '@orders/contracts';
+import type { ServiceSettings, TopicSettings } from '../config.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type ClientPods, type NodePortEndpoint } from '../k8s.js';
 import type { Postgres } from './postgres.js';
 import type { ServiceImage } from './service-image.js';
 
@@ -10,18 +11,14 @@ export const MIGRATE_COMPONENT = 'migration';
 
 export interface MicroserviceArgs {
   contract: ServiceContract;
-  namespace: pulumi.Input<string>;
-  namespaceName: string;
+  settings: ServiceSettings;
+  namespace: pulumi.Output<string>;
   image: ServiceImage;
   database: Postgres;
-  /** Non-secret environment (ConfigMap); DB_PASSWORD comes from the database Secret. */
-  env: Record<string, string>;
-  replicas: number;
-  nodePort: number;
-  resources: { cpuRequest: string; cpuLimit: string; memoryRequest: string; memoryLimit: string };
-  postgresImage: string;
-  /** Resources that must be ready first (the topic Job). */
-  dependsOn: pulumi.Resource[];
+  kafka: { bootstrapServers: string };
+  topics: TopicSettings;
+  /** Resources that must be done first (the topic Job). */
+  after: pulumi.Resource[];
 }
 
 /**
@@ -32,26 +29,45 @@ export interface MicroserviceArgs {
 export class Microservice extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly migration: k8s.batch.v1.Job;
-  readonly podLabels: Record<string, string>;
-  readonly migrationLabels: Record<string, string>;
   readonly endpoint: NodePortEndpoint;
+  /** The service's pods: they use the database and Kafka. */
+  readonly pods: ClientPods;
+  /** The migration Job's pods: they use the database. */
+  readonly migrationPods: ClientPods;
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:app:Microservice', name, {}, opts);
-    const { contract } = args;
+    const { contract, settings, database } = args;
     const app = contract.serviceName;
-    this.podLabels = labels(app, 'service');
-    this.migrationLabels = labels(`${app}-migrate`, MIGRATE_COMPONENT);
-    this.endpoint = { namespace: args.namespaceName, service: app, port: contract.httpPort, nodePort: args.nodePort };
+    const podLabels = labels(app, 'service');
+    const migrationLabels = labels(`${app}-migrate`, MIGRATE_COMPONENT);
+    this.pods = { namespaceName: settings.namespace, app };
+    this.migrationPods = { namespaceName: settings.namespace, app: `${app}-migrate` };
+    this.endpoint = { namespace: settings.namespace, service: app, port: contract.httpPort, nodePort: settings.nodePort };
 
+    // The non-secret environment; DB_PASSWORD comes from the database's Secret.
+    const env: Record<string, string> = {
+      HTTP_HOST: '0.0.0.0',
+      HTTP_PORT: String(contract.httpPort),
+      LOG_LEVEL: settings.logLevel,
+      DB_HOST: database.host,
+      DB_PORT: String(database.port),
+      DB_NAME: database.database,
+      DB_USER: database.user,
+      KAFKA_BROKERS: args.kafka.bootstrapServers,
+      KAFKA_TOPIC_PARTITIONS: String(args.topics.partitions),
+      KAFKA_TOPIC_REPLICATION: String(args.topics.replication),
+      KAFKA_TOPIC_RETENTION_MS: String(args.topics.retentionMs),
+      ...settings.env,
+    };
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      { metadata: { name: `${app}-config`, namespace: args.namespace, labels: this.podLabels }, data: args.env },
+      { metadata: { name: `${app}-config`, namespace: args.namespace, labels: podLabels }, data: env },
       { parent: this },
     );
     const password: k8s.types.input.core.v1.EnvVar = {
       name: 'DB_PASSWORD',
-      valueFrom: { secretKeyRef: { name: args.database.secretName, key: 'DB_PASSWORD' } },
+      valueFrom: { secretKeyRef: { name: database.secretName, key: 'DB_PASSWORD' } },
     };
     const container = (command: string): k8s.types.input.core.v1.Container => ({
       name: command === 'start' ? app : `${app}-${command}`,
@@ -62,32 +78,31 @@ export class Microservice extends pulumi.ComponentResource {
       env: [password],
       securityContext: restrictedContainer(SERVICE_UID),
       resources: resources(
-        args.resources.cpuRequest,
-        args.resources.memoryRequest,
-        args.resources.cpuLimit,
-        args.resources.memoryLimit,
+        settings.resources.cpuRequest,
+        settings.resources.memoryRequest,
+        settings.resources.cpuLimit,
+        settings.resources.memoryLimit,
       ),
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     });
     const tmp = { name: 'tmp', emptyDir: {} };
-    const dbUser = args.env.DB_USER ?? 'postgres';
 
     this.migration = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
-        metadata: { name: `${app}-migrate-${args.image.tag.slice(0, 10)}`, namespace: args.namespace, labels: this.migrationLabels },
+        metadata: { name: `${app}-migrate-${args.image.tag.slice(0, 10)}`, namespace: args.namespace, labels: migrationLabels },
         spec: {
           backoffLimit: 6,
           template: {
-            metadata: { labels: this.migrationLabels },
+            metadata: { labels: migrationLabels },
             spec: podSpec({
               restartPolicy: 'OnFailure',
               securityContext: podSecurity(SERVICE_UID),
               initContainers: [
                 {
                   name: 'wait-for-database',
-                  image: args.postgresImage,
-                  command: ['sh', '-c', `until pg_isready -h "$DB_HOST" -p "$DB_PORT" -U ${dbUser}; do sleep 2; done`],
+                  image: settings.database.image,
+                  command: ['sh', '-c', `until pg_isready -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER"; do sleep 2; done`],
                   envFrom: [{ configMapRef: { name: `${app}-config` } }],
                   securityContext: restrictedContainer(70),
                   resources: resources('10m', '16Mi', '100m', '64Mi'),
@@ -99,19 +114,19 @@ export class Microservice extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [config, args.image.ready, args.database, ...args.dependsOn] },
+      { parent: this, dependsOn: [config, args.image.ready, database, ...args.after] },
     );
 
     this.deployment = new k8s.apps.v1.Deployment(
       name,
       {
-        metadata: { name: app, namespace: args.namespace, labels: this.podLabels },
+        metadata: { name: app, namespace: args.namespace, labels: podLabels },
         spec: {
-          replicas: args.replicas,
+          replicas: settings.replicas,
           selector: { matchLabels: { app } },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels: this.podLabels },
+            metadata: { labels: podLabels },
             spec: podSpec({
               securityContext: podSecurity(SERVICE_UID),
               // Longer than SHUTDOWN_TIMEOUT_MS: SIGTERM lets in-flight work finish and commit.
@@ -136,11 +151,11 @@ export class Microservice extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       name,
       {
-        metadata: { name: app, namespace: args.namespace, labels: this.podLabels },
+        metadata: { name: app, namespace: args.namespace, labels: podLabels },
         spec: {
           type: 'NodePort',
           selector: { app },
-          ports: [{ name: 'http', port: contract.httpPort, targetPort: 'http', nodePort: args.nodePort }],
+          ports: [{ name: 'http', port: contract.httpPort, targetPort: 'http', nodePort: settings.nodePort }],
         },
       },
       { parent: this, dependsOn: [this.deployment] },

@@ -1,9 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import { ingressPolicy, labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim, type ClientPods } from '../k8s.js';
 
 export interface PostgresArgs {
-  namespace: pulumi.Input<string>;
+  namespace: pulumi.Output<string>;
   namespaceName: string;
   database: string;
   user: string;
@@ -20,15 +20,25 @@ export const POSTGRES_PORT = 5432;
 /** One PostgreSQL: Secret, StatefulSet with a PVC, headless Service, pg_isready probes. */
 export class Postgres extends pulumi.ComponentResource {
   readonly host: string;
+  readonly port = POSTGRES_PORT;
+  readonly database: string;
+  readonly user: string;
   readonly secretName: string;
   readonly podLabels: Record<string, string>;
+  /** The `app` label of its pods. */
+  readonly app: string;
+  private readonly args: PostgresArgs;
 
   constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:data:Postgres', name, {}, opts);
-    const app = `${name}`;
+    const app = name;
+    this.app = app;
     this.podLabels = labels(app, 'database');
     this.secretName = `${name}-credentials`;
     this.host = serviceHost(name, args.namespaceName);
+    this.database = args.database;
+    this.user = args.user;
+    this.args = args;
 
     new k8s.core.v1.Secret(
       `${name}-credentials`,
@@ -96,5 +106,14 @@ export class Postgres extends pulumi.ComponentResource {
       { parent: this, dependsOn: [service] },
     );
     this.registerOutputs({ host: this.host });
+  }
+
+  /** Lets only these pods reach the database. */
+  admit(clients: readonly ClientPods[]): void {
+    ingressPolicy(
+      `${this.app}-ingress`,
+      { namespace: this.args.namespace, namespaceName: this.args.namespaceName, app: this.app, clients, ports: [POSTGRES_PORT] },
+      { parent: this },
+    );
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { ServiceContract } from '@orders/shared';
+import type { ServiceContract } from '@orders/contracts';
 import { REPO_ROOT, type Settings } from '../config.js';
 
 const SKIP = new Set(['node_modules', 'dist', 'test', '.cache']);
@@ -21,7 +21,8 @@ function addTree(hash: ReturnType<typeof createHash>, dir: string): void {
 /** A tag from the content of everything the image is built from: a code change means a new tag and a rollout. */
 export function contentTag(service: ServiceContract, nodeImage: string): string {
   const hash = createHash('sha256').update(nodeImage);
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.base.json']) hash.update(readFileSync(path.join(REPO_ROOT, file)));
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.base.json', service.dockerfile]) hash.update(readFileSync(path.join(REPO_ROOT, file)));
+  addTree(hash, path.join(REPO_ROOT, 'contracts'));
   addTree(hash, path.join(REPO_ROOT, 'shared'));
   addTree(hash, path.join(REPO_ROOT, 'services', service.name));
   return hash.digest('hex').slice(0, 16);
@@ -63,7 +64,7 @@ export class ServiceImage extends pulumi.ComponentResource {
         build: {
           context: REPO_ROOT,
           dockerfile: path.join(REPO_ROOT, service.dockerfile),
-          args: { NODE_IMAGE: settings.nodeImage },
+          args: { NODE_IMAGE: settings.nodeImage, SERVICE: service.name },
         },
         skipPush: settings.clusterFlavour !== 'registry',
       },

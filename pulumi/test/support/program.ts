@@ -36,7 +36,7 @@ export async function runVariant(flavour: Flavour, mode: Mode, extra: Record<str
     ...extra,
   };
   const { resources, outputs } = await runProgram(`${flavour}-${mode}`, config, Object.keys(TEST_SECRETS), () =>
-    deployStack(loadStackConfig(), `${PROJECT}/${flavour}-${mode}`),
+    deployStack(loadStackConfig(), { project: PROJECT, name: `${flavour}-${mode}` }),
   );
   const brokers = Number(config.kafkaBrokers ?? 1);
   const replicas = Number(config.serviceReplicas ?? 1);

@@ -49,7 +49,7 @@ export interface PlaceOrderOptions {
 }
 
 /**
- * Places orders (SPEC §2.1): each order is stored PENDING with its OrderCreated atomically,
+ * Places orders: each order is stored PENDING with its OrderCreated atomically,
  * in one statement. Orders placed at the same moment share that statement (group commit),
  * so under load one commit serves many. With an Idempotency-Key the order goes alone and
  * the first answer is stored in the same statement; a retry gets it back and creates
@@ -133,7 +133,7 @@ function replay(storedHash: string, hash: string, stored: { response_status: num
 }
 
 /**
- * Customer cancel (SPEC §2.5): PENDING, RESERVED or CONFIRMED → CANCELLING with an
+ * Customer cancel: PENDING, RESERVED or CONFIRMED → CANCELLING with an
  * OrderCancelled asking inventory to release and payment to refund. CANCELLING again is
  * a no-op; REJECTED and CANCELLED are final (409).
  */

@@ -4,7 +4,7 @@ import { orderEventHandler } from './consumers.js';
 import { orderMigrations } from './migrations.js';
 import { orderOpenApi } from './openapi.js';
 import { orderRoutes } from './routes.js';
-import { SagaSweeper } from './timeouts.js';
+import { SagaSweeper } from './saga-sweeper.js';
 
 serviceMain({
   name: SERVICE_NAME,

@@ -5,7 +5,7 @@ import { lockOverdueOrders, lockStaleCancellations, updateOrder } from './reposi
 const BATCH = 200;
 
 /**
- * Keeps every saga moving (SPEC §2.6): an order still PENDING or RESERVED after its
+ * Keeps every saga moving: an order still PENDING or RESERVED after its
  * deadline is cancelled with reason TIMEOUT and compensated; a cancellation whose
  * compensation has not been confirmed for a while is asked for again. Rows are taken
  * with SKIP LOCKED, so any number of replicas can sweep at once.

@@ -20,13 +20,13 @@ class ListMigrationSource implements Knex.MigrationSource<Migration> {
   }
 }
 
-function assertOrdered(migrations: readonly Migration[]): void {
+function assertUniqueNames(migrations: readonly Migration[]): void {
   const names = migrations.map((m) => m.name);
   if (new Set(names).size !== names.length) throw new Error(`duplicate migration names: ${names.join(', ')}`);
 }
 
 export async function migrateLatest(db: Knex, migrations: readonly Migration[]): Promise<string[]> {
-  assertOrdered(migrations);
+  assertUniqueNames(migrations);
   const [, applied] = (await db.migrate.latest({
     migrationSource: new ListMigrationSource(migrations),
   })) as [number, string[]];

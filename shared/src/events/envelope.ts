@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues } from '../issues.js';
-import { EVENT_CONTRACTS, EVENT_TYPES, type EventPayload, type EventType } from './contracts.js';
+import { EVENT_CONTRACTS, EVENT_TYPES, type EventPayload, type EventType } from '@orders/contracts';
 
 /** Thrown for any message that can never be processed as it is; it goes to the DLQ. */
 export class InvalidEventError extends Error {

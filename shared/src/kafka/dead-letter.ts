@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
-import { dlqTopic } from '../events/contracts.js';
+import { dlqTopic } from '@orders/contracts';
 import type { Logger } from '../logger.js';
 
 export interface DeadLetterSource {

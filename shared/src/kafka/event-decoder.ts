@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { EVENT_CONTRACTS, EVENT_TYPE_HEADER, type EventType } from '../events/contracts.js';
+import { EVENT_CONTRACTS, EVENT_TYPE_HEADER, type EventType } from '@orders/contracts';
 import { decodeEvent, type SagaEvent } from '../events/envelope.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventEnvelope, SagaEvent } from '../events/envelope.js';
-import type { EventType } from '../events/contracts.js';
+import type { EventType } from '@orders/contracts';
 import type { Logger } from '../logger.js';
 
 export interface HandlerContext {

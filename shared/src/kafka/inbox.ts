@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { preparedRaw } from '../db/knex.js';
 import type { SagaEvent } from '../events/envelope.js';
-import { PROCESSED_MESSAGES_TABLE } from '../outbox/schema.js';
+import { PROCESSED_MESSAGES_TABLE } from './inbox-table.js';
 
 export interface Delivery {
   event: SagaEvent;

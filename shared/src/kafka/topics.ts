@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { ALL_TOPICS, dlqTopic } from '../events/contracts.js';
+import { ALL_TOPICS, dlqTopic } from '@orders/contracts';
 
 export interface TopicSpec {
   topic: string;

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { EVENT_CONTRACTS } from '../events/contracts.js';
+import { EVENT_CONTRACTS } from '@orders/contracts';
 import { validateEvent, type EventEnvelope } from '../events/envelope.js';
 import { preparedRaw } from '../db/knex.js';
-import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
 
 /**
  * An INSERT of events into the outbox (one statement, however many events) whose RETURNING

@@ -1,11 +1,11 @@
 import { Client } from 'pg';
 import type { Message, Producer } from 'kafkajs';
-import { EVENT_TYPE_HEADER } from '../events/contracts.js';
+import { EVENT_TYPE_HEADER } from '@orders/contracts';
 import type { DbSettings } from '../config/index.js';
 import { statementName } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
-import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './schema.js';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
 
 export interface OutboxRelayOptions {
   db: DbSettings;

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { DbSettings, KafkaSettings } from '../../src/config/index.js';
 import { createDb } from '../../src/db/knex.js';
 import { migrateLatest, type Migration } from '../../src/db/migrations.js';
-import { sharedMigrations } from '../../src/outbox/schema.js';
+import { sharedMigrations } from '../../src/db/shared-migrations.js';
 import { sagaTopicSpecs, ensureTopics } from '../../src/kafka/topics.js';
 
 /** Where the real local infrastructure (scripts/infra.sh) listens. */

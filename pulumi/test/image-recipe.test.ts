@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { SERVICE_CONTRACTS } from '@orders/contracts';
+import { adminDb, testDbServer } from '@orders/shared/testing';
+import { REPO_ROOT } from '../src/config.js';
+import { replayDockerfile, type ReplayedImage } from './support/dockerfile.js';
+
+/**
+ * The one service Dockerfile, its build replayed here stage by stage (no container engine
+ * here): the final stage must hold only the compiled code and production packages, and the
+ * image's own commands must run from it.
+ */
+describe('service image recipe (services/Dockerfile, replayed without a container engine)', function () {
+  this.timeout(600000);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'image-recipe-'));
+  const databases: string[] = [];
+
+  after(async function () {
+    rmSync(scratch, { recursive: true, force: true });
+    const db = adminDb();
+    for (const name of databases) await db.raw(`drop database if exists ${name} with (force)`);
+    await db.destroy();
+  });
+
+  for (const contract of Object.values(SERVICE_CONTRACTS)) {
+    it(`${contract.name}: builds from SERVICE=${contract.name}; its image runs migrate and topics`, async function () {
+      const image: ReplayedImage = replayDockerfile(
+        path.join(REPO_ROOT, contract.dockerfile),
+        REPO_ROOT,
+        { SERVICE: contract.name, NODE_IMAGE: 'node:24-bookworm-slim' },
+        path.join(scratch, contract.name),
+        // Would empty this machine's npm cache; in the image it only makes the layer smaller.
+        [/npm cache clean --force/],
+      );
+      expect(readdirSync(image.dir).sort()).to.deep.equal(['contracts', 'node_modules', 'package.json', 'services', 'shared']);
+      expect(readdirSync(path.join(image.dir, 'services'))).to.deep.equal([contract.name]);
+      expect(readdirSync(path.join(image.dir, 'node_modules')), 'no build tools').to.not.include.members(['typescript', 'mocha', '@pulumi']);
+      expect(image.user).to.equal('node');
+      expect(image.env.SERVICE).to.equal(contract.name);
+
+      const database = `recipe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const db = adminDb();
+      await db.raw(`create database ${database}`);
+      await db.destroy();
+      databases.push(database);
+      const env = {
+        PATH: process.env.PATH,
+        ...image.env,
+        DB_HOST: testDbServer.host,
+        DB_PORT: String(testDbServer.port),
+        DB_USER: testDbServer.user,
+        DB_PASSWORD: testDbServer.password,
+        DB_NAME: database,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+        KAFKA_TOPIC_PREFIX: `recipe_${randomUUID().slice(0, 8)}.`,
+      };
+      // The pods' command (the contract's entry point) and the image's own ENTRYPOINT.
+      const [node, ...entry] = contract.entrypoint;
+      const migrate = spawnSync(node === 'node' ? process.execPath : node!, [...entry, 'migrate'], { cwd: image.dir, env, encoding: 'utf8', timeout: 60000 });
+      expect(migrate.status, migrate.stderr).to.equal(0);
+      expect(migrate.stdout).to.include('migrations applied');
+      const [shell, ...script] = image.entrypoint;
+      const topics = spawnSync(shell!, [...script, 'topics'], { cwd: image.dir, env, encoding: 'utf8', timeout: 60000 });
+      expect(topics.status, topics.stderr).to.equal(0);
+      expect(topics.stdout).to.match(/topics (created|exist)/);
+      expect(image.cmd).to.deep.equal(['start']);
+    });
+  }
+});

@@ -1,0 +1,23 @@
+import type { Migration } from '../db/migrations.js';
+
+/** The consumer's inbox: the ids of the events each consumer group has applied. */
+export const PROCESSED_MESSAGES_TABLE = 'processed_messages';
+
+export const inboxMigration: Migration = {
+  name: '0001_processed_messages',
+  async up(knex) {
+    await knex.schema.createTable(PROCESSED_MESSAGES_TABLE, (t) => {
+      t.text('consumer_group').notNullable();
+      t.uuid('event_id').notNullable();
+      t.text('event_type').notNullable();
+      t.text('topic').notNullable();
+      t.integer('partition').notNullable();
+      t.bigInteger('offset').notNullable();
+      t.timestamp('processed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      t.primary(['consumer_group', 'event_id']);
+    });
+  },
+  async down(knex) {
+    await knex.schema.dropTable(PROCESSED_MESSAGES_TABLE);
+  },
+};

@@ -1,0 +1,52 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { commonSettings, seededServiceSettings, settingsOf, settingsTable } from '@orders/shared';
+import { orderSettings } from '@orders/order-service/config';
+
+export const README = path.resolve(__dirname, '..', '..', '..', 'README.md');
+const PULUMI_YAML = path.resolve(__dirname, '..', '..', '..', 'Pulumi.yaml');
+
+interface Declared {
+  type: string;
+  default?: string | number | boolean;
+  description: string;
+  secret?: boolean;
+}
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+/** The README's generated tables, by name: each is written from the one declaration of its settings. */
+export function readmeTables(): Record<string, string> {
+  const stack = (parseYaml(readFileSync(PULUMI_YAML, 'utf8')) as { config: Record<string, Declared> }).config;
+  return {
+    'service-settings': settingsTable(settingsOf(commonSettings)),
+    'own-settings': settingsTable([
+      ...settingsOf(orderSettings).map((s) => ({ ...s, env: s.env, description: `order: ${s.description}` })),
+      ...settingsOf(seededServiceSettings).map((s) => ({ ...s, description: `payment, inventory: ${s.description}` })),
+    ]),
+    'stack-settings': [
+      '| key | type | default | meaning |',
+      '| --- | --- | --- | --- |',
+      ...Object.entries(stack).map(([key, d]) => {
+        const fallback = d.secret ? 'secret, unset' : d.default === '' ? 'empty' : `\`${String(d.default)}\``;
+        return `| \`${key}\` | ${d.type} | ${fallback} | ${cell(d.description)} |`;
+      }),
+    ].join('\n'),
+  };
+}
+
+const block = (name: string) => new RegExp(`(<!-- generated: ${name} -->\\n)[\\s\\S]*?(<!-- end: ${name} -->)`);
+
+/** The README with every generated table as the declarations give it. */
+export function withTables(readme: string): string {
+  let text = readme;
+  for (const [name, table] of Object.entries(readmeTables())) {
+    if (!block(name).test(text)) throw new Error(`README.md has no <!-- generated: ${name} --> … <!-- end: ${name} --> block`);
+    text = text.replace(block(name), `$1${table}\n$2`);
+  }
+  return text;
+}
+
+// `npm run docs`: rewrites the tables.
+if (require.main === module) writeFileSync(README, withTables(readFileSync(README, 'utf8')));
