@@ -92,6 +92,21 @@ describe('consumer run planner (pure)', function () {
     }
   });
 
+  it('keeps the failing event in mind while the events before it are handled alone', function () {
+    const failure = new Error('event 3');
+    const steps = play(new BatchPlan(5, 10), (s) => (s.to === 5 && s.from === 0 ? { failedAt: 3, error: failure } : s.from === 0 ? { failed: true } : { applied: s.to - s.from }));
+    expect(steps.map(describeStep)).to.deep.equal(['run 0-5', 'run 0-3', 'alone 0', 'alone 1', 'alone 2', 'alone 3 after failure', 'run 4-5']);
+    expect((steps[5] as Extract<Step, { kind: 'alone' }>).priorFailure).to.equal(failure);
+  });
+
+  it('refuses to apply more than a later run holds', function () {
+    const plan = new BatchPlan(6, 3);
+    plan.ran(plan.step() as Extract<Step, { kind: 'run' }>, { applied: 3 });
+    const second = plan.step() as Extract<Step, { kind: 'run' }>;
+    expect(second).to.deep.equal({ kind: 'run', from: 3, to: 6 });
+    expect(() => plan.ran(second, { applied: 4 })).to.throw('a run of 3 cannot apply 4');
+  });
+
   it('refuses outcomes that cannot be and a run size below one', function () {
     const plan = new BatchPlan(3, 3);
     const step = plan.step() as Extract<Step, { kind: 'run' }>;

@@ -8,6 +8,8 @@ import { settledViolations } from '../support/invariants.js';
 import { LocalSystem } from '../support/system.js';
 
 const SAGA_TIMEOUT_MS = 4000;
+/** A cancellation not confirmed this long is asked for again (short, so the lost-event test is quick). */
+const COMPENSATION_RETRY_MS = 3000;
 
 describe('order saga end to end (three services, real Kafka and PostgreSQL)', function () {
   this.timeout(60000);
@@ -16,7 +18,9 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
   const unique = Api.unique;
 
   before(async function () {
-    system = await LocalSystem.start({ env: { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS) } });
+    system = await LocalSystem.start({
+      env: { SAGA_TIMEOUT_MS: String(SAGA_TIMEOUT_MS), COMPENSATION_RETRY_MS: String(COMPENSATION_RETRY_MS), SAGA_SWEEP_INTERVAL_MS: '250' },
+    });
     api = new Api(system);
   });
 
@@ -183,6 +187,73 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
       expect(order.reason).to.equal('TIMEOUT');
       await waitFor('balance restored', async () => (await api.balance(customer)) === 5000);
       expect(await api.getProduct(skus[0]!)).to.include({ available: 3, reserved: 0, sold: 0 });
+    });
+
+    it(`times out an order stuck PENDING (inventory down) after ${SAGA_TIMEOUT_MS} ms; stock and money stay whole`, async function () {
+      const { customer, skus } = await fixture(5000, [{ price: 900, stock: 2 }]);
+      await system.stopService('inventory');
+      let orderId: string;
+      try {
+        const placed = await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 2 }]);
+        orderId = placed.body.id;
+        const cancelling = await api.waitForStatus(orderId, 'CANCELLING', SAGA_TIMEOUT_MS + 5000);
+        expect(cancelling.reason).to.equal('TIMEOUT');
+        expect(Date.parse(cancelling.updatedAt) - Date.parse(cancelling.createdAt)).to.be.at.least(SAGA_TIMEOUT_MS);
+      } finally {
+        await system.startService('inventory');
+      }
+      // Inventory now sees OrderCreated and OrderCancelled in order: the cancel blocks the reservation.
+      const order = await api.waitForStatus(orderId, 'CANCELLED');
+      expect(order.reason).to.equal('TIMEOUT');
+      await sleep(500);
+      expect(await api.balance(customer)).to.equal(5000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 2, reserved: 0, sold: 0 });
+      expect((await api.request('payment', 'GET', `/payments/${orderId}`)).status).to.equal(404);
+    });
+
+    it(`asks again for a compensation whose OrderCancelled was lost, and still ends CANCELLED (after ${COMPENSATION_RETRY_MS} ms)`, async function () {
+      const { customer, skus } = await fixture(5000, [{ price: 1000, stock: 3 }]);
+      const confirmed = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
+      expect(confirmed.status).to.equal('CONFIRMED');
+      // The order was set CANCELLING but its OrderCancelled never reached the outbox (as if lost).
+      await system.db('order')('orders').where({ id: confirmed.id }).update({ status: 'CANCELLING', reason: 'CUSTOMER_REQUEST', updated_at: new Date() });
+      const order = await api.waitForStatus(confirmed.id, 'CANCELLED', COMPENSATION_RETRY_MS + 10000);
+      expect(order.reason).to.equal('CUSTOMER_REQUEST');
+      await waitFor('refund', async () => (await api.balance(customer)) === 5000);
+      expect(await api.getProduct(skus[0]!)).to.include({ available: 3, reserved: 0, sold: 0 });
+    });
+
+    it('a refunded order stays refunded when its OrderCancelled comes again, as it was or under a new id', async function () {
+      const kafka = createKafka(testKafkaSettings('e2e-recancel'), silentLogger);
+      const reader = await TopicReader.start(kafka, [`${system.topicPrefix}order-events`]);
+      const producer = createProducer(kafka);
+      await producer.connect();
+      try {
+        const { customer, skus } = await fixture(5000, [{ price: 1200, stock: 2 }]);
+        const confirmed = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
+        expect((await api.request('order', 'POST', `/orders/${confirmed.id}/cancel`)).status).to.equal(202);
+        await api.waitForStatus(confirmed.id, 'CANCELLED');
+        const [cancel] = await reader.waitForCount((m) => m.key === confirmed.id && JSON.parse(m.value!).type === 'OrderCancelled', 1);
+        const account = () => system.db('payment')('accounts').where({ customer_id: customer }).first('balance_cents', 'refunded_cents', 'captured_cents');
+        const before = await account();
+        expect(before).to.deep.include({ balance_cents: '5000', refunded_cents: '1200', captured_cents: '1200' });
+        const event = JSON.parse(cancel!.value!);
+        await producer.send({
+          topic: cancel!.topic,
+          messages: [
+            { key: cancel!.key, value: cancel!.value },
+            { key: cancel!.key, value: JSON.stringify({ ...event, eventId: randomUUID() }) },
+          ],
+        });
+        await sleep(1500);
+        expect(await account()).to.deep.equal(before);
+        expect((await api.request('payment', 'GET', `/payments/${confirmed.id}`)).body).to.include({ status: 'REFUNDED', amountCents: 1200 });
+        expect(await api.getProduct(skus[0]!)).to.include({ available: 2, reserved: 0, sold: 0 });
+        expect((await api.order(confirmed.id)).status).to.equal('CANCELLED');
+      } finally {
+        await reader.stop();
+        await producer.disconnect();
+      }
     });
 
     it('answers 404 with a code for unknown orders, payments, products and accounts', async function () {

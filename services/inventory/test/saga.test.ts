@@ -85,6 +85,20 @@ describe('inventory saga domain (pure)', function () {
     expect(rejected.sent.at(-1)).to.deep.equal(['InventoryReleased', { items: [] }]);
   });
 
+  it('notes each step for the log, with its facts', function () {
+    const notes = (r: ReturnType<typeof run>) => r.record.notes.map((n) => [n.message, n.fields ?? null]);
+    expect(notes(run([created(X, [{ sku: 'A', quantity: 2 }]), completed(X)]))).to.deep.equal([
+      ['stock reserved', { totalCents: 500 }],
+      ['reservation turned into a sale', null],
+    ]);
+    expect(notes(run([created(X, [{ sku: 'Z', quantity: 1 }])]))).to.deep.equal([['reservation rejected', { reason: 'UNKNOWN_PRODUCT', skus: ['Z'] }]]);
+    expect(notes(run([created(X, [{ sku: 'A', quantity: 1 }]), failed(X)])).at(-1)).to.deep.equal(['reservation released after failed payment', null]);
+    expect(notes(run([created(X, [{ sku: 'A', quantity: 1 }]), completed(X), cancelled(X)])).at(-1)).to.deep.equal([
+      'stock released for cancelled order',
+      { from: 'SOLD' },
+    ]);
+  });
+
   it('needs the SKUs of new orders and of the reservations it may move', function () {
     const reservations = new Map<string, Reservation>([[Y, { order_id: Y, status: 'RESERVED', items: [{ sku: 'B', quantity: 1 }], total_cents: 1000 }]]);
     expect(skusOf([created(X, [{ sku: 'A', quantity: 1 }]), cancelled(Y)], reservations).sort()).to.deep.equal(['A', 'B']);

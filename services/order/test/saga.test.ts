@@ -99,13 +99,19 @@ describe('order saga domain (pure): runs of events', function () {
     expect(final.status).to.equal('CONFIRMED');
     expect(final.total_cents).to.equal(300);
     expect(changed.get(ORDER)).to.equal(final);
-    expect(record.notes.map((n) => n.fields?.to)).to.deep.equal(['RESERVED', 'CONFIRMED']);
+    expect(record.notes.map((n) => [n.message, n.fields])).to.deep.equal([
+      ['order status changed', { from: 'PENDING', to: 'RESERVED', reason: null }],
+      ['order status changed', { from: 'RESERVED', to: 'CONFIRMED', reason: null }],
+    ]);
     expect(record.emits).to.deep.equal([]);
   });
 
   it('out of order: the payment outcome before the reservation still ends CONFIRMED with the prices', function () {
-    const { final } = play('PENDING', [completed, reserved]);
+    const { final, record, changed } = play('PENDING', [completed, reserved]);
     expect(final).to.include({ status: 'CONFIRMED', total_cents: 300 });
+    expect(changed.get(ORDER)).to.equal(final);
+    // The late reservation changes the prices but not the status: no second note.
+    expect(record.notes).to.have.length(1);
   });
 
   it('duplicates change nothing more', function () {

@@ -37,6 +37,21 @@ describe('payment saga domain (pure)', function () {
     expect(r.ledger.captured.size).to.equal(0);
   });
 
+  it('charges a balance down to exactly zero', function () {
+    const r = run([reserved(A, 1000)], { alice: 1000 });
+    expect(r.sent.map(([type]) => type)).to.deep.equal(['PaymentCompleted']);
+    expect(r.ledger.balanceOf('alice')).to.equal(0);
+  });
+
+  it('notes each step for the log, with its facts', function () {
+    const facts = (r: ReturnType<typeof run>) => r.record.notes.map((n) => [n.message, n.fields ?? null]);
+    expect(facts(run([reserved(A, 300), cancelled(A)], { alice: 1000 }))).to.deep.equal([
+      ['payment captured', { amountCents: 300 }],
+      ['payment refunded', { amountCents: 300 }],
+    ]);
+    expect(facts(run([reserved(A, 3000)], { alice: 1000 }))).to.deep.equal([['payment failed', { reason: 'INSUFFICIENT_FUNDS', amountCents: 3000 }]]);
+  });
+
   it('never takes a balance below zero across a run: the second order that does not fit fails', function () {
     const r = run([reserved(A, 600), reserved(B, 600)], { alice: 1000 });
     expect(r.sent.map(([type]) => type)).to.deep.equal(['PaymentCompleted', 'PaymentFailed']);
