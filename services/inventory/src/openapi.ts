@@ -6,7 +6,7 @@ const skuParam = { name: 'sku', in: 'path', required: true, schema: { type: 'str
 
 export const inventoryOpenApi = openApiDocument('Inventory service', '1.0.0', {
   '/products': {
-    get: { summary: 'The catalogue', responses: { '200': jsonContent({ type: 'object', properties: { items: { type: 'array', items: schemaOf(ProductSchema) } } }) } },
+    get: { summary: 'The catalogue', responses: { '200': { description: 'every product', ...jsonContent({ type: 'object', properties: { items: { type: 'array', items: schemaOf(ProductSchema) } } }) } } },
   },
   '/products/{sku}': {
     get: { summary: 'One product', parameters: [skuParam], responses: { '200': product, '400': errorResponse('bad SKU'), '404': errorResponse('no such product') } },

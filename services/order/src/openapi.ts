@@ -15,7 +15,10 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
     get: {
       summary: 'List orders, newest first, with cursor paging',
       parameters: Object.keys(ListQuery.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-      responses: { '200': jsonContent({ type: 'object', properties: { items: { type: 'array', items: schemaOf(OrderSchema) }, nextCursor: { type: 'string', nullable: true } } }), '400': errorResponse('invalid query') },
+      responses: {
+        '200': { description: 'a page of orders', ...jsonContent({ type: 'object', properties: { items: { type: 'array', items: schemaOf(OrderSchema) }, nextCursor: { type: 'string', nullable: true } } }) },
+        '400': errorResponse('invalid query'),
+      },
     },
   },
   '/orders/{id}': {
