@@ -22,6 +22,26 @@ export const CustomerId = z
 export const Cents = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const Quantity = z.number().int().min(1).max(1_000_000);
 
+/**
+ * The limits that keep every sum the saga makes exact: an order's total is at most
+ * 50 lines × 1,000,000 units × MAX_PRICE_CENTS = 5·10^15 cents, below 2^53; stock and
+ * balances stay below their limits, which the databases enforce.
+ */
+export const LIMITS = {
+  maxLines: 50,
+  maxPriceCents: 100_000_000,
+  maxStock: 1_000_000_000_000,
+  maxBalanceCents: 1_000_000_000_000_000,
+} as const;
+
+/** A name people read: 1-200 characters, no control characters. */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]*$/u, 'a name has no control characters');
+
 const OrderLine = z.strictObject({ sku: Sku, quantity: Quantity });
 const PricedLine = z.strictObject({ sku: Sku, quantity: Quantity, unitPriceCents: Cents });
 

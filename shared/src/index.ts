@@ -6,6 +6,7 @@ export * from './lifecycle.js';
 export * from './db/knex.js';
 export * from './db/migrations.js';
 export * from './db/transient.js';
+export * from './db/input-errors.js';
 export * from './db/write-batcher.js';
 export * from './events/envelope.js';
 export * from './kafka/client.js';

@@ -49,17 +49,24 @@ export interface ServiceDefinition<C extends CommonConfig> {
   workers?(deps: ServiceDeps<C>): Worker[];
 }
 
-
 /**
  * The entry point of a service image: `node dist/src/main.js migrate|start|topics`.
  * The Deployment, the migration Job, the topic Job, local runs and tests all use it.
  */
 export function serviceMain<C extends CommonConfig>(definition: ServiceDefinition<C>, argv = process.argv): void {
   const command = argv[2] as ServiceCommand;
+  if (!SERVICE_COMMANDS.includes(command)) {
+    process.stderr.write(
+      `usage: main.js <command>   (${definition.name})\n` +
+        '  migrate   create or update the schema (and add demo data when DEMO_SEED=true)\n' +
+        '  start     run the service: HTTP API, consumer, outbox relay\n' +
+        '  topics    create the Kafka topics\n' +
+        (argv[2] === undefined ? '' : `unknown command: ${JSON.stringify(argv[2])}\n`),
+    );
+    process.exitCode = 2;
+    return;
+  }
   runCommand(definition.name, async () => {
-    if (!SERVICE_COMMANDS.includes(command)) {
-      throw new Error(`usage: main.js ${SERVICE_COMMANDS.join('|')} (got ${JSON.stringify(argv[2] ?? '')})`);
-    }
     const config = definition.loadConfig();
     if (command === 'migrate') await migrate(definition, config);
     else if (command === 'topics') await createTopics(config);

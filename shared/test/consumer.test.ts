@@ -16,6 +16,7 @@ import {
   committedOffset,
   createTestDatabase,
   ensureSagaTopics,
+  TEST_TOPIC_PREFIX,
   positionGroupAtEnd,
   silentLogger,
   sleep,
@@ -24,7 +25,7 @@ import {
 } from './support/infra.js';
 import { TopicReader } from './support/topic-reader.js';
 
-const TOPIC = TOPICS.order;
+const TOPIC = TEST_TOPIC_PREFIX + TOPICS.order;
 
 describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function () {
   let kafka: Kafka;
@@ -55,8 +56,8 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       db,
       logger: silentLogger,
       groupId,
-      topics: [TOPIC],
-      topicPrefix: '',
+      topics: [TOPICS.order],
+      topicPrefix: TEST_TOPIC_PREFIX,
       handler: perEventHandler(handlers),
       // The services' defaults, with quick retries.
       ...consumerTuning(readSettings(commonSettings.consumer, {})),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { createEvent, decodeEvent, followUpEvent, InvalidEventError, validateEvent } from '../src/events/envelope.js';
+import { createEvent, decodeEvent, followUpEvent, InvalidEventError, OutgoingEventError, validateEvent } from '../src/events/envelope.js';
 
 const valid = () => ({
   eventId: randomUUID(),
@@ -70,6 +70,8 @@ describe('event envelope validation (pure)', function () {
     const next = followUpEvent(created, 'OrderCancelled', { customerId: 'alice', reason: 'TIMEOUT' });
     expect(next).to.include({ orderId, correlationId: 'c9', type: 'OrderCancelled' });
     expect(next.eventId).to.not.equal(created.eventId);
-    expect(() => createEvent('OrderCreated', { orderId, correlationId: 'c', payload: { customerId: 'alice', items: [] } })).to.throw(InvalidEventError);
+    expect(() => createEvent('OrderCreated', { orderId, correlationId: 'c', payload: { customerId: 'alice', items: [] } }))
+      .to.throw(OutgoingEventError, 'outgoing payload of OrderCreated is invalid')
+      .that.is.instanceOf(InvalidEventError);
   });
 });

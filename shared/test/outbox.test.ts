@@ -13,7 +13,7 @@ import { OutboxRelay } from '../src/outbox/relay.js';
 import { OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
 import type { DbSettings } from '../src/config/index.js';
 import { orderCreated } from './support/events.js';
-import { createTestDatabase, ensureSagaTopics, silentLogger, sleep, testKafkaSettings, waitFor } from './support/infra.js';
+import { createTestDatabase, ensureSagaTopics, silentLogger, sleep, TEST_TOPIC_PREFIX, testKafkaSettings, waitFor } from './support/infra.js';
 import { TopicReader } from './support/topic-reader.js';
 
 describe('transactional outbox (real PostgreSQL and Kafka)', function () {
@@ -33,11 +33,12 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       lockName: 'test',
       batchSize: 100,
       pollIntervalMs,
+      topicPrefix: TEST_TOPIC_PREFIX,
     });
     relays.push(relay);
     return relay;
   };
-  const eventIdsOf = (id: string) => reader.values(TOPICS.order).filter((v) => v.eventId === id);
+  const eventIdsOf = (id: string) => reader.values(TEST_TOPIC_PREFIX + TOPICS.order).filter((v) => v.eventId === id);
 
   before(async function () {
     kafka = createKafka(testKafkaSettings('outbox-test'), silentLogger);
@@ -45,7 +46,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     producer = createProducer(kafka);
     await producer.connect();
     ({ db, settings, drop } = await createTestDatabase());
-    reader = await TopicReader.start(kafka, [TOPICS.order]);
+    reader = await TopicReader.start(kafka, [TEST_TOPIC_PREFIX + TOPICS.order]);
   });
 
   afterEach(async function () {

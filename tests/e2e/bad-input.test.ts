@@ -9,6 +9,7 @@ interface Case {
   path: string;
   body?: string;
   contentType?: string;
+  headers?: Record<string, string>;
   status: number;
   code: string;
 }
@@ -54,6 +55,9 @@ const ORDER_CASES: Omit<Case, 'service'>[] = [
   { name: 'broken percent-encoding', method: 'GET', path: '/orders/%E0%A4%A', status: 400, code: 'BAD_REQUEST' },
   { name: 'cancel with a non-UUID id', method: 'POST', path: '/orders/nope/cancel', status: 400, code: 'VALIDATION_FAILED' },
   { name: 'unknown route', method: 'DELETE', path: '/orders', status: 404, code: 'NOT_FOUND' },
+  { name: 'empty Idempotency-Key', method: 'POST', path: '/orders', body: order([line('A')]), headers: { 'idempotency-key': '' }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'blank Idempotency-Key', method: 'POST', path: '/orders', body: order([line('A')]), headers: { 'idempotency-key': '   ' }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'Idempotency-Key with spaces inside', method: 'POST', path: '/orders', body: order([line('A')]), headers: { 'idempotency-key': 'a b' }, status: 400, code: 'VALIDATION_FAILED' },
 ];
 
 const INVENTORY_CASES: Omit<Case, 'service'>[] = [
@@ -65,6 +69,9 @@ const INVENTORY_CASES: Omit<Case, 'service'>[] = [
   { name: 'bad SKU in path', method: 'PUT', path: `/products/${encodeURIComponent('a b<script>')}`, body: json({ name: 'a', priceCents: 1, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
   { name: 'restock of zero', method: 'POST', path: '/products/A/restock', body: json({ quantity: 0 }), status: 400, code: 'VALIDATION_FAILED' },
   { name: 'restock with malformed JSON', method: 'POST', path: '/products/A/restock', body: '{quantity: 1}', status: 400, code: 'MALFORMED_JSON' },
+  { name: 'product name with U+0000', method: 'PUT', path: '/products/A', body: json({ name: 'bad\u0000name', priceCents: 1, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'product name with a control character', method: 'PUT', path: '/products/A', body: json({ name: 'bell\u0007', priceCents: 1, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'price above the limit', method: 'PUT', path: '/products/A', body: json({ name: 'a', priceCents: 100_000_001, available: 1 }), status: 400, code: 'VALIDATION_FAILED' },
 ];
 
 const PAYMENT_CASES: Omit<Case, 'service'>[] = [
@@ -99,7 +106,7 @@ describe('bad input: clear 4xx errors, never a 5xx, nothing lost', function () {
 
   for (const c of CORPUS) {
     it(`${c.service}: ${c.name} → ${c.status} ${c.code}`, async function () {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...c.headers };
       if (c.body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
       const res: ApiResponse = await api.request(c.service, c.method, c.path, c.body, headers);
       expect(res.status).to.equal(c.status);
@@ -125,5 +132,23 @@ describe('bad input: clear 4xx errors, never a 5xx, nothing lost', function () {
     await api.product('A', 100, 1);
     const order = await api.orderToEnd('alice', [{ sku: 'A', quantity: 1 }]);
     expect(order.status).to.equal('CONFIRMED');
+  });
+
+  it('answers 409 LIMIT_EXCEEDED for a restock or a deposit past the limits, and changes nothing', async function () {
+    await api.product('BIG', 100, 1_000_000_000);
+    // Near the stock limit already (as if restocked a thousand times).
+    await system.db('inventory')('products').where({ sku: 'BIG' }).update({ available: 999_999_999_999, stock_in: 999_999_999_999 });
+    const restock = await api.request('inventory', 'POST', '/products/BIG/restock', { quantity: 2 });
+    expect(restock.status).to.equal(409);
+    expect(restock.body.error.code).to.equal('LIMIT_EXCEEDED');
+    expect(await api.getProduct('BIG')).to.include({ available: 999_999_999_999 });
+    expect((await api.request('inventory', 'POST', '/products/BIG/restock', { quantity: 1 })).status).to.equal(200);
+
+    await api.account('rich', 999_999_999_999_999);
+    const deposit = await api.request('payment', 'POST', '/accounts/rich/deposits', { amountCents: 2 });
+    expect(deposit.status).to.equal(409);
+    expect(deposit.body.error.code).to.equal('LIMIT_EXCEEDED');
+    expect(await api.balance('rich')).to.equal(999_999_999_999_999);
+    for (const service of SERVICES) expect((await api.request(service, 'GET', '/readyz')).status, service).to.equal(200);
   });
 });

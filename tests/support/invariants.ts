@@ -11,9 +11,9 @@ export async function checkInvariants(system: LocalSystem): Promise<string[]> {
   const inventoryDb = system.db('inventory');
 
   for (const p of await inventoryDb('products').select('sku', 'stock_in', 'available', 'reserved', 'sold')) {
-    const held = p.available + p.reserved + p.sold;
+    const held = Number(p.available) + Number(p.reserved) + Number(p.sold);
     if (Number(p.stock_in) !== held) violations.push(`stock of ${p.sku}: in ${p.stock_in} != available+reserved+sold ${held}`);
-    if (p.available < 0 || p.reserved < 0 || p.sold < 0) violations.push(`negative stock for ${p.sku}`);
+    if (Number(p.available) < 0 || Number(p.reserved) < 0 || Number(p.sold) < 0) violations.push(`negative stock for ${p.sku}`);
   }
 
   for (const a of await paymentDb('accounts').select('*')) {
@@ -56,7 +56,7 @@ export async function checkInvariants(system: LocalSystem): Promise<string[]> {
   }
   for (const p of await inventoryDb('products').select('sku', 'reserved', 'sold')) {
     const h = holds.get(p.sku) ?? { reserved: 0, sold: 0 };
-    if (h.reserved !== p.reserved || h.sold !== p.sold) {
+    if (h.reserved !== Number(p.reserved) || h.sold !== Number(p.sold)) {
       violations.push(`reservations of ${p.sku} (reserved ${h.reserved}, sold ${h.sold}) != product (${p.reserved}, ${p.sold})`);
     }
   }

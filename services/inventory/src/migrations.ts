@@ -1,4 +1,4 @@
-import { sharedMigrations, type Migration } from '@orders/shared';
+import { LIMITS, sharedMigrations, type Migration } from '@orders/shared';
 
 export const inventoryMigrations: readonly Migration[] = [
   ...sharedMigrations,
@@ -35,6 +35,22 @@ export const inventoryMigrations: readonly Migration[] = [
     async down(knex) {
       await knex.schema.dropTable('reservations');
       await knex.schema.dropTable('products');
+    },
+  },
+  {
+    // Stock counts up to LIMITS.maxStock, as 64-bit numbers; the limit is a check, so a
+    // restock past it answers 409 instead of overflowing a 32-bit column.
+    name: '0101_stock_limits',
+    async up(knex) {
+      await knex.raw(`alter table products
+        alter column available type bigint, alter column reserved type bigint, alter column sold type bigint`);
+      await knex.raw(`alter table products add constraint products_stock_limit
+        check (available + reserved + sold <= ${LIMITS.maxStock} and price_cents <= ${LIMITS.maxPriceCents})`);
+    },
+    async down(knex) {
+      await knex.raw('alter table products drop constraint products_stock_limit');
+      await knex.raw(`alter table products
+        alter column available type integer, alter column reserved type integer, alter column sold type integer`);
     },
   },
 ];

@@ -5,19 +5,19 @@ interface ProductRow {
   sku: string;
   name: string;
   price_cents: string | number;
-  available: number;
-  reserved: number;
-  sold: number;
+  // bigint columns: pg returns them as strings.
+  available: string | number;
+  reserved: string | number;
+  sold: string | number;
 }
-
 
 export const toProduct = (row: ProductRow): Product => ({
   sku: row.sku,
   name: row.name,
   priceCents: Number(row.price_cents),
-  available: row.available,
-  reserved: row.reserved,
-  sold: row.sold,
+  available: Number(row.available),
+  reserved: Number(row.reserved),
+  sold: Number(row.sold),
 });
 
 const PRODUCT_COLUMNS = ['sku', 'name', 'price_cents', 'available', 'reserved', 'sold'];
@@ -103,7 +103,7 @@ export async function saveInventoryRun(
          reserved = p.reserved + d.reserved,
          sold = p.sold + d.sold,
          updated_at = now()
-       from unnest(?::text[], ?::int[], ?::int[], ?::int[]) as d(sku, available, reserved, sold)
+       from unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[]) as d(sku, available, reserved, sold)
        where p.sku = d.sku
        returning 1
      ), reserved as (

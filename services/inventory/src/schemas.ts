@@ -1,10 +1,10 @@
-import { Cents, Sku, z } from '@orders/shared';
+import { Cents, DisplayName, LIMITS, Sku, z } from '@orders/shared';
 
 export { Sku };
 
 export const PutProductBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  priceCents: Cents.max(100_000_000_00),
+  name: DisplayName,
+  priceCents: Cents.max(LIMITS.maxPriceCents),
   available: z.number().int().min(0).max(1_000_000_000),
 });
 

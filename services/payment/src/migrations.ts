@@ -1,4 +1,4 @@
-import { sharedMigrations, type Migration } from '@orders/shared';
+import { LIMITS, sharedMigrations, type Migration } from '@orders/shared';
 
 export const paymentMigrations: readonly Migration[] = [
   ...sharedMigrations,
@@ -38,6 +38,17 @@ export const paymentMigrations: readonly Migration[] = [
       await knex.schema.dropTable('cancelled_orders');
       await knex.schema.dropTable('payments');
       await knex.schema.dropTable('accounts');
+    },
+  },
+  {
+    // A balance stays below LIMITS.maxBalanceCents (exact as a JavaScript number); a deposit
+    // past it answers 409.
+    name: '0101_balance_limit',
+    async up(knex) {
+      await knex.raw(`alter table accounts add constraint accounts_balance_limit check (balance_cents <= ${LIMITS.maxBalanceCents})`);
+    },
+    async down(knex) {
+      await knex.raw('alter table accounts drop constraint accounts_balance_limit');
     },
   },
 ];

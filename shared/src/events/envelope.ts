@@ -11,6 +11,18 @@ export class InvalidEventError extends Error {
   }
 }
 
+/**
+ * An event this service was about to send is invalid: a bug (or a limit the domain did
+ * not enforce), not a fault of the message being handled. The handler fails like any
+ * failing handler (retries, then the DLQ under this name), never as an invalid input.
+ */
+export class OutgoingEventError extends InvalidEventError {
+  constructor(cause: InvalidEventError) {
+    super(`outgoing ${cause.message}`, cause.details);
+    this.name = 'OutgoingEventError';
+  }
+}
+
 const EnvelopeSchema = z.strictObject({
   eventId: z.uuid(),
   type: z.string().min(1).max(100),
@@ -47,7 +59,11 @@ export function createEvent<T extends EventType>(
     correlationId: fields.correlationId,
     payload: fields.payload,
   };
-  return validateEvent(event) as EventEnvelope<T>;
+  try {
+    return validateEvent(event) as EventEnvelope<T>;
+  } catch (error) {
+    throw error instanceof InvalidEventError ? new OutgoingEventError(error) : error;
+  }
 }
 
 /** An event caused by another: same order, same correlation id. */

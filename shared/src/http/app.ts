@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { inputErrorOf } from '../db/input-errors.js';
 import { isTransientError } from '../db/transient.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -157,6 +158,11 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const clientError = error as BodyParserError;
     if (typeof clientError?.status === 'number' && clientError.status >= 400 && clientError.status < 500) {
       res.status(clientError.status).json(errorBody('BAD_REQUEST', clientError.expose ? clientError.message : 'bad request'));
+      return;
+    }
+    const input = inputErrorOf(error);
+    if (input) {
+      res.status(input.status).json(errorBody(input.code, input.message));
       return;
     }
     if (isTransientError(error)) {

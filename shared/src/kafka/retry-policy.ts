@@ -1,17 +1,20 @@
 import { isTransientError } from '../db/transient.js';
-import { InvalidEventError } from '../events/envelope.js';
+import { InvalidEventError, OutgoingEventError } from '../events/envelope.js';
 
 /**
  * Why handling a message failed:
  * - `infrastructure`: the database or broker is down, restarting or overloaded; retried
  *   until it clears, never dead-lettered;
  * - `invalid`: the message can never be processed as it is; dead-lettered at once;
- * - `handler`: the handler failed on this message; retried a bounded number of times.
+ * - `handler`: the handler failed on this message (an invalid event it was about to send
+ *   included); retried a bounded number of times, then dead-lettered.
  */
 export type FailureKind = 'infrastructure' | 'invalid' | 'handler';
 
 export function classifyFailure(error: unknown): FailureKind {
   if (isTransientError(error)) return 'infrastructure';
+  // An invalid event the handler was about to send is its own failure, not the input's.
+  if (error instanceof OutgoingEventError) return 'handler';
   if (error instanceof InvalidEventError) return 'invalid';
   return 'handler';
 }

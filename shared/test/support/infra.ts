@@ -60,8 +60,14 @@ export async function createTestDatabase(
   };
 }
 
+/**
+ * Put before the saga topics these tests use, so they never write to the topics a local
+ * run of the services reads (one prefix per test process; child processes inherit it).
+ */
+export const TEST_TOPIC_PREFIX = (process.env.TEST_TOPIC_PREFIX ??= `test_${randomUUID().slice(0, 8)}.`);
+
 export async function ensureSagaTopics(kafka: Kafka): Promise<void> {
-  await ensureTopics(kafka, sagaTopicSpecs(6, 1));
+  await ensureTopics(kafka, sagaTopicSpecs(6, 1, { prefix: TEST_TOPIC_PREFIX }));
 }
 
 export async function endOffsets(admin: Admin, topic: string): Promise<Map<number, bigint>> {
