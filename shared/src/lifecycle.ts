@@ -5,10 +5,12 @@ import type { Logger } from './logger.js';
 type StopStep = { name: string; stop: () => Promise<void> };
 
 /**
- * Start-up and graceful shutdown of one service process. On SIGTERM or SIGINT it stops
- * taking requests (readiness turns 503, the listener closes), lets in-flight requests
- * finish, then runs the stop steps in order (consumers commit and leave their group, the
- * relay publishes its batch, connections close) and exits 0; past the timeout it exits 1.
+ * Start-up and graceful shutdown of one service process. On SIGTERM or SIGINT readiness
+ * turns 503 at once while the server keeps answering for `drainMs` (time for Kubernetes
+ * to take the pod out of its endpoints and for clients holding a connection to notice);
+ * then the listener closes, in-flight requests finish, the stop steps run in order
+ * (consumers commit and leave their group, the relay publishes its batch, connections
+ * close) and the process exits 0. Past `timeoutMs` after the drain it exits 1.
  */
 export class ServiceLifecycle {
   private readonly steps: StopStep[] = [];
@@ -17,7 +19,7 @@ export class ServiceLifecycle {
 
   constructor(
     private readonly logger: Logger,
-    private readonly shutdownTimeoutMs: number,
+    private readonly timing: { drainMs: number; timeoutMs: number },
   ) {}
 
   get accepting(): boolean {
@@ -45,11 +47,11 @@ export class ServiceLifecycle {
   handleSignals(exit: (code: number) => void = (code) => process.exit(code)): void {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
-        this.logger.info({ signal }, 'shutting down');
+        this.logger.info({ signal, drainMs: this.timing.drainMs }, 'shutting down');
         const timer = setTimeout(() => {
-          this.logger.error({ timeoutMs: this.shutdownTimeoutMs }, 'shutdown timed out');
+          this.logger.error(this.timing, 'shutdown timed out');
           exit(1);
-        }, this.shutdownTimeoutMs);
+        }, this.timing.drainMs + this.timing.timeoutMs);
         timer.unref();
         this.shutdown().then(
           () => exit(0),
@@ -69,6 +71,10 @@ export class ServiceLifecycle {
 
   private async runShutdown(): Promise<void> {
     const server = this.server;
+    if (server && this.timing.drainMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.timing.drainMs));
+      this.logger.info('drained');
+    }
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets turn idle as their last response ends; close them as they do.

@@ -52,7 +52,7 @@ describe('HTTP app factory', function () {
 
   async function expectError(response: Response, status: number, code: string) {
     expect(response.status).to.equal(status);
-    const body = (await response.json()) as { error: { code: string; message: string } };
+    const body = (await response.json()) as { error: { code: string; message: string; details?: unknown } };
     expect(body.error.code).to.equal(code);
     expect(body.error.message).to.be.a('string').and.not.empty;
     return body;
@@ -110,7 +110,8 @@ describe('HTTP app factory', function () {
     expect(await ready.json()).to.deep.equal({ status: 'ready', checks: { database: 'ok' } });
     dbUp = false;
     const notReady = await expectError(await fetch(`${base}/readyz`), 503, 'NOT_READY');
-    expect(JSON.stringify(notReady)).to.include('connection refused');
+    expect(notReady.error.details).to.deep.equal({ database: 'failing' });
+    expect(JSON.stringify(notReady)).to.not.include('connection refused');
     dbUp = true;
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).to.match(/http_request_duration_seconds_count\{[^}]*route="\/things"[^}]*\} \d+/);
@@ -122,9 +123,10 @@ describe('HTTP app factory', function () {
 });
 
 describe('graceful shutdown on SIGTERM', function () {
-  it('stops taking requests, finishes the one in flight, runs the stop steps in order, exits 0', async function () {
+  async function startFixture(drainMs: number) {
     const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'http-process.js')], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, SHUTDOWN_DRAIN_MS: String(drainMs) },
     });
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
@@ -136,20 +138,41 @@ describe('graceful shutdown on SIGTERM', function () {
       child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)));
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const refused = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      () => 'answered',
-      () => 'refused',
-    );
+    return { child, port, exited, output: () => out };
+  }
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const statusOf = (url: string) => fetch(url).then((r) => r.status, () => 'refused' as const);
+
+  it('turns readiness 503 at once, keeps serving through the drain, then closes, finishes the request in flight, runs the stop steps in order, exits 0', async function () {
+    const fixture = await startFixture(600);
+    const url = (p: string) => `http://127.0.0.1:${fixture.port}${p}`;
+    expect(await statusOf(url('/readyz'))).to.equal(200);
+    const inFlight = fetch(url('/slow'));
+    await sleep(100);
+    const signalled = Date.now();
+    fixture.child.kill('SIGTERM');
+    await sleep(150);
+    // Draining: not ready, but requests (new connections included) are still answered.
+    expect(await statusOf(url('/readyz'))).to.equal(503);
+    expect(await statusOf(url('/healthz'))).to.equal(200);
+    await sleep(650);
+    // Past the drain: the listener is closed.
+    expect(await statusOf(url('/healthz'))).to.equal('refused');
     const response = await inFlight;
     expect(response.status).to.equal(200);
     expect(await response.json()).to.deep.equal({ done: true });
-    expect(refused).to.equal('refused');
-    expect(await exited).to.equal(0);
+    expect(await fixture.exited).to.equal(0);
+    expect(Date.now() - signalled).to.be.at.least(600);
+    const out = fixture.output();
     expect(out.indexOf('stopped:consumers')).to.be.greaterThan(-1);
     expect(out.indexOf('stopped:relay')).to.be.greaterThan(out.indexOf('stopped:consumers'));
+  });
+
+  it('with no drain closes the listener at once', async function () {
+    const fixture = await startFixture(0);
+    fixture.child.kill('SIGTERM');
+    await sleep(100);
+    expect(await statusOf(`http://127.0.0.1:${fixture.port}/healthz`)).to.equal('refused');
+    expect(await fixture.exited).to.equal(0);
   });
 });

@@ -180,3 +180,29 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     expect(replicas.filter((r) => r.isLeader)).to.have.length(1);
   });
 });
+
+describe('outbox relay stop while Kafka does not answer (real PostgreSQL)', function () {
+  it('returns within its stop timeout, gives up the lead, and leaves the unconfirmed rows in the outbox', async function () {
+    const { db, settings, drop } = await createTestDatabase();
+    try {
+      let sends = 0;
+      // A producer whose send never completes, as when every broker is unreachable.
+      const stuck = { sendBatch: () => (sends++, new Promise(() => undefined)) } as unknown as Producer;
+      const relay = new OutboxRelay({ db: settings, producer: stuck, logger: silentLogger, lockName: 'stuck', batchSize: 10, pollIntervalMs: 50, stopTimeoutMs: 300 });
+      await db.transaction((trx) => enqueueEvent(trx, orderCreated()));
+      relay.start();
+      await waitFor('the batch is being sent', async () => sends > 0 || undefined);
+      const started = Date.now();
+      await relay.stop();
+      const took = Date.now() - started;
+      expect(took).to.be.within(250, 1500);
+      expect(relay.isLeader).to.equal(false);
+      expect((await db(OUTBOX_TABLE).count({ n: '*' }))[0]!.n).to.equal('1');
+      // The lead is free: a session advisory lock taken by a new relay's query succeeds.
+      const { rows } = await db.raw<{ rows: { locked: boolean }[] }>('select pg_try_advisory_lock(hashtextextended(?, 0)) as locked', ['outbox-relay:stuck']);
+      expect(rows[0]!.locked).to.equal(true);
+    } finally {
+      await drop();
+    }
+  });
+});

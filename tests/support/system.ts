@@ -11,6 +11,9 @@ export type ServiceName = (typeof SERVICES)[number];
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const mainOf = (service: ServiceName) => path.join(ROOT, 'services', service, 'dist', 'src', 'main.js');
+/** The application role each service runs as (created by its migrate; roles are server-wide). */
+export const appRoleOf = (service: ServiceName) => `orders_test_${service}_app`;
+const APP_ROLE_PASSWORD = 'orders-test-app-pw';
 
 /**
  * A port that is free now, below the kernel's ephemeral range (32768+): a port from that
@@ -108,8 +111,9 @@ export class LocalSystem {
       HTTP_PORT: String(this.ports[service]),
       DB_HOST: testDbServer.host,
       DB_PORT: String(testDbServer.port),
-      DB_USER: testDbServer.user,
-      DB_PASSWORD: testDbServer.password,
+      // As on the cluster: the services run as a role that may only read and write rows.
+      DB_USER: appRoleOf(service),
+      DB_PASSWORD: APP_ROLE_PASSWORD,
       DB_NAME: this.dbName(service),
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: this.topicPrefix,
@@ -119,6 +123,8 @@ export class LocalSystem {
       CONSUMER_RETRY_BASE_MS: '50',
       DEMO_SEED: 'false',
       SHUTDOWN_TIMEOUT_MS: '15000',
+      // Tests stop services often and no load balancer routes to them; the drain is tested on its own.
+      SHUTDOWN_DRAIN_MS: '0',
       ...this.extraEnv,
     };
   }
@@ -129,7 +135,15 @@ export class LocalSystem {
 
   /** Runs a one-shot command (migrate, topics) to completion. */
   async run(service: ServiceName, command: 'migrate' | 'topics'): Promise<void> {
-    const child = spawn(process.execPath, [mainOf(service), command], { env: this.env(service), stdio: ['ignore', 'pipe', 'pipe'] });
+    // migrate runs as the schema's owner and sets the application role up.
+    const env = {
+      ...this.env(service),
+      DB_USER: testDbServer.user,
+      DB_PASSWORD: testDbServer.password,
+      APP_DB_USER: appRoleOf(service),
+      APP_DB_PASSWORD: APP_ROLE_PASSWORD,
+    };
+    const child = spawn(process.execPath, [mainOf(service), command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = this.logStream(service);
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);

@@ -1,23 +1,39 @@
 import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
+import type { ClientConfig } from 'pg';
 import type { DbSettings } from '../config/index.js';
 
 export type { Knex } from 'knex';
+
+/** How long the client waits past the server's statement timeout before it gives up itself. */
+const CLIENT_TIMEOUT_MARGIN_MS = 5000;
+
+/**
+ * The connection settings of every pg client in a service (the knex pool and the relay's
+ * own connection): the server cancels statements past `statementTimeoutMs`, and the client
+ * stops waiting a little later, so a query on a connection that went silent cannot hang.
+ */
+export function pgConnection(settings: DbSettings, applicationName: string): ClientConfig {
+  const timeout = settings.statementTimeoutMs;
+  return {
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    user: settings.user,
+    password: settings.password,
+    application_name: applicationName,
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
+    ...(timeout > 0 ? { statement_timeout: timeout, query_timeout: timeout + CLIENT_TIMEOUT_MARGIN_MS } : {}),
+  };
+}
 
 /** A knex instance on PostgreSQL with a bounded pool that fails fast when exhausted. */
 export function createDb(settings: DbSettings, applicationName: string): Knex {
   return knexFactory({
     client: 'pg',
-    connection: {
-      host: settings.host,
-      port: settings.port,
-      database: settings.database,
-      user: settings.user,
-      password: settings.password,
-      application_name: applicationName,
-      connectionTimeoutMillis: 5000,
-      keepAlive: true,
-    },
+    // knex declares its own copy of pg's connection type; the values are pg's.
+    connection: pgConnection(settings, applicationName) as Knex.PgConnectionConfig,
     pool: {
       min: 0,
       max: settings.poolMax,

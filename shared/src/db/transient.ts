@@ -24,7 +24,7 @@ export function isTransientError(error: unknown): boolean {
   if (retriable === true) return true; // KafkaJS marks broker-side retriable failures
   if (name === 'KnexTimeoutError' || name.startsWith('KafkaJS')) return true;
   const message = error.message ?? '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+  return /Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
     message,
   );
 }

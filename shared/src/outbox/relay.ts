@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import type { Message, Producer } from 'kafkajs';
 import { EVENT_TYPE_HEADER } from '@orders/contracts';
 import type { DbSettings } from '../config/index.js';
-import { statementName } from '../db/knex.js';
+import { pgConnection, statementName } from '../db/knex.js';
+import { settlesWithin } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
@@ -19,6 +20,8 @@ export interface OutboxRelayOptions {
   /** Fallback poll when no NOTIFY arrives; also how often a standby tries to take over. */
   pollIntervalMs: number;
   metrics?: ServiceMetrics;
+  /** `stop()` waits this long for the batch in flight (default 5 s). */
+  stopTimeoutMs?: number;
 }
 
 interface OutboxRow {
@@ -31,6 +34,7 @@ interface OutboxRow {
 }
 
 const RECONNECT_DELAY_MS = 1000;
+const STOP_TIMEOUT_MS = 5000;
 
 const prepared = (text: string) => ({ name: statementName(text), text });
 const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`);
@@ -77,12 +81,26 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Finishes the batch in flight, releases the lock and closes the connection. */
+  /**
+   * Finishes the batch in flight, releases the lock and closes the connection. When the
+   * batch cannot finish in time (Kafka unreachable: the producer keeps retrying), it closes
+   * the connection anyway: that releases the lock, and the batch's rows stay in the outbox
+   * for the next leader (consumers drop what was sent twice).
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.notify();
-    await this.loop;
+    const loop = this.loop;
     this.loop = null;
+    if (!loop) return;
+    const timeoutMs = this.options.stopTimeoutMs ?? STOP_TIMEOUT_MS;
+    if (await settlesWithin(loop, timeoutMs)) return;
+    this.options.logger.warn({ component: 'outbox-relay', timeoutMs }, 'outbox relay stopped with a batch unconfirmed; its rows stay in the outbox');
+    const client = this.client;
+    this.client = null;
+    this.leader = false;
+    this.published = [];
+    await client?.end().catch(() => undefined);
   }
 
   private notify(): void {
@@ -114,16 +132,7 @@ export class OutboxRelay {
 
   private async connect(): Promise<void> {
     const { db } = this.options;
-    const client = new Client({
-      host: db.host,
-      port: db.port,
-      database: db.database,
-      user: db.user,
-      password: db.password,
-      application_name: `${this.options.lockName}-relay`,
-      connectionTimeoutMillis: 5000,
-      keepAlive: true,
-    });
+    const client = new Client(pgConnection(db, `${this.options.lockName}-relay`));
     client.on('error', () => undefined); // surfaced by the next query; the loop reconnects
     client.on('notification', () => this.notify());
     client.on('end', () => this.notify());

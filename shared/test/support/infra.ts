@@ -45,7 +45,7 @@ export async function createTestDatabase(
   const admin = adminDb();
   await admin.raw(`create database ${name}`);
   await admin.destroy();
-  const settings: DbSettings = { ...testDbServer, database: name, poolMax: 10 };
+  const settings: DbSettings = { ...testDbServer, database: name, poolMax: 10, statementTimeoutMs: 15000 };
   const db = createDb(settings, 'test');
   await migrateLatest(db, migrations);
   return {
