@@ -20,6 +20,10 @@ service_env() { # name
   local name="$1"
   echo "HTTP_HOST=127.0.0.1 HTTP_PORT=${PORTS[$name]} DB_NAME=${name}_service DEMO_SEED=${DEMO_SEED:-true} LOG_LEVEL=${LOG_LEVEL:-info}"
 }
+# As on the cluster: migrate runs as the server's superuser (the default DB_USER) and sets up
+# the role <name>_app, which the service then runs as: rows only, no schema.
+app_role_env() { echo "APP_DB_USER=${1}_app"; }
+run_as_app_env() { echo "DB_USER=${1}_app"; }
 
 alive() { [[ -f "$RUN/pids/$1.pid" ]] && kill -0 "$(cat "$RUN/pids/$1.pid")" 2>/dev/null; }
 
@@ -35,9 +39,9 @@ up() {
   for name in "${SERVICES[@]}"; do
     if alive "$name"; then log "$name already running"; continue; fi
     log "migrating $name"
-    env $(service_env "$name") node "$ROOT/services/$name/dist/src/main.js" migrate >>"$RUN/logs/$name.log" 2>&1 \
+    env $(service_env "$name") $(app_role_env "$name") node "$ROOT/services/$name/dist/src/main.js" migrate >>"$RUN/logs/$name.log" 2>&1 \
       || { tail -n 20 "$RUN/logs/$name.log" >&2; exit 1; }
-    env $(service_env "$name") setsid nohup node "$ROOT/services/$name/dist/src/main.js" start \
+    env $(service_env "$name") $(run_as_app_env "$name") setsid nohup node "$ROOT/services/$name/dist/src/main.js" start \
       >>"$RUN/logs/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/pids/$name.pid"
   done

@@ -16,6 +16,8 @@ export function createLogger(service: string, level = 'info'): Logger {
       paths: [
         'password',
         '*.password',
+        'appRole.password',
+        'config.appRole.password',
         'db.password',
         'config.db.password',
         'headers.authorization',

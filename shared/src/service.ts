@@ -3,7 +3,9 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { CommonConfig } from './config/index.js';
 import { SERVICE_COMMANDS, type ServiceCommand } from '@orders/contracts';
+import { ensureAppRole } from './db/app-role.js';
 import { createDb, pingDb } from './db/knex.js';
+import { settlesWithin } from './deadline.js';
 import { migrateLatest, type Migration } from './db/migrations.js';
 import type { Topic } from '@orders/contracts';
 import { createKafka, createProducer } from './kafka/client.js';
@@ -17,6 +19,8 @@ import { createLogger, type Logger } from './logger.js';
 import { runCommand } from './main.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox/relay.js';
+
+const KAFKA_CLOSE_TIMEOUT_MS = 3000;
 
 /** What a running service hands its routes, consumers and workers. */
 export interface ServiceDeps<C extends CommonConfig> {
@@ -76,13 +80,18 @@ export function serviceMain<C extends CommonConfig>(definition: ServiceDefinitio
 
 async function migrate<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
   const logger = createLogger(definition.name, config.logLevel);
-  const db = createDb(config.db, `${definition.name}-migrate`);
+  // Without a statement timeout: a migration may rewrite a large table.
+  const db = createDb({ ...config.db, statementTimeoutMs: 0 }, `${definition.name}-migrate`);
   try {
     const applied = await migrateLatest(db, definition.migrations);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'schema is up to date');
     if (definition.seed && definition.shouldSeed?.(config)) {
       await definition.seed(db, config, logger);
       logger.info('demo data seeded');
+    }
+    if (config.appRole.user) {
+      await ensureAppRole(db, config.appRole, config.db.database);
+      logger.info({ role: config.appRole.user }, 'application role ready');
     }
   } finally {
     await db.destroy();
@@ -107,7 +116,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   const metrics = createMetrics(definition.name);
   const db = createDb(config.db, definition.name);
   const kafka: Kafka = createKafka(config.kafka, logger);
-  const lifecycle = new ServiceLifecycle(logger, config.shutdownTimeoutMs);
+  const lifecycle = new ServiceLifecycle(logger, config.shutdown);
   lifecycle.handleSignals();
   const deps: ServiceDeps<C> = { config, db, logger, metrics };
 
@@ -146,8 +155,9 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   for (const worker of workers) lifecycle.onStop(worker.name, () => worker.stop());
   lifecycle.onStop('outbox relay', () => relay.stop());
   lifecycle.onStop('kafka', async () => {
-    await kafkaHealth.close();
-    await producer.disconnect();
+    // Bounded: with the brokers unreachable, closing waits on requests that are retried.
+    const closed = Promise.all([kafkaHealth.close(), producer.disconnect()]);
+    if (!(await settlesWithin(closed, KAFKA_CLOSE_TIMEOUT_MS))) logger.warn('kafka connections did not close in time');
   });
   lifecycle.onStop('database', () => db.destroy());
 

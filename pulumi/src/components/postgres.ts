@@ -1,13 +1,17 @@
+import { createHmac } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { ingressPolicy, labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim, type ClientPods } from '../k8s.js';
+import * as random from '@pulumi/random';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import { allowConnections, type Pods } from '../network.js';
 
 export interface PostgresArgs {
   namespace: pulumi.Output<string>;
   namespaceName: string;
   database: string;
-  user: string;
-  password: pulumi.Output<string>;
+  /** The role the service runs as: rows only, no schema (created by the migration Job). */
+  appUser: string;
+  appPassword: pulumi.Output<string>;
   image: string;
   storage: string;
   storageClass: string;
@@ -16,14 +20,29 @@ export interface PostgresArgs {
 
 const POSTGRES_UID = 70; // the postgres user of the official alpine image
 export const POSTGRES_PORT = 5432;
+/** The superuser the image creates; it owns the schema and only the migration Job uses it. */
+export const ADMIN_USER = 'postgres';
 
-/** One PostgreSQL: Secret, StatefulSet with a PVC, headless Service, pg_isready probes. */
+/**
+ * One PostgreSQL: a generated superuser password and the application role's password (one
+ * Secret each, so a pod gets only the one it uses), a StatefulSet with a PVC, a headless
+ * Service, pg_isready probes.
+ */
 export class Postgres extends pulumi.ComponentResource {
   readonly host: string;
   readonly port = POSTGRES_PORT;
   readonly database: string;
-  readonly user: string;
-  readonly secretName: string;
+  readonly adminUser = ADMIN_USER;
+  readonly appUser: string;
+  /** Secret with POSTGRES_PASSWORD: the superuser's. */
+  readonly adminSecretName: string;
+  /** Secret with DB_PASSWORD: the application role's. */
+  readonly appSecretName: string;
+  /**
+   * Changes exactly when the application password does; keyed with the superuser's
+   * password, so it tells nothing about the password it stands for.
+   */
+  readonly appPasswordChecksum: pulumi.Output<string>;
   readonly podLabels: Record<string, string>;
   /** The `app` label of its pods. */
   readonly app: string;
@@ -34,21 +53,25 @@ export class Postgres extends pulumi.ComponentResource {
     const app = name;
     this.app = app;
     this.podLabels = labels(app, 'database');
-    this.secretName = `${name}-credentials`;
+    this.adminSecretName = `${name}-admin`;
+    this.appSecretName = `${name}-app`;
     this.host = serviceHost(name, args.namespaceName);
     this.database = args.database;
-    this.user = args.user;
+    this.appUser = args.appUser;
     this.args = args;
 
-    new k8s.core.v1.Secret(
-      `${name}-credentials`,
-      {
-        metadata: { name: this.secretName, namespace: args.namespace, labels: this.podLabels },
-        type: 'Opaque',
-        stringData: { POSTGRES_PASSWORD: args.password, DB_PASSWORD: args.password },
-      },
-      { parent: this },
+    const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result;
+    this.appPasswordChecksum = pulumi.unsecret(
+      pulumi.all([adminPassword, args.appPassword]).apply(([key, password]) => createHmac('sha256', key).update(password).digest('hex').slice(0, 16)),
     );
+    const secret = (secretName: string, data: Record<string, pulumi.Output<string>>) =>
+      new k8s.core.v1.Secret(
+        secretName,
+        { metadata: { name: secretName, namespace: args.namespace, labels: this.podLabels }, type: 'Opaque', stringData: data },
+        { parent: this },
+      );
+    secret(this.adminSecretName, { POSTGRES_PASSWORD: pulumi.secret(adminPassword) });
+    secret(this.appSecretName, { DB_PASSWORD: args.appPassword });
 
     const service = new k8s.core.v1.Service(
       name,
@@ -59,7 +82,7 @@ export class Postgres extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const ready = ['pg_isready', '-h', '127.0.0.1', '-U', args.user, '-d', args.database];
+    const ready = ['pg_isready', '-h', '127.0.0.1', '-U', ADMIN_USER, '-d', args.database];
     new k8s.apps.v1.StatefulSet(
       name,
       {
@@ -79,8 +102,8 @@ export class Postgres extends pulumi.ComponentResource {
                   ports: [{ name: 'postgres', containerPort: POSTGRES_PORT }],
                   env: [
                     { name: 'POSTGRES_DB', value: args.database },
-                    { name: 'POSTGRES_USER', value: args.user },
-                    { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: this.secretName, key: 'POSTGRES_PASSWORD' } } },
+                    { name: 'POSTGRES_USER', value: ADMIN_USER },
+                    { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: this.adminSecretName, key: 'POSTGRES_PASSWORD' } } },
                     { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
                   ],
                   securityContext: restrictedContainer(POSTGRES_UID),
@@ -109,11 +132,8 @@ export class Postgres extends pulumi.ComponentResource {
   }
 
   /** Lets only these pods reach the database. */
-  admit(clients: readonly ClientPods[]): void {
-    ingressPolicy(
-      `${this.app}-ingress`,
-      { namespace: this.args.namespace, namespaceName: this.args.namespaceName, app: this.app, clients, ports: [POSTGRES_PORT] },
-      { parent: this },
-    );
+  admit(clients: readonly Pods[]): void {
+    const server = { namespace: this.args.namespace, namespaceName: this.args.namespaceName, app: this.app };
+    allowConnections(`${this.app}-ingress`, server, clients, [POSTGRES_PORT], { parent: this });
   }
 }

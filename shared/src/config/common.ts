@@ -21,6 +21,21 @@ export const commonSettings = {
     user: setting('DB_USER', env.string(), 'postgres', 'PostgreSQL user'),
     password: setting('DB_PASSWORD', z.string(), '', 'PostgreSQL password (never printed)'),
     poolMax: setting('DB_POOL_MAX', env.int(1, 200), '10', 'connection pool size'),
+    statementTimeoutMs: setting(
+      'DB_STATEMENT_TIMEOUT_MS',
+      env.int(0, 3_600_000),
+      '15000',
+      'PostgreSQL cancels a statement running longer (and the client gives up a little later); 0: no limit. `migrate` runs without one',
+    ),
+  },
+  appRole: {
+    user: setting(
+      'APP_DB_USER',
+      z.string().trim().regex(/^([a-z_][a-z0-9_]{0,62})?$/, 'must be a lower-case PostgreSQL role name'),
+      '',
+      '`migrate` creates or updates this role: it may log in and read and write rows, nothing more (the service then runs as it)',
+    ),
+    password: setting('APP_DB_PASSWORD', z.string(), '', "that role's password, applied on every `migrate` (never printed)"),
   },
   kafka: {
     brokers: setting('KAFKA_BROKERS', env.hostPortList(), '127.0.0.1:9092', 'comma-separated host:port of the brokers'),
@@ -59,7 +74,15 @@ export const commonSettings = {
     ),
     maxRun: setting('CONSUMER_MAX_RUN', env.int(1, 10000), '200', 'most messages of one partition applied in one transaction'),
   },
-  shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', env.int(100, 600000), '20000', 'graceful shutdown budget'),
+  shutdown: {
+    drainMs: setting(
+      'SHUTDOWN_DRAIN_MS',
+      env.int(0, 60000),
+      '3000',
+      'after SIGTERM, /readyz answers 503 while requests are still served this long, then the server closes',
+    ),
+    timeoutMs: setting('SHUTDOWN_TIMEOUT_MS', env.int(100, 600000), '20000', 'budget for the stop steps after the drain; past it the process exits 1'),
+  },
 } satisfies SettingsTree;
 
 export type CommonSettings = SettingsOf<typeof commonSettings>;
