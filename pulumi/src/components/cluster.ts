@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { PART_OF } from '../k8s.js';
+import { namespaceBaseline } from '../network.js';
 
 export interface ClusterArgs {
   /** kubeconfig context; undefined: the current one. */
@@ -24,10 +25,13 @@ export class Cluster extends pulumi.ComponentResource {
     this.provider = new k8s.Provider(name, { context: args.context, enableServerSideApply: true }, { parent: this });
     this.opts = { providers: [this.provider] };
     for (const namespace of new Set(args.namespaces)) {
-      this.namespaces.set(
+      const created = new k8s.core.v1.Namespace(
         namespace,
-        new k8s.core.v1.Namespace(namespace, { metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': PART_OF } } }, { parent: this, provider: this.provider }),
+        { metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': PART_OF } } },
+        { parent: this, provider: this.provider },
       );
+      this.namespaces.set(namespace, created);
+      namespaceBaseline(created.metadata.name, namespace, { parent: this, provider: this.provider });
     }
     this.identity = k8s.core.v1.Namespace.get('kube-system', 'kube-system', { parent: this, provider: this.provider }).metadata.uid;
     this.registerOutputs({});

@@ -3,6 +3,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { allowFromAnywhere, allowKubernetesApi } from '../network.js';
 
 export interface DozzleArgs {
   namespace: pulumi.Output<string>;
@@ -26,6 +27,10 @@ export class Dozzle extends pulumi.ComponentResource {
   constructor(name: string, args: DozzleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:Dozzle', name, {}, opts);
     this.endpoint = { namespace: args.namespaceName, service: 'dozzle', port: DOZZLE_PORT, nodePort: args.nodePort };
+    const pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: 'dozzle' };
+    allowFromAnywhere(pods, [DOZZLE_PORT], { parent: this });
+    // It reads pod logs through the API.
+    allowKubernetesApi(pods, { parent: this });
     const roleName = `orders-dozzle-log-reader-${args.stackName}`;
     const account = new k8s.core.v1.ServiceAccount(
       name,

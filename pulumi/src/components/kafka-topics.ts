@@ -3,7 +3,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ServiceContract } from '@orders/contracts';
 import type { TopicSettings } from '../config.js';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type ClientPods } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
+import type { Pods } from '../network.js';
 import type { Kafka } from './kafka.js';
 import { SERVICE_UID } from './microservice.js';
 import type { ServiceImage } from './service-image.js';
@@ -23,12 +24,12 @@ export interface KafkaTopicsArgs {
 export class KafkaTopics extends pulumi.ComponentResource {
   readonly job: k8s.batch.v1.Job;
   /** The Job's pods: they use Kafka. */
-  readonly pods: ClientPods;
+  readonly pods: Pods;
 
   constructor(name: string, args: KafkaTopicsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:messaging:KafkaTopics', name, {}, opts);
     const podLabels = labels(name, 'kafka-topics');
-    this.pods = { namespaceName: args.namespaceName, app: name };
+    this.pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: name };
     const env = {
       KAFKA_BROKERS: args.kafka.bootstrapServers,
       KAFKA_TOPIC_PARTITIONS: String(args.topics.partitions),

@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type ClientPods, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { allowFromAnywhere, type Pods } from '../network.js';
 import type { Kafka } from './kafka.js';
 
 export interface KafkaUiArgs {
@@ -19,12 +20,13 @@ export class KafkaUi extends pulumi.ComponentResource {
   readonly podLabels = labels('kafka-ui', 'ui');
   readonly endpoint: NodePortEndpoint;
   /** Its pods: they use Kafka. */
-  readonly pods: ClientPods;
+  readonly pods: Pods;
 
   constructor(name: string, args: KafkaUiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:KafkaUi', name, {}, opts);
     this.endpoint = { namespace: args.namespaceName, service: 'kafka-ui', port: UI_PORT, nodePort: args.nodePort };
-    this.pods = { namespaceName: args.namespaceName, app: 'kafka-ui' };
+    this.pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: 'kafka-ui' };
+    allowFromAnywhere(this.pods, [UI_PORT], { parent: this });
     const health = { httpGet: { path: '/actuator/health', port: 'http' } };
     const deployment = new k8s.apps.v1.Deployment(
       name,

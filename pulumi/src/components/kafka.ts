@@ -3,7 +3,6 @@ import * as pulumi from '@pulumi/pulumi';
 import { kraftClusterId, log4jProperties, renderKafkaFiles, startScript, type KafkaMode } from '@orders/kafka-config';
 import {
   checksum,
-  ingressPolicy,
   labels,
   podSecurity,
   podSpec,
@@ -11,8 +10,8 @@ import {
   restrictedContainer,
   serviceHost,
   volumeClaim,
-  type ClientPods,
 } from '../k8s.js';
+import { allowConnections, type Pods } from '../network.js';
 
 export const KAFKA_PORT = 9092;
 export const CONTROLLER_PORT = 9093;
@@ -53,11 +52,10 @@ export class Kafka extends pulumi.ComponentResource {
   readonly podLabels: Record<string, string>;
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly zookeeperLabels: Record<string, string> | null;
-  /** The ports clients and the other nodes connect to. */
-  readonly ports: number[];
-  private readonly namespace: pulumi.Output<string>;
-  private readonly namespaceName: string;
-  private readonly app: string;
+  /** The brokers' pods. */
+  readonly pods: Pods;
+  /** The ports the nodes connect to each other on (clients only ever use KAFKA_PORT). */
+  private readonly peerPorts: number[];
 
   constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:messaging:Kafka', name, {}, opts);
@@ -66,11 +64,9 @@ export class Kafka extends pulumi.ComponentResource {
     const kraft = args.mode === 'kraft';
     this.podLabels = labels(name, 'broker');
     this.zookeeperLabels = kraft ? null : labels(zk, 'coordination');
-    this.ports = kraft ? [KAFKA_PORT, CONTROLLER_PORT] : [KAFKA_PORT];
+    this.peerPorts = kraft ? [KAFKA_PORT, CONTROLLER_PORT] : [KAFKA_PORT];
     this.bootstrapServers = `${serviceHost(name, args.namespaceName)}:${KAFKA_PORT}`;
-    this.namespace = args.namespace;
-    this.namespaceName = args.namespaceName;
-    this.app = name;
+    this.pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: name };
 
     const files = renderKafkaFiles({
       mode: args.mode,
@@ -157,12 +153,11 @@ export class Kafka extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [zkService, config] },
       );
-      ingressPolicy(
-        'zookeeper-ingress',
-        { namespace: args.namespace, namespaceName: args.namespaceName, app: zk, clients: [{ namespaceName: args.namespaceName, app: name }], ports: [ZOOKEEPER_PORT] },
-        { parent: this },
-      );
+      const zookeeperPods = { namespace: args.namespace, namespaceName: args.namespaceName, app: zk };
+      allowConnections('zookeeper-ingress', zookeeperPods, [this.pods], [ZOOKEEPER_PORT], { parent: this });
     }
+    // Brokers replicate from each other; KRaft voters also talk on the controller port.
+    allowConnections(`${name}-peers`, this.pods, [this.pods], this.peerPorts, { parent: this });
 
     const headlessService = new k8s.core.v1.Service(
       headless,
@@ -235,22 +230,20 @@ export class Kafka extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.statefulSet] },
     );
+    if (args.brokers > 1) {
+      // A node drain takes one broker at a time (topics are replicated when there are 3).
+      new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        { metadata: { name, namespace: args.namespace, labels: this.podLabels }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: name } } } },
+        { parent: this, dependsOn: [this.statefulSet] },
+      );
+    }
     this.registerOutputs({ bootstrapServers: this.bootstrapServers });
   }
 
-  /** Lets only these pods (and the brokers themselves) reach the brokers. */
-  admit(clients: readonly ClientPods[]): void {
-    ingressPolicy(
-      'kafka-ingress',
-      {
-        namespace: this.namespace,
-        namespaceName: this.namespaceName,
-        app: this.app,
-        clients: [{ namespaceName: this.namespaceName, app: this.app }, ...clients],
-        ports: this.ports,
-      },
-      { parent: this },
-    );
+  /** Lets only these pods reach the brokers, on the client port only. */
+  admit(clients: readonly Pods[]): void {
+    allowConnections(`${this.pods.app}-clients`, this.pods, clients, [KAFKA_PORT], { parent: this });
   }
 }
 

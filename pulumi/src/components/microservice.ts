@@ -2,12 +2,20 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { PROBE_PATHS, type ServiceContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type ClientPods, type NodePortEndpoint } from '../k8s.js';
+import { checksum, labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { allowFromAnywhere, type Pods } from '../network.js';
 import type { Postgres } from './postgres.js';
 import type { ServiceImage } from './service-image.js';
 
 export const SERVICE_UID = 1000; // the `node` user of the official Node image
 export const MIGRATE_COMPONENT = 'migration';
+/**
+ * On SIGTERM a service answers not-ready while it keeps serving for the drain (Kubernetes
+ * takes the pod out of its endpoints meanwhile), then stops within the timeout; the pod's
+ * grace period covers both with a margin before the kubelet's SIGKILL.
+ */
+export const SHUTDOWN = { drainMs: 3000, timeoutMs: 20000 };
+const TERMINATION_GRACE_SECONDS = Math.ceil((SHUTDOWN.drainMs + SHUTDOWN.timeoutMs) / 1000) + 5;
 
 export interface MicroserviceArgs {
   contract: ServiceContract;
@@ -22,18 +30,19 @@ export interface MicroserviceArgs {
 }
 
 /**
- * One service: its configuration (ConfigMap + the database Secret), a migration Job that
- * runs the image's `migrate` command (named by image tag, so a new image migrates again),
- * the Deployment running `start`, and a NodePort Service.
+ * One service: its configuration (ConfigMap + the database Secrets), a migration Job that
+ * runs the image's `migrate` command as the schema's owner (named by image, config and
+ * password, so a change of any migrates again and applies the password), the Deployment
+ * running `start` as the application role, and a NodePort Service.
  */
 export class Microservice extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly migration: k8s.batch.v1.Job;
   readonly endpoint: NodePortEndpoint;
   /** The service's pods: they use the database and Kafka. */
-  readonly pods: ClientPods;
+  readonly pods: Pods;
   /** The migration Job's pods: they use the database. */
-  readonly migrationPods: ClientPods;
+  readonly migrationPods: Pods;
 
   constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:app:Microservice', name, {}, opts);
@@ -41,8 +50,8 @@ export class Microservice extends pulumi.ComponentResource {
     const app = contract.serviceName;
     const podLabels = labels(app, 'service');
     const migrationLabels = labels(`${app}-migrate`, MIGRATE_COMPONENT);
-    this.pods = { namespaceName: settings.namespace, app };
-    this.migrationPods = { namespaceName: settings.namespace, app: `${app}-migrate` };
+    this.pods = { namespace: args.namespace, namespaceName: settings.namespace, app };
+    this.migrationPods = { namespace: args.namespace, namespaceName: settings.namespace, app: `${app}-migrate` };
     this.endpoint = { namespace: settings.namespace, service: app, port: contract.httpPort, nodePort: settings.nodePort };
 
     // The non-secret environment; DB_PASSWORD comes from the database's Secret.
@@ -53,11 +62,13 @@ export class Microservice extends pulumi.ComponentResource {
       DB_HOST: database.host,
       DB_PORT: String(database.port),
       DB_NAME: database.database,
-      DB_USER: database.user,
+      DB_USER: database.appUser,
       KAFKA_BROKERS: args.kafka.bootstrapServers,
       KAFKA_TOPIC_PARTITIONS: String(args.topics.partitions),
       KAFKA_TOPIC_REPLICATION: String(args.topics.replication),
       KAFKA_TOPIC_RETENTION_MS: String(args.topics.retentionMs),
+      SHUTDOWN_DRAIN_MS: String(SHUTDOWN.drainMs),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN.timeoutMs),
       ...settings.env,
     };
     const config = new k8s.core.v1.ConfigMap(
@@ -65,17 +76,27 @@ export class Microservice extends pulumi.ComponentResource {
       { metadata: { name: `${app}-config`, namespace: args.namespace, labels: podLabels }, data: env },
       { parent: this },
     );
-    const password: k8s.types.input.core.v1.EnvVar = {
-      name: 'DB_PASSWORD',
-      valueFrom: { secretKeyRef: { name: database.secretName, key: 'DB_PASSWORD' } },
-    };
+    const fromSecret = (name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar => ({
+      name,
+      valueFrom: { secretKeyRef: { name: secretName, key } },
+    });
+    const appPassword = fromSecret('DB_PASSWORD', database.appSecretName, 'DB_PASSWORD');
+    // The migration runs as the schema's owner and sets the application role up, password included.
+    const migrationEnv = [
+      { name: 'DB_USER', value: database.adminUser },
+      fromSecret('DB_PASSWORD', database.adminSecretName, 'POSTGRES_PASSWORD'),
+      { name: 'APP_DB_USER', value: database.appUser },
+      fromSecret('APP_DB_PASSWORD', database.appSecretName, 'DB_PASSWORD'),
+    ];
+    // A change of either rolls the pods (and re-runs the migration); names stay fixed.
+    const checksums = { 'checksum/config': checksum(env), 'checksum/db-password': database.appPasswordChecksum };
     const container = (command: string): k8s.types.input.core.v1.Container => ({
       name: command === 'start' ? app : `${app}-${command}`,
       image: args.image.ref,
       imagePullPolicy: args.image.pullPolicy,
       command: [...contract.entrypoint, command],
       envFrom: [{ configMapRef: { name: `${app}-config` } }],
-      env: [password],
+      env: command === 'migrate' ? migrationEnv : [appPassword],
       securityContext: restrictedContainer(SERVICE_UID),
       resources: resources(
         settings.resources.cpuRequest,
@@ -90,11 +111,16 @@ export class Microservice extends pulumi.ComponentResource {
     this.migration = new k8s.batch.v1.Job(
       `${name}-migrate`,
       {
-        metadata: { name: `${app}-migrate-${args.image.tag.slice(0, 10)}`, namespace: args.namespace, labels: migrationLabels },
+        metadata: {
+          // A new image, config or password is a new Job: the migration runs again.
+          name: database.appPasswordChecksum.apply((passwordChecksum) => `${app}-migrate-${checksum([args.image.tag, env, passwordChecksum]).slice(0, 10)}`),
+          namespace: args.namespace,
+          labels: migrationLabels,
+        },
         spec: {
           backoffLimit: 6,
           template: {
-            metadata: { labels: migrationLabels },
+            metadata: { labels: migrationLabels, annotations: checksums },
             spec: podSpec({
               restartPolicy: 'OnFailure',
               securityContext: podSecurity(SERVICE_UID),
@@ -102,8 +128,11 @@ export class Microservice extends pulumi.ComponentResource {
                 {
                   name: 'wait-for-database',
                   image: settings.database.image,
-                  command: ['sh', '-c', `until pg_isready -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER"; do sleep 2; done`],
-                  envFrom: [{ configMapRef: { name: `${app}-config` } }],
+                  command: ['sh', '-c', 'until pg_isready -h "$DB_HOST" -p "$DB_PORT"; do sleep 2; done'],
+                  env: [
+                    { name: 'DB_HOST', value: database.host },
+                    { name: 'DB_PORT', value: String(database.port) },
+                  ],
                   securityContext: restrictedContainer(70),
                   resources: resources('10m', '16Mi', '100m', '64Mi'),
                 },
@@ -126,11 +155,10 @@ export class Microservice extends pulumi.ComponentResource {
           selector: { matchLabels: { app } },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels: podLabels },
+            metadata: { labels: podLabels, annotations: checksums },
             spec: podSpec({
               securityContext: podSecurity(SERVICE_UID),
-              // Longer than SHUTDOWN_TIMEOUT_MS: SIGTERM lets in-flight work finish and commit.
-              terminationGracePeriodSeconds: 30,
+              terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
               containers: [
                 {
                   ...container('start'),
@@ -160,6 +188,15 @@ export class Microservice extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.deployment] },
     );
+    allowFromAnywhere(this.pods, [contract.httpPort], { parent: this });
+    if (settings.replicas > 1) {
+      // A node drain evicts one replica at a time; the others keep serving.
+      new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        { metadata: { name: app, namespace: args.namespace, labels: podLabels }, spec: { maxUnavailable: 1, selector: { matchLabels: { app } } } },
+        { parent: this, dependsOn: [this.deployment] },
+      );
+    }
     this.registerOutputs({});
   }
 }
