@@ -26,8 +26,13 @@ describe('service pods as the kubelet starts them (cluster model)', function () 
     expect(servicePods).to.have.length(3);
   });
 
-  it("each service's settings parser accepts the environment its pod gets, and the pod's grace period covers drain and stop", function () {
-    for (const pod of servicePods) {
+  it("each service's settings parser accepts the environment its pod gets, and the pod's grace period covers drain and stop", async function () {
+    // A long topic retention too: processed-event ids must outlive the events.
+    const longRetention = kubeObjects((await runVariant('kind', 'zookeeper', { topicRetentionHours: '720' })).resources);
+    const longRetentionPods = ofKind(longRetention, 'Deployment')
+      .filter((d) => LOADERS[d.name])
+      .map((d) => podsOf(longRetention, d)[0]!);
+    for (const pod of [...servicePods, ...longRetentionPods]) {
       const main = pod.containers.find((c) => !c.init)!;
       const config = LOADERS[pod.workload.name]!(main.environment.env);
       expect(config.db.password, pod.name).to.not.equal('');

@@ -5,6 +5,7 @@ export * from './metrics.js';
 export * from './lifecycle.js';
 export * from './db/knex.js';
 export * from './db/app-role.js';
+export * from './db/pruner.js';
 export * from './db/migrations.js';
 export * from './db/transient.js';
 export * from './db/input-errors.js';

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import type { CommonConfig } from './config/index.js';
 import { SERVICE_COMMANDS, type ServiceCommand } from '@orders/contracts';
 import { ensureAppRole } from './db/app-role.js';
+import { Pruner, type PruneTarget } from './db/pruner.js';
+import { inboxPruning } from './kafka/inbox-table.js';
 import { createDb, pingDb } from './db/knex.js';
 import { settlesWithin } from './deadline.js';
 import { migrateLatest, type Migration } from './db/migrations.js';
@@ -51,6 +53,8 @@ export interface ServiceDefinition<C extends CommonConfig> {
   routes(app: Express, deps: ServiceDeps<C>): void;
   openapi: object;
   workers?(deps: ServiceDeps<C>): Worker[];
+  /** The service's own tables that the pruner keeps bounded (the inbox is always pruned). */
+  pruning?(config: C): PruneTarget[];
 }
 
 /**
@@ -146,7 +150,8 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     ...consumerTuning(config.consumer),
     metrics,
   });
-  const workers = definition.workers?.(deps) ?? [];
+  const pruning = [inboxPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];
+  const workers = [...(definition.workers?.(deps) ?? []), new Pruner(db, logger, pruning, config.retention.pruneIntervalMs)];
   const kafkaHealth = new KafkaHealth(kafka);
 
   // Stop order: consumers finish and commit, workers end, the relay publishes what they

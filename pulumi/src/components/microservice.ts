@@ -67,6 +67,8 @@ export class Microservice extends pulumi.ComponentResource {
       KAFKA_TOPIC_PARTITIONS: String(args.topics.partitions),
       KAFKA_TOPIC_REPLICATION: String(args.topics.replication),
       KAFKA_TOPIC_RETENTION_MS: String(args.topics.retentionMs),
+      // Event ids are kept a day longer than the events themselves (the services insist on longer).
+      INBOX_RETENTION_MS: String(args.topics.retentionMs + 86_400_000),
       SHUTDOWN_DRAIN_MS: String(SHUTDOWN.drainMs),
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN.timeoutMs),
       ...settings.env,

@@ -3,6 +3,7 @@ import { loadInventoryConfig, SERVICE_NAME } from './config.js';
 import { inventoryEventHandler } from './consumers.js';
 import { inventoryMigrations } from './migrations.js';
 import { inventoryOpenApi } from './openapi.js';
+import { inventoryPruning } from './repository.js';
 import { inventoryRoutes } from './routes.js';
 import { seedInventory } from './seed.js';
 
@@ -15,5 +16,6 @@ serviceMain({
   consumes: [TOPICS.order, TOPICS.payment],
   handler: () => inventoryEventHandler(),
   routes: inventoryRoutes,
+  pruning: inventoryPruning,
   openapi: inventoryOpenApi,
 });

@@ -53,4 +53,14 @@ export const inventoryMigrations: readonly Migration[] = [
         alter column available type integer, alter column reserved type integer, alter column sold type integer`);
     },
   },
+  {
+    // The pruner deletes released and rejected reservations past INBOX_RETENTION_MS.
+    name: '0102_finished_reservations_age',
+    async up(knex) {
+      await knex.raw(`create index reservations_finished_at on reservations (updated_at) where status in ('RELEASED','REJECTED')`);
+    },
+    async down(knex) {
+      await knex.raw('drop index reservations_finished_at');
+    },
+  },
 ];

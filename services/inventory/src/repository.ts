@@ -1,4 +1,5 @@
-import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
+import type { InventoryConfig } from './config.js';
 import type { Product, Reservation, StockMove } from './domain.js';
 
 interface ProductRow {
@@ -126,3 +127,12 @@ export async function saveInventoryRun(
     ],
   );
 }
+
+/**
+ * What the pruner may delete: reservations that can change no more (released or
+ * rejected) once no event of their order can come any more. A sold reservation stays: the
+ * customer may still cancel the order and get the stock back.
+ */
+export const inventoryPruning = (config: InventoryConfig): PruneTarget[] => [
+  { table: 'reservations', timeColumn: 'updated_at', retentionMs: config.retention.inboxMs, where: "status in ('RELEASED','REJECTED')" },
+];

@@ -6,6 +6,12 @@ export const SERVICE_NAME = SERVICE_CONTRACTS.order.serviceName;
 export const orderSettings = {
   sagaTimeoutMs: setting('SAGA_TIMEOUT_MS', env.int(1000, 3_600_000), '30000', 'an order still PENDING or RESERVED this long is cancelled with reason TIMEOUT'),
   sweepIntervalMs: setting('SAGA_SWEEP_INTERVAL_MS', env.int(50, 60_000), '1000', 'how often the timeout sweep runs'),
+  idempotencyKeyRetentionMs: setting(
+    'IDEMPOTENCY_KEY_RETENTION_MS',
+    env.int(60_000, 31_622_400_000),
+    '86400000',
+    'an Idempotency-Key is remembered this long (24 h); a retry after that places a new order',
+  ),
   compensationRetryMs: setting(
     'COMPENSATION_RETRY_MS',
     env.int(1000, 3_600_000),

@@ -3,6 +3,7 @@ import { loadOrderConfig, SERVICE_NAME } from './config.js';
 import { orderEventHandler } from './consumers.js';
 import { orderMigrations } from './migrations.js';
 import { orderOpenApi } from './openapi.js';
+import { orderPruning } from './repository.js';
 import { orderRoutes } from './routes.js';
 import { SagaSweeper } from './saga-sweeper.js';
 
@@ -13,6 +14,7 @@ serviceMain({
   consumes: [TOPICS.inventory, TOPICS.payment],
   handler: () => orderEventHandler(),
   routes: orderRoutes,
+  pruning: orderPruning,
   openapi: orderOpenApi,
   workers: ({ db, logger, config }) => [
     new SagaSweeper(db, logger, { intervalMs: config.sweepIntervalMs, compensationRetryMs: config.compensationRetryMs }),

@@ -42,4 +42,14 @@ export const orderMigrations: readonly Migration[] = [
       await knex.schema.dropTable('orders');
     },
   },
+  {
+    // The pruner deletes keys past IDEMPOTENCY_KEY_RETENTION_MS; inserts come in time order.
+    name: '0101_idempotency_keys_age',
+    async up(knex) {
+      await knex.raw('create index idempotency_keys_created_at on idempotency_keys using brin (created_at)');
+    },
+    async down(knex) {
+      await knex.raw('drop index idempotency_keys_created_at');
+    },
+  },
 ];

@@ -1,4 +1,5 @@
-import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
+import type { OrderConfig } from './config.js';
 import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
 
 export interface OrderRow {
@@ -193,3 +194,8 @@ export async function lockStaleCancellations(trx: Knex.Transaction, before: Date
     .forUpdate()
     .skipLocked();
 }
+
+/** What the pruner may delete: idempotency keys past their retention. */
+export const orderPruning = (config: OrderConfig): PruneTarget[] => [
+  { table: 'idempotency_keys', timeColumn: 'created_at', retentionMs: config.idempotencyKeyRetentionMs },
+];

@@ -3,6 +3,7 @@ import { loadPaymentConfig, SERVICE_NAME } from './config.js';
 import { paymentEventHandler } from './consumers.js';
 import { paymentMigrations } from './migrations.js';
 import { paymentOpenApi } from './openapi.js';
+import { paymentPruning } from './repository.js';
 import { paymentRoutes } from './routes.js';
 import { seedPayment } from './seed.js';
 
@@ -15,5 +16,6 @@ serviceMain({
   consumes: [TOPICS.inventory, TOPICS.order],
   handler: () => paymentEventHandler(),
   routes: paymentRoutes,
+  pruning: paymentPruning,
   openapi: paymentOpenApi,
 });

@@ -51,4 +51,14 @@ export const paymentMigrations: readonly Migration[] = [
       await knex.raw('alter table accounts drop constraint accounts_balance_limit');
     },
   },
+  {
+    // The pruner deletes tombstones past INBOX_RETENTION_MS; inserts come in time order.
+    name: '0102_cancelled_orders_age',
+    async up(knex) {
+      await knex.raw('create index cancelled_orders_created_at on cancelled_orders using brin (created_at)');
+    },
+    async down(knex) {
+      await knex.raw('drop index cancelled_orders_created_at');
+    },
+  },
 ];

@@ -1,4 +1,5 @@
-import { type EventEnvelope, type Knex, outboxInsert, preparedRaw } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
+import type { PaymentConfig } from './config.js';
 import type { OrderPayment, Payment } from './domain.js';
 
 export interface Account {
@@ -144,3 +145,11 @@ export async function savePaymentRun(
     ],
   );
 }
+
+/**
+ * What the pruner may delete: tombstones of cancelled orders once no event of the order
+ * can come any more (INBOX_RETENTION_MS exceeds the topics' retention). Payments stay.
+ */
+export const paymentPruning = (config: PaymentConfig): PruneTarget[] => [
+  { table: 'cancelled_orders', timeColumn: 'created_at', retentionMs: config.retention.inboxMs },
+];

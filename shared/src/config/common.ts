@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, readSettings, setting, type SettingsOf, type SettingsTree } from './settings.js';
+import { ConfigError, env, readSettings, setting, type SettingsOf, type SettingsTree } from './settings.js';
 
 /** The settings every service reads: HTTP, logging, PostgreSQL, Kafka, outbox, consumer. */
 export const commonSettings = {
@@ -74,6 +74,15 @@ export const commonSettings = {
     ),
     maxRun: setting('CONSUMER_MAX_RUN', env.int(1, 10000), '200', 'most messages of one partition applied in one transaction'),
   },
+  retention: {
+    inboxMs: setting(
+      'INBOX_RETENTION_MS',
+      env.int(120_000, 31_622_400_000),
+      '691200000',
+      'ids of applied events, and the records that guard against late events, are deleted after this long (8 days); must exceed KAFKA_TOPIC_RETENTION_MS, so no event can come again once its id is gone',
+    ),
+    pruneIntervalMs: setting('PRUNE_INTERVAL_MS', env.int(1000, 86_400_000), '600000', 'how often rows past their retention are deleted'),
+  },
   shutdown: {
     drainMs: setting(
       'SHUTDOWN_DRAIN_MS',
@@ -107,8 +116,13 @@ export function loadServiceConfig<E extends SettingsTree>(
   extra: E,
   source: NodeJS.ProcessEnv = process.env,
 ): CommonConfig & SettingsOf<E> {
-  const values = readSettings({ ...commonSettings, ...extra }, source, serviceDefaults(service));
-  return { serviceName: service.serviceName, ...(values as CommonSettings & SettingsOf<E>) };
+  const values = readSettings({ ...commonSettings, ...extra }, source, serviceDefaults(service)) as CommonSettings & SettingsOf<E>;
+  if (values.retention.inboxMs <= values.kafka.topicRetentionMs) {
+    throw new ConfigError([
+      `INBOX_RETENTION_MS (${values.retention.inboxMs}) must be longer than KAFKA_TOPIC_RETENTION_MS (${values.kafka.topicRetentionMs}): an event still in a topic could be applied twice once its id is pruned`,
+    ]);
+  }
+  return { serviceName: service.serviceName, ...values };
 }
 
 /** The settings of the services whose `migrate` can add demo data (payment, inventory). */
