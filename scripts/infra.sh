@@ -11,6 +11,7 @@
 #   scripts/infra.sh status              what runs, by pid
 #   scripts/infra.sh stop|start kafka|zookeeper|postgres   one component (fault tests)
 #   scripts/infra.sh restart kafka|postgres                 (the machine's PostgreSQL too)
+#   scripts/infra.sh freeze kafka|zookeeper SECONDS          SIGSTOP, wait, SIGCONT (a hung process)
 #   scripts/infra.sh clean               down, then delete data and logs
 #
 # Everything lives under .cache/ (git-ignored). Every process started is recorded
@@ -275,10 +276,26 @@ case "$cmd" in
       postgres) restart_postgres ;;
       *) die "restart takes kafka or postgres" ;;
     esac ;;
+  freeze)
+    case "${1:-}" in
+      kafka|zookeeper) ;;
+      *) die "freeze takes kafka or zookeeper and a number of seconds" ;;
+    esac
+    [[ "${2:-}" =~ ^[0-9]+$ ]] || die "freeze takes kafka or zookeeper and a number of seconds"
+    pid_alive "$1" || die "$1 is not running"
+    pid="$(cat "$RUN/$1.pid")"
+    # Resumed even if this script is interrupted: a frozen broker must not outlive the test.
+    trap 'kill -CONT "$pid" 2>/dev/null || true' EXIT
+    log "freezing $1 (pid $pid) for $2 s"
+    kill -STOP "$pid"
+    sleep "$2"
+    kill -CONT "$pid"
+    log "$1 resumed"
+    ;;
   status) status ;;
   clean)
     "$0" down
     rm -rf "$DATA" "$LOGS" "$RUN"
     ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,30 +1,45 @@
 /**
- * npm run chaos -- [--rate R] [--kill-rounds N] [--no-infra] [--json]
+ * npm run chaos -- [--rate R] [--kill-rounds N] [--freeze-seconds S] [--refuse-seconds S]
+ *                  [--burst N] [--no-infra] [--json]
  *
  * Under steady load (orders placed at `rate`/s, some cancelled, some bound to fail for
- * stock or money), in turn: SIGKILL and restart each service (`kill-rounds` times each),
- * restart the Kafka broker, restart PostgreSQL, inject duplicated events, inject a poison
- * message. After each fault a probe order measures recovery. Then it waits for quiescence
- * and checks the saga invariants across the three databases. Prints per-fault results and, with
- * --json, one JSON line last; any violation exits non-zero.
+ * stock or money) it injects the faults of faults.ts one after another: SIGKILL of each
+ * service (alone, and one of two instances), the Kafka broker restarted and frozen, PostgreSQL
+ * restarted and refusing connections, the relays' connections terminated, duplicates, a
+ * burst of duplicates, a poison message. After each, a probe order measures recovery: from
+ * the end of the fault until a new order has gone through the saga. Then it waits for
+ * quiescence and checks the saga invariants across the three databases. Prints per-fault
+ * results and, with --json, one JSON line last; a lost order or a violation exits non-zero.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { createKafka, createProducer, silenceKnownKafkaJsWarning, TOPICS } from '@orders/shared';
 import { silentLogger, testKafkaSettings } from '@orders/shared/testing';
 import { TopicReader } from '@orders/shared/testing';
 import { Api, TERMINAL } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { OrderStream } from '../support/load.js';
-import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
+import { LocalSystem } from '../support/system.js';
+import { chaosFaults } from './faults.js';
 import { printTable, readOptions } from './options.js';
 
-export const CHAOS_DEFAULTS = { rate: 40, killRounds: 2, noInfra: false, settleTimeout: 180, json: false, quiet: false };
+export const CHAOS_DEFAULTS = {
+  rate: 40,
+  killRounds: 2,
+  noInfra: false,
+  freezeSeconds: 20,
+  refuseSeconds: 10,
+  burst: 1000,
+  settleTimeout: 180,
+  json: false,
+  quiet: false,
+};
 export type ChaosOptions = typeof CHAOS_DEFAULTS;
 
 export interface FaultResult {
   fault: string;
+  /** How long the fault itself lasted (a freeze, a refusal); 0 for a kill. */
+  fault_s: number;
+  /** From the end of the fault until a new order went through the whole saga (restarting a killed process included). */
   recovery_s: number;
   ok: boolean;
   detail?: string;
@@ -40,8 +55,7 @@ export interface ChaosResult {
   violations: string[];
 }
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const infra = (...args: string[]) => execFileSync('bash', [path.join(ROOT, 'scripts', 'infra.sh'), ...args], { stdio: 'pipe' });
+const round1 = (n: number) => Number(n.toFixed(1));
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[chaos] ${line}\n`);
@@ -92,66 +106,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       }
     };
 
-    const faults: { name: string; inject: () => Promise<string | void> }[] = [];
-    for (let round = 1; round <= options.killRounds; round++) {
-      for (const service of SERVICES) {
-        faults.push({
-          name: `SIGKILL ${service} #${round}`,
-          inject: async () => {
-            await system.stopService(service as ServiceName, 'SIGKILL');
-            await system.startService(service as ServiceName);
-          },
-        });
-      }
-    }
-    if (!options.noInfra) {
-      faults.push({ name: 'restart Kafka broker', inject: async () => void infra('restart', 'kafka') });
-      faults.push({
-        name: 'restart PostgreSQL',
-        inject: async () => {
-          infra('restart', 'postgres');
-          await system.reconnectDatabases();
-        },
-      });
-    }
-    faults.push({
-      name: 'duplicate events',
-      inject: async () => {
-        const sample = reader.messages.slice(-150);
-        for (const m of sample) {
-          const copies = [{ key: m.key, value: m.value }];
-          const event = JSON.parse(m.value!);
-          copies.push({ key: m.key, value: JSON.stringify({ ...event, eventId: randomUUID() }) });
-          await producer.send({ topic: m.topic, messages: copies });
-        }
-        return `${sample.length} events sent again, each also under a new event id`;
-      },
-    });
-    faults.push({
-      name: 'poison message',
-      inject: async () => {
-        const key = `poison-${randomUUID()}`;
-        await producer.send({ topic: topics[0]!, messages: [{ key, value: '{"type":"OrderCreated","payload":' }] });
-        await dlq.waitForCount((m) => m.key === key, 2, 60000);
-        return 'dead-lettered by inventory and payment';
-      },
-    });
+    const faults = chaosFaults({ system, producer, reader, dlq, topics }, options);
 
     await new Promise((r) => setTimeout(r, 1000));
     const results: FaultResult[] = [];
     for (const fault of faults) {
-      const started = Date.now();
+      await fault.before?.();
       log(`${fault.name} ...`);
+      const started = Date.now();
+      let cleared = started;
       try {
         const detail = await fault.inject();
+        cleared = Date.now();
+        await fault.recover?.();
         await probe();
-        const recovery = (Date.now() - started) / 1000;
-        results.push({ fault: fault.name, recovery_s: Number(recovery.toFixed(1)), ok: true, ...(detail ? { detail } : {}) });
+        const recovery = (Date.now() - cleared) / 1000;
+        results.push({
+          fault: fault.name,
+          fault_s: round1((cleared - started) / 1000),
+          recovery_s: round1(recovery),
+          ok: true,
+          ...(detail ? { detail } : {}),
+        });
         log(`${fault.name}: recovered in ${recovery.toFixed(1)} s`);
       } catch (error) {
-        results.push({ fault: fault.name, recovery_s: (Date.now() - started) / 1000, ok: false, detail: String(error) });
+        results.push({ fault: fault.name, fault_s: round1((cleared - started) / 1000), recovery_s: round1((Date.now() - cleared) / 1000), ok: false, detail: String(error) });
         log(`${fault.name}: FAILED ${String(error)}`);
       }
+      await fault.after?.();
       await new Promise((r) => setTimeout(r, 500));
     }
 
@@ -175,7 +157,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     };
     if (!options.quiet) {
       process.stdout.write('\nchaos: faults under load\n');
-      printTable(results.map((r) => [r.fault, `${r.ok ? 'ok' : 'FAILED'}, recovered in ${r.recovery_s} s${r.detail ? ` (${r.detail})` : ''}`]));
+      printTable(
+        results.map((r) => [r.fault, `${r.ok ? 'ok' : 'FAILED'}, ${r.fault_s ? `lasted ${r.fault_s} s, ` : ''}recovered in ${r.recovery_s} s${r.detail ? ` (${r.detail})` : ''}`]),
+      );
       process.stdout.write('\n');
       printTable([
         ['orders accepted', result.orders],
@@ -202,8 +186,9 @@ if (require.main === module) {
   runChaos(options).then(
     (result) => {
       if (options.json) {
-        const { faults, orders, lost, invariant_violations, max_recovery_s } = result;
-        process.stdout.write(`${JSON.stringify({ faults, orders, lost, invariant_violations, max_recovery_s })}\n`);
+        const { faults, orders, lost, invariant_violations, max_recovery_s, results } = result;
+        const recovery_s = Object.fromEntries(results.map((r) => [r.fault, r.recovery_s]));
+        process.stdout.write(`${JSON.stringify({ faults, orders, lost, invariant_violations, max_recovery_s, recovery_s })}\n`);
       }
       process.exit(result.lost > 0 || result.invariant_violations > 0 ? 1 : 0);
     },

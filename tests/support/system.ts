@@ -193,8 +193,8 @@ export class LocalSystem {
     return code;
   }
 
-  async stop({ dropDatabases = true } = {}): Promise<void> {
-    await Promise.all(SERVICES.map((s) => this.stopService(s)));
+  /** Stops every replica started with startReplica (SIGTERM). */
+  async stopReplicas(): Promise<void> {
     await Promise.all(
       this.replicas.splice(0).map(async ({ child }) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
@@ -203,6 +203,11 @@ export class LocalSystem {
         await exited;
       }),
     );
+  }
+
+  async stop({ dropDatabases = true } = {}): Promise<void> {
+    await Promise.all(SERVICES.map((s) => this.stopService(s)));
+    await this.stopReplicas();
     await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
     this.dbs.clear();
     if (!dropDatabases) return;

@@ -57,7 +57,15 @@ export const commonSettings = {
   consumer: {
     maxRetries: setting('CONSUMER_MAX_RETRIES', env.int(0, 100), '5', 'retries of a failing event before it goes to the DLQ'),
     retryBaseMs: setting('CONSUMER_RETRY_BASE_MS', env.int(1, 60000), '100', 'first retry delay; doubles each time, at most 5 s'),
-    sessionTimeoutMs: setting('CONSUMER_SESSION_TIMEOUT_MS', env.int(6000, 300000), '10000', 'how long a crashed consumer holds its partitions'),
+    // 6 s is the broker's floor (group.min.session.timeout.ms): a killed instance's partitions
+    // move on after at most that. The consumer heartbeats between runs and while it waits, so a
+    // transaction stalled longer costs a rebalance (its effects are idempotent), not a loss.
+    sessionTimeoutMs: setting(
+      'CONSUMER_SESSION_TIMEOUT_MS',
+      env.int(6000, 300000),
+      '6000',
+      'how long a crashed consumer holds its partitions (heartbeats every sixth of it)',
+    ),
     concurrency: setting(
       'CONSUMER_CONCURRENCY',
       env.int(1, 100),

@@ -9,6 +9,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+const RETRY_CAP_MS = 1000;
+
 /** A KafkaJS client whose own logs go through the service logger (warnings and up). */
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
@@ -17,7 +19,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
     brokers: settings.brokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    // Retries back off to at most 1 s, so a client tries a returning broker within a second.
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: RETRY_CAP_MS },
     logLevel: KafkaLogLevel.WARN,
     logCreator:
       () =>
@@ -39,6 +42,6 @@ export function createProducer(kafka: Kafka): Producer {
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { initialRetryTime: 200, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
+    retry: { initialRetryTime: 200, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: RETRY_CAP_MS },
   });
 }

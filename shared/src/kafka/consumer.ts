@@ -57,9 +57,10 @@ export class EventConsumer {
       groupId,
       sessionTimeout: sessionTimeoutMs,
       rebalanceTimeout: 60000,
-      heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 5)),
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 6)),
       allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 5000 },
+      // Back off to at most 1 s, so a returning broker is tried within a second.
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 1000 },
       minBytes: this.options.fetchMinBytes,
       maxWaitTimeInMs: this.options.fetchMaxWaitMs,
     });
