@@ -30,6 +30,7 @@ export * from './issues.js';
 export * from './warnings.js';
 export * from './main.js';
 export * from './service.js';
+export { PeriodicWorker } from './worker.js';
 export { z } from 'zod';
 export type { Express } from 'express';
 export * from '@orders/contracts';

@@ -5,6 +5,7 @@ import type { CommonConfig } from './config/index.js';
 import { SERVICE_COMMANDS, type ServiceCommand } from '@orders/contracts';
 import { ensureAppRole } from './db/app-role.js';
 import { Pruner, type PruneTarget } from './db/pruner.js';
+import type { Worker } from './worker.js';
 import { inboxPruning } from './kafka/inbox-table.js';
 import { createDb, pingDb } from './db/knex.js';
 import { settlesWithin } from './deadline.js';
@@ -32,12 +33,7 @@ export interface ServiceDeps<C extends CommonConfig> {
   metrics: ServiceMetrics;
 }
 
-/** A background loop of a service (e.g. the saga timeout sweeper). */
-export interface Worker {
-  name: string;
-  start(): void;
-  stop(): Promise<void>;
-}
+export type { Worker } from './worker.js';
 
 export interface ServiceDefinition<C extends CommonConfig> {
   /** e.g. `order-service`: the logger's service name, Kafka consumer group and lock name. */

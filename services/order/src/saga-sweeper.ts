@@ -1,4 +1,4 @@
-import type { Knex, Logger, Worker } from '@orders/shared';
+import { type Knex, type Logger, PeriodicWorker, type Worker } from '@orders/shared';
 import { requestCompensation, startCancellation } from './commands.js';
 import { lockOverdueOrders, lockStaleCancellations, updateOrder } from './repository.js';
 
@@ -12,28 +12,22 @@ const BATCH = 200;
  */
 export class SagaSweeper implements Worker {
   readonly name = 'saga sweeper';
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly periodic: PeriodicWorker;
 
   constructor(
     private readonly db: Knex,
     private readonly logger: Logger,
     private readonly options: { intervalMs: number; compensationRetryMs: number },
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'saga sweep failed; will retry'))
-        .finally(() => (this.running = null));
-    }, this.options.intervalMs);
+  ) {
+    this.periodic = new PeriodicWorker(this.name, logger, { intervalMs: options.intervalMs }, async () => void (await this.sweep()));
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass; returns how many orders it acted on. */

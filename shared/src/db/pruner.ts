@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.js';
-import type { Worker } from '../service.js';
+import { PeriodicWorker, type Worker } from '../worker.js';
 
 /** Rows of one table that may go once they are older than `retentionMs`. */
 export interface PruneTarget {
@@ -22,33 +22,26 @@ const BATCH = 1000;
  */
 export class Pruner implements Worker {
   readonly name = 'pruner';
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly periodic: PeriodicWorker;
 
   constructor(
     private readonly db: Knex,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly targets: readonly PruneTarget[],
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      this.running ??= this.prune()
-        .then((pruned) => {
-          if (Object.values(pruned).some((n) => n > 0)) this.logger.info({ pruned }, 'pruned old rows');
-        })
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'pruning failed; will retry'))
-        .finally(() => (this.running = null));
-    };
-    this.timer = setInterval(tick, this.intervalMs);
-    tick();
+    intervalMs: number,
+  ) {
+    this.periodic = new PeriodicWorker(this.name, logger, { intervalMs, runAtStart: true }, async () => {
+      const pruned = await this.prune();
+      if (Object.values(pruned).some((n) => n > 0)) logger.info({ pruned }, 'pruned old rows');
+    });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass over every target; returns the rows deleted per table. */
