@@ -1,11 +1,13 @@
 /**
- * npm run bench -- [--duration S] [--concurrency N | --rate R] [--customers N] [--json]
+ * npm run bench -- [--duration S] [--concurrency N | --rate R] [--customers N] [--sweep] [--json]
  *
  * Starts the three services on fresh databases (real PostgreSQL and Kafka on loopback),
  * creates its own products and accounts, places orders for `duration` seconds — closed
  * loop with `concurrency` requests in flight, or open loop at `rate` orders/s — then waits
  * until every accepted order is terminal. Latency is POST → terminal (the order service's
- * own commit time of the final status). Prints a table and, with --json, one JSON line last.
+ * own commit time of the final status). Prints a table and, with --json, one JSON line on
+ * stdout (the table goes to stderr). CPU per order is read from the OS for each process.
+ * --sweep: the maximum, then open-loop steps at fractions of it (sweep.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
@@ -14,6 +16,8 @@ import { Api } from '../support/api.js';
 import { commitCount, commitLimitTps } from '../support/pg-stats.js';
 import { LocalSystem, SERVICES } from '../support/system.js';
 import { percentile, printTable, readOptions } from './options.js';
+import { batchingOf, sagaHops } from './saga-measures.js';
+import { CpuMeter, pidsNamed } from '../support/cpu.js';
 
 export const BENCH_DEFAULTS = {
   duration: 20,
@@ -24,6 +28,7 @@ export const BENCH_DEFAULTS = {
   settleTimeout: 120,
   commitProbe: 3,
   partitions: 6,
+  sweep: false,
   json: false,
   quiet: false,
 };
@@ -41,6 +46,10 @@ export interface BenchResult {
   pg_commit_limit_tps: number;
   commits_per_order: number;
   limit_ratio: number;
+  /** CPU milliseconds per terminal order, per process group (read from the OS) and in total. */
+  cpu_ms_per_order: Record<string, number>;
+  /** p50 and p99 of each saga hop, in ms. */
+  hops: Record<string, { p50_ms: number; p99_ms: number }>;
 }
 
 const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
@@ -61,10 +70,15 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     for (const c of customers) await api.account(c, 100_000_000_000);
     for (const s of skus) await api.product(s, 199, 1_000_000_000);
 
-    log(`measuring the PostgreSQL commit limit for ${options.commitProbe} s`);
-    const pgLimit = await commitLimitTps(system.dbName('order'), options.commitProbe);
+    let pgLimit = 0;
+    if (options.commitProbe > 0) {
+      log(`measuring the PostgreSQL commit limit for ${options.commitProbe} s`);
+      pgLimit = await commitLimitTps(system.dbName('order'), options.commitProbe);
+    }
     const databases = SERVICES.map((s) => system!.dbName(s));
     const commitsBefore = await commitCount(databases);
+    const cpu = cpuMeterOf(system);
+    cpu.begin();
 
     const sent = new Map<string, number>();
     let errors = 0;
@@ -123,6 +137,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       }
       if (open > 0) await new Promise((r) => setTimeout(r, 250));
     }
+    const cpuUsed = cpu.end();
     const commitsAfter = await commitCount(databases);
     const batching = await batchingOf(system);
 
@@ -149,10 +164,14 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       pg_commit_limit_tps: round(pgLimit, 0),
       commits_per_order: round(commitsPerOrder, 2),
       limit_ratio: round(pgLimit > 0 ? (ordersPerSec * commitsPerOrder) / pgLimit : 0, 3),
+      cpu_ms_per_order: Object.fromEntries(Object.entries(cpuUsed).map(([k, ms]) => [k, round(orders > 0 ? ms / orders : 0, 2)])),
+      hops: Object.fromEntries(hops.map(([hop, p50, p99]) => [hop, { p50_ms: p50, p99_ms: p99 }])),
     };
     if (!options.quiet) {
-      process.stdout.write(`\nbenchmark: ${options.rate > 0 ? `${options.rate} orders/s open loop` : `${options.concurrency} in flight`}, ${options.duration} s\n`);
-      printTable([
+      // With --json, stdout carries the JSON line alone.
+      const out = options.json ? process.stderr : process.stdout;
+      out.write(`\nbenchmark: ${options.rate > 0 ? `${options.rate} orders/s open loop` : `${options.concurrency} in flight`}, ${options.duration} s\n`);
+      printTable(out, [
         ['orders (terminal)', result.orders],
         ['end-to-end orders/s', result.orders_per_sec],
         ['accepted orders/s', result.accepted_per_sec],
@@ -167,6 +186,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
         ['messages per consumer transaction', batching.consumerRun],
         ['events per outbox relay batch', batching.relayBatch],
         ...hops.map(([hop, p50, p99]): [string, string] => [`${hop} p50 / p99`, `${p50} / ${p99} ms`]),
+        ...Object.entries(result.cpu_ms_per_order).map(([k, ms]): [string, string] => [`CPU per order: ${k}`, `${ms} ms`]),
       ]);
     }
     return result;
@@ -176,73 +196,25 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
   }
 }
 
-/**
- * Where the time goes for confirmed orders, from each service's own commit timestamps:
- * order placed → stock reserved → payment captured → order confirmed (each hop includes
- * the outbox relay, Kafka and the next consumer).
- */
-async function sagaHops(system: LocalSystem, ids: string[]): Promise<[string, number, number][]> {
-  const sample = ids.slice(0, 20000);
-  /** Per timestamp column, the time of each sampled order. */
-  const times = async <C extends string>(
-    service: 'order' | 'inventory' | 'payment',
-    table: string,
-    idColumn: string,
-    columns: C[],
-    where = '',
-  ): Promise<Record<C, Map<string, number>>> => {
-    const byColumn = Object.fromEntries(columns.map((c) => [c, new Map<string, number>()])) as Record<C, Map<string, number>>;
-    for (let i = 0; i < sample.length; i += 5000) {
-      const { rows } = await system.db(service).raw<{ rows: ({ order_id: string } & Record<C, Date>)[] }>(
-        `select ${idColumn}::text as order_id, ${columns.join(', ')} from ${table} where ${idColumn} = any(?::uuid[]) ${where}`,
-        [sample.slice(i, i + 5000)],
-      );
-      for (const row of rows) for (const c of columns) byColumn[c].set(row.order_id, row[c].getTime());
-    }
-    return byColumn;
+/** The processes of the system under test, and the load generator (this process). */
+export function cpuMeterOf(system: LocalSystem): CpuMeter {
+  const infra = (name: 'kafka' | 'zookeeper') => () => {
+    const pid = LocalSystem.infraPid(name);
+    return pid ? [pid] : [];
   };
-  const { created_at: placed, updated_at: confirmed } = await times(
-    'order',
-    'orders',
-    'id',
-    ['created_at', 'updated_at'],
-    "and status = 'CONFIRMED'",
-  );
-  const { created_at: reserved } = await times('inventory', 'reservations', 'order_id', ['created_at']);
-  const { created_at: charged } = await times('payment', 'payments', 'order_id', ['created_at']);
-  const hop = (name: string, from: Map<string, number>, to: Map<string, number>): [string, number, number] => {
-    const d = [...from].filter(([id]) => to.has(id)).map(([id, t]) => to.get(id)! - t).sort((a, b) => a - b);
-    return [name, percentile(d, 50), percentile(d, 99)];
-  };
-  return [
-    hop('placed → reserved', placed, reserved),
-    hop('reserved → charged', reserved, charged),
-    hop('charged → confirmed', charged, confirmed),
-  ];
-}
-
-/** Mean consumer run and relay batch sizes over the three services, from their /metrics. */
-async function batchingOf(system: LocalSystem): Promise<{ consumerRun: number; relayBatch: number }> {
-  const totals = { runSum: 0, runCount: 0, batchSum: 0, batchCount: 0 };
-  for (const service of SERVICES) {
-    const text = await (await fetch(`${system.url(service)}/metrics`)).text();
-    const sum = (name: string) =>
-      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce((acc, m) => acc + Number(m[1]), 0);
-    totals.runSum += sum('kafka_consumer_transaction_messages_sum');
-    totals.runCount += sum('kafka_consumer_transaction_messages_count');
-    totals.batchSum += sum('outbox_publish_batch_events_sum');
-    totals.batchCount += sum('outbox_publish_batch_events_count');
-  }
-  return {
-    consumerRun: round(totals.runCount ? totals.runSum / totals.runCount : 0),
-    relayBatch: round(totals.batchCount ? totals.batchSum / totals.batchCount : 0),
-  };
+  return new CpuMeter({
+    ...Object.fromEntries(SERVICES.map((s) => [s, () => system.pidsOf(s)])),
+    kafka: infra('kafka'),
+    zookeeper: infra('zookeeper'),
+    postgres: () => pidsNamed('postgres'),
+    load_generator: () => [process.pid],
+  });
 }
 
 if (require.main === module) {
   silenceKnownKafkaJsWarning();
   const options = readOptions(process.argv.slice(2), BENCH_DEFAULTS);
-  runBenchmark(options).then(
+  (options.sweep ? import('./sweep.js').then((m) => m.runSweep(options)) : runBenchmark(options)).then(
     (result) => {
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       process.exit(result.lost > 0 ? 1 : 0);

@@ -156,18 +156,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       violations,
     };
     if (!options.quiet) {
-      process.stdout.write('\nchaos: faults under load\n');
+      // With --json, stdout carries the JSON line alone.
+      const out = options.json ? process.stderr : process.stdout;
+      out.write('\nchaos: faults under load\n');
       printTable(
+        out,
         results.map((r) => [r.fault, `${r.ok ? 'ok' : 'FAILED'}, ${r.fault_s ? `lasted ${r.fault_s} s, ` : ''}recovered in ${r.recovery_s} s${r.detail ? ` (${r.detail})` : ''}`]),
       );
-      process.stdout.write('\n');
-      printTable([
+      out.write('\n');
+      printTable(out, [
         ['orders accepted', result.orders],
         ['lost (never terminal)', result.lost],
         ['invariant violations', result.invariant_violations],
         ['max recovery', `${result.max_recovery_s} s`],
       ]);
-      for (const v of violations.slice(0, 20)) process.stdout.write(`  violation: ${v}\n`);
+      for (const v of violations.slice(0, 20)) out.write(`  violation: ${v}\n`);
     }
     return result;
   } finally {

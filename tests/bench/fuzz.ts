@@ -192,7 +192,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2), FUZZ_DEFAULTS);
   const result = await runFuzz(options);
-  printTable([
+  // With --json, stdout carries the JSON line alone.
+  const out = options.json ? process.stderr : process.stdout;
+  printTable(out, [
     ['requests', result.requests],
     ['responses 5xx', result.responses_5xx],
     ['invariant violations', result.invariant_violations],
@@ -200,8 +202,8 @@ async function main(): Promise<void> {
     ['seed', result.seed],
     ['duration', `${result.duration_s} s`],
   ]);
-  for (const e of result.examples_5xx) process.stdout.write(`  5xx: ${e.status} ${e.method} ${e.path} ${e.body}\n`);
-  for (const v of result.violations) process.stdout.write(`  violation: ${v}\n`);
+  for (const e of result.examples_5xx) out.write(`  5xx: ${e.status} ${e.method} ${e.path} ${e.body}\n`);
+  for (const v of result.violations) out.write(`  violation: ${v}\n`);
   if (options.json) {
     const { violations: _, ...line } = result;
     process.stdout.write(`${JSON.stringify(line)}\n`);

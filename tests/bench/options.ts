@@ -23,7 +23,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[index]!;
 }
 
-export function printTable(rows: [string, string | number][]): void {
+export function printTable(out: NodeJS.WritableStream, rows: [string, string | number][]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+  for (const [k, v] of rows) out.write(`  ${k.padEnd(width)}  ${v}\n`);
 }

@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { BENCH_DEFAULTS, runBenchmark } from '../bench/bench.js';
 import { CHAOS_DEFAULTS, runChaos } from '../bench/chaos.js';
+import { runSweep, SWEEP_STEPS_PCT } from '../bench/sweep.js';
 
 describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm run bench / npm run chaos)', function () {
   this.timeout(300000);
@@ -19,7 +23,13 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
       'pg_commit_limit_tps',
       'commits_per_order',
       'limit_ratio',
+      'cpu_ms_per_order',
+      'hops',
     ]);
+    // CPU is read from the OS for every process of the system and the load generator.
+    expect(Object.keys(result.cpu_ms_per_order)).to.deep.equal(['order', 'payment', 'inventory', 'kafka', 'zookeeper', 'postgres', 'load_generator', 'total']);
+    for (const name of ['order', 'payment', 'inventory', 'kafka', 'postgres']) expect(result.cpu_ms_per_order[name], name).to.be.greaterThan(0);
+    expect(Object.keys(result.hops)).to.have.length(3);
     expect(result.orders).to.be.greaterThan(50);
     expect(result.lost).to.equal(0);
     expect(result.errors).to.equal(0);
@@ -29,6 +39,28 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     // Group commit and batched consumers bring it well under the ~12 a one-by-one saga needs.
     expect(result.commits_per_order).to.be.within(0.1, 12);
     expect(result.limit_ratio).to.be.within(0, 1);
+  });
+
+  it('bench --sweep: the maximum and every step, with the figures at half load, written as JSON and a chart', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sweep-'));
+    try {
+      const result = await runSweep({ ...BENCH_DEFAULTS, duration: 2, concurrency: 16, commitProbe: 1, quiet: true }, dir);
+      expect(result.steps.map((s) => s.load_pct)).to.deep.equal([...SWEEP_STEPS_PCT, 100]);
+      expect(result.max_orders_per_sec).to.be.greaterThan(20);
+      const half = result.steps.find((s) => s.load_pct === 50)!;
+      expect(result.half_rate).to.equal(half.offered_per_sec);
+      expect([result.p50_at_half_ms, result.p99_at_half_ms]).to.deep.equal([half.p50_ms, half.p99_ms]);
+      for (const s of result.steps) {
+        expect(s.lost, `${s.load_pct} %`).to.equal(0);
+        expect(s.cpu_ms_per_order.total, `${s.load_pct} %`).to.be.greaterThan(0);
+      }
+      expect(JSON.parse(readFileSync(path.join(dir, path.basename(result.files.json)), 'utf8')).steps).to.have.length(6);
+      const svg = readFileSync(path.join(dir, path.basename(result.files.chart)), 'utf8');
+      expect(svg).to.match(/^<svg /);
+      for (const label of ['p50', 'p95', 'p99', 'offered load (orders/s)']) expect(svg).to.include(label);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('chaos: every fault of npm run chaos once, shorter: nothing lost, no invariant broken, a killed service replaced within 10 s', async function () {

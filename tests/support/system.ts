@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -154,6 +154,21 @@ export class LocalSystem {
   async startService(service: ServiceName): Promise<void> {
     const child = await this.spawnStart(service, this.ports[service]);
     this.processes.set(service, child);
+  }
+
+  /** The pids of the running processes of `service` (replicas included). */
+  pidsOf(service: ServiceName): number[] {
+    const children = [this.processes.get(service), ...this.replicas.filter((r) => r.service === service).map((r) => r.child)];
+    return children.flatMap((c) => (c?.pid !== undefined && c.exitCode === null ? [c.pid] : []));
+  }
+
+  /** The pid of a process `scripts/infra.sh` started (kafka, zookeeper; postgres only when it started one). */
+  static infraPid(name: 'kafka' | 'zookeeper' | 'postgres'): number | undefined {
+    try {
+      return Number(readFileSync(path.join(ROOT, '.cache', 'infra', 'run', `${name}.pid`), 'utf8').trim());
+    } catch {
+      return undefined;
+    }
   }
 
   /** Starts one more process of `service` (a second replica); returns its port. */

@@ -1,0 +1,127 @@
+/**
+ * The latency-against-load sweep (`npm run bench -- --sweep`): the maximum end-to-end rate
+ * in a closed loop, then open-loop steps at fractions of it, all on one running system, so
+ * the steps are comparable. Writes bench-results/<date>.json and .svg (the chart).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { LocalSystem } from '../support/system.js';
+import { cpuMeterOf, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
+import { latencyChart } from './chart.js';
+import { printTable } from './options.js';
+
+export const SWEEP_STEPS_PCT = [10, 25, 50, 75, 90];
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Between steps the system is left alone until it uses less than this much CPU (ms per s)… */
+const QUIET_CPU_MS_PER_S = 400;
+/** …or for at most this long. */
+const QUIET_TIMEOUT_MS = 90_000;
+
+/**
+ * Waits until the system is about idle again: the step before leaves work behind (PostgreSQL
+ * vacuums and analyzes the rows it wrote), which would otherwise be charged to the next step.
+ */
+async function waitForQuiet(system: LocalSystem): Promise<number> {
+  const started = Date.now();
+  const meter = cpuMeterOf(system);
+  while (Date.now() - started < QUIET_TIMEOUT_MS) {
+    meter.begin();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = meter.end();
+    if (used.total! - used.load_generator! < QUIET_CPU_MS_PER_S) break;
+  }
+  return (Date.now() - started) / 1000;
+}
+
+export interface SweepStep {
+  load_pct: number;
+  offered_per_sec: number;
+  orders_per_sec: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  errors: number;
+  lost: number;
+  cpu_ms_per_order: Record<string, number>;
+  hops: BenchResult['hops'];
+}
+
+export interface SweepResult extends BenchResult {
+  max_orders_per_sec: number;
+  half_rate: number;
+  p50_at_half_ms: number;
+  p99_at_half_ms: number;
+  steps: SweepStep[];
+  files: { json: string; chart: string };
+}
+
+const step = (loadPct: number, offered: number, r: BenchResult): SweepStep => ({
+  load_pct: loadPct,
+  offered_per_sec: offered,
+  orders_per_sec: r.orders_per_sec,
+  p50_ms: r.p50_ms,
+  p95_ms: r.p95_ms,
+  p99_ms: r.p99_ms,
+  errors: r.errors,
+  lost: r.lost,
+  cpu_ms_per_order: r.cpu_ms_per_order,
+  hops: r.hops,
+});
+
+export async function runSweep(options: BenchOptions, resultsDir = path.join(ROOT, 'bench-results')): Promise<SweepResult> {
+  const log = (line: string) => options.quiet || process.stderr.write(`[sweep] ${line}\n`);
+  const system = await LocalSystem.start({
+    env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', KAFKA_TOPIC_PARTITIONS: String(options.partitions) },
+  });
+  try {
+    const quiet = { ...options, quiet: true };
+    log(`maximum: ${options.concurrency} in flight for ${options.duration} s`);
+    const max = await runBenchmark({ ...quiet, rate: 0 }, system);
+    const steps: SweepStep[] = [step(100, 0, max)];
+    log(`maximum ${max.orders_per_sec} orders/s end to end, p99 ${max.p99_ms} ms`);
+    for (const pct of SWEEP_STEPS_PCT) {
+      log(`quiet after ${(await waitForQuiet(system)).toFixed(0)} s`);
+      const rate = Math.max(1, Math.round((max.orders_per_sec * pct) / 100));
+      log(`${pct} %: ${rate} orders/s open loop for ${options.duration} s`);
+      const r = await runBenchmark({ ...quiet, rate, commitProbe: 0 }, system);
+      steps.push(step(pct, rate, r));
+      log(`${pct} %: ${r.orders_per_sec} orders/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_order.total} ms/order`);
+    }
+    const half = steps.find((s) => s.load_pct === 50)!;
+    const date = new Date().toISOString().slice(0, 10);
+    mkdirSync(resultsDir, { recursive: true });
+    const files = { json: path.join(resultsDir, `${date}.json`), chart: path.join(resultsDir, `${date}.svg`) };
+    const ordered = [...steps].sort((a, b) => a.load_pct - b.load_pct);
+    // The open-loop steps: the closed-loop maximum has no offered rate.
+    const chart = await latencyChart(
+      ordered.filter((s) => s.load_pct < 100).map((s) => ({ offeredPerSec: s.offered_per_sec, p50: Math.max(1, s.p50_ms), p95: Math.max(1, s.p95_ms), p99: Math.max(1, s.p99_ms) })),
+      `Latency against load, ${date} (2-core VM, everything on one machine)`,
+    );
+    const result: SweepResult = {
+      ...max,
+      max_orders_per_sec: max.orders_per_sec,
+      half_rate: half.offered_per_sec,
+      p50_at_half_ms: half.p50_ms,
+      p99_at_half_ms: half.p99_ms,
+      steps: ordered,
+      files: { json: path.relative(ROOT, files.json), chart: path.relative(ROOT, files.chart) },
+    };
+    writeFileSync(files.json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(files.chart, chart);
+    if (!options.quiet) {
+      const out = options.json ? process.stderr : process.stdout;
+      out.write('\nsweep: latency against load\n');
+      printTable(
+        out,
+        ordered.map((s): [string, string] => [
+          s.load_pct === 100 ? `max (${options.concurrency} in flight)` : `${s.load_pct} % (${s.offered_per_sec}/s offered)`,
+          `${s.orders_per_sec} orders/s, p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms, CPU ${s.cpu_ms_per_order.total} ms/order, errors ${s.errors}, lost ${s.lost}`,
+        ]),
+      );
+      out.write(`  written: ${result.files.json}, ${result.files.chart}\n`);
+    }
+    return result;
+  } finally {
+    await system.stop();
+  }
+}
