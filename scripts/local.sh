@@ -3,6 +3,7 @@
 #   scripts/local.sh up     infrastructure up, build, topics, migrate (+ demo data), start
 #                           order :3001, payment :3002, inventory :3003; returns once all answer /readyz
 #   scripts/local.sh down   stops the services, then the infrastructure
+#   scripts/local.sh reset  stops the services, drops the three databases, then `up` (fresh demo data)
 #   scripts/local.sh status
 # Ports: ORDER_PORT, PAYMENT_PORT, INVENTORY_PORT. Logs: .run/logs/<service>.log (JSON lines).
 set -euo pipefail
@@ -56,7 +57,7 @@ up() {
   done
 }
 
-down() {
+stop_services() {
   local name
   for name in order payment inventory; do
     if alive "$name"; then
@@ -69,7 +70,24 @@ down() {
     fi
     rm -f "$RUN/pids/$name.pid"
   done
+}
+
+down() {
+  stop_services
   bash "$ROOT/scripts/infra.sh" down
+}
+
+# The databases go; `up` creates them again (infra.sh), migrates and seeds them. The topics
+# and the consumer groups' offsets stay: the services stopped gracefully, having committed
+# what they applied, so nothing from before is applied to the new databases.
+reset() {
+  stop_services
+  local db
+  for db in order_service payment_service inventory_service; do
+    log "dropping $db"
+    psql -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" -U "${PGUSER:-postgres}" -d postgres -qc "drop database if exists \"$db\" with (force)"
+  done
+  up
 }
 
 status() {
@@ -83,6 +101,7 @@ status() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  reset) reset ;;
   status) status ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

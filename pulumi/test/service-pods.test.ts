@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loadOrderConfig } from '@orders/order-service/config';
-import { loadSeededServiceConfig, SERVICE_CONTRACTS, type CommonConfig } from '@orders/shared';
+import { loadSeededServiceConfig, PROBE_PATHS, SERVICE_CONTRACTS, type CommonConfig } from '@orders/shared';
 import { kubeObjects, ofKind, podSpecOf } from './cluster/objects.js';
 import { podsOf, type ModelPod } from './cluster/pods.js';
 import { runVariant, type Variant } from './support/program.js';
@@ -39,6 +39,16 @@ describe('service pods as the kubelet starts them (cluster model)', function () 
       expect(config.shutdown.drainMs, pod.name).to.be.at.least(1000);
       const graceMs = podSpecOf(pod.workload).terminationGracePeriodSeconds * 1000;
       expect(config.shutdown.drainMs + config.shutdown.timeoutMs, pod.name).to.be.lessThan(graceMs);
+    }
+  });
+
+  it('asks Prometheus to scrape /metrics on the port the service serves', function () {
+    for (const pod of servicePods) {
+      const annotations = pod.workload.body.spec.template.metadata.annotations;
+      const port = pod.containers.find((c) => !c.init)!.container.ports[0].containerPort;
+      expect(annotations['prometheus.io/scrape'], pod.name).to.equal('true');
+      expect(annotations['prometheus.io/port'], pod.name).to.equal(String(port));
+      expect(annotations['prometheus.io/path'], pod.name).to.equal(PROBE_PATHS.metrics);
     }
   });
 

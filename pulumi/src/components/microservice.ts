@@ -157,7 +157,16 @@ export class Microservice extends pulumi.ComponentResource {
           selector: { matchLabels: { app } },
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
-            metadata: { labels: podLabels, annotations: checksums },
+            metadata: {
+              labels: podLabels,
+              // Prometheus' conventional scrape annotations: /metrics on the HTTP port.
+              annotations: {
+                ...checksums,
+                'prometheus.io/scrape': 'true',
+                'prometheus.io/port': String(contract.httpPort),
+                'prometheus.io/path': PROBE_PATHS.metrics,
+              },
+            },
             spec: podSpec({
               securityContext: podSecurity(SERVICE_UID),
               terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
