@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: on a fresh machine it does everything itself.
 #   1. Node 24 (scripts/lib/node.sh: npm package node-<os>-<arch>@24 into .tools/), npm ci
-#   2. Java and Maven (Debian packages, when missing and this runs as root), the Kafka jars
+#   2. Java and Maven (Debian packages, when missing and this runs as root), the Kafka jars;
+#      Chromium for the browser tests (Debian's package, likewise)
 #   3. PostgreSQL, ZooKeeper and Kafka on loopback (scripts/infra.sh up), unless already up
 #   4. npm test (build, then every suite), then stops what step 3 started
 # The last line is mocha's summary: `N passed, N failed, N skipped`.
@@ -25,6 +26,16 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null) >&2
   else
     echo "test: Java 17+ and Maven are needed for the local Kafka broker" >&2
+    exit 1
+  fi
+fi
+
+step "Chromium (the browser tests)"
+if [[ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) >&2
+  else
+    echo "test: Chromium is needed for the browser tests (Debian: apt-get install chromium; or set CHROMIUM)" >&2
     exit 1
   fi
 fi

@@ -45,7 +45,10 @@ describe('HTTP app factory', function () {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections(); // fetch keeps its sockets alive
+  }));
 
   const post = (body: string, contentType = 'application/json') =>
     fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -103,7 +106,7 @@ describe('HTTP app factory', function () {
     expect(JSON.stringify(body)).to.not.include('/srv/app.js');
   });
 
-  it('serves /healthz, /readyz, /metrics and /openapi.json', async function () {
+  it('serves /healthz, /readyz, /metrics, /openapi.json and Swagger UI at /docs', async function () {
     expect((await fetch(`${base}/healthz`)).status).to.equal(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).to.equal(200);
@@ -116,6 +119,14 @@ describe('HTTP app factory', function () {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).to.match(/http_request_duration_seconds_count\{[^}]*route="\/things"[^}]*\} \d+/);
     expect(metrics).to.include('process_cpu_user_seconds_total');
+    const docs = await fetch(`${base}/docs`);
+    expect(docs.headers.get('content-type')).to.match(/^text\/html/);
+    const html = await docs.text();
+    for (const asset of ['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/docs/init.js']) {
+      expect(html).to.include(asset);
+      expect((await fetch(`${base}${asset}`)).status, asset).to.equal(200);
+    }
+    expect(await (await fetch(`${base}/docs/init.js`)).text()).to.include("url: '/openapi.json'");
     const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: object };
     expect(openapi.openapi).to.equal('3.0.3');
     expect(openapi.paths).to.have.property('/things');

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { settlesWithin } from '../deadline.js';
+import { mountApiDocs } from './api-docs.js';
 import { inputErrorOf } from '../db/input-errors.js';
 import { isTransientError } from '../db/transient.js';
 import { AppError } from '../errors.js';
@@ -30,7 +31,7 @@ export function errorBody(code: string, message: string, details?: unknown) {
 /**
  * The Express app every service serves: JSON only, bounded bodies, one error shape
  * (`{"error":{"code","message","details"?}}`, never a stack trace), and the operational
- * endpoints /healthz, /readyz, /metrics and /openapi.json.
+ * endpoints /healthz, /readyz, /metrics, /openapi.json and /docs (Swagger UI).
  */
 export function createHttpApp(options: HttpAppOptions): Express {
   const { logger, metrics } = options;
@@ -62,6 +63,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(options.openapi);
   });
+  mountApiDocs(app, (options.openapi as { info?: { title?: string } }).info?.title ?? 'service');
 
   options.routes(app);
 
