@@ -100,4 +100,10 @@ export const EVENT_TYPE_HEADER = 'event-type';
 
 export type EventType = keyof typeof EVENT_CONTRACTS;
 export const EVENT_TYPES = Object.keys(EVENT_CONTRACTS) as EventType[];
+
+/** The service that emits an event type: the one whose topic carries it. */
+export function producerOf(type: EventType): keyof typeof TOPICS {
+  const topic = EVENT_CONTRACTS[type].topic;
+  return (Object.keys(TOPICS) as (keyof typeof TOPICS)[]).find((service) => TOPICS[service] === topic)!;
+}
 export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_CONTRACTS)[T]['payload']>;

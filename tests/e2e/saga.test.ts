@@ -64,6 +64,28 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
       expect(payment.body).to.deep.equal({ orderId: order.id, customerId: customer, amountCents: 3400, status: 'CAPTURED' });
     });
 
+    it("keeps each order's saga as a timeline: every event, the service that emitted it, when", async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 5 }]);
+      const order = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
+      expect(order.status).to.equal('CONFIRMED');
+      const timeline = (await api.request('order', 'GET', `/orders/${order.id}/timeline`)).body;
+      expect(timeline.order).to.deep.equal(order);
+      expect(timeline.events.map((e: { type: string; emittedBy: string }) => `${e.type} by ${e.emittedBy}`)).to.deep.equal([
+        'OrderCreated by order',
+        'InventoryReserved by inventory',
+        'PaymentCompleted by payment',
+      ]);
+      const times = timeline.events.map((e: { occurredAt: string }) => Date.parse(e.occurredAt));
+      expect(times).to.deep.equal([...times].sort((a, b) => a - b));
+      for (const e of timeline.events) expect(Date.parse(e.recordedAt)).to.be.at.least(Date.parse(e.occurredAt));
+
+      await api.request('order', 'POST', `/orders/${order.id}/cancel`);
+      await api.waitForStatus(order.id, 'CANCELLED');
+      const after = (await api.request('order', 'GET', `/orders/${order.id}/timeline`)).body;
+      expect(after.events.slice(3).map((e: { type: string }) => e.type).sort()).to.deep.equal(['InventoryReleased', 'OrderCancelled', 'PaymentRefunded']);
+      expect((await api.request('order', 'GET', `/orders/${randomUUID()}/timeline`)).status).to.equal(404);
+    });
+
     it('rejects an order when stock is short (OUT_OF_STOCK), charging nothing', async function () {
       const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 1 }]);
       const order = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 2 }]);

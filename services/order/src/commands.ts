@@ -10,6 +10,7 @@ import {
   type Knex,
   type Logger,
 } from '@orders/shared';
+import { noteEvents } from './timeline.js';
 import { cancellable, type Order } from './domain.js';
 import {
   findIdempotencyKey,
@@ -173,12 +174,11 @@ export async function requestCompensation(
   row: OrderRow,
   reason: 'CUSTOMER_REQUEST' | 'TIMEOUT',
 ): Promise<void> {
-  await enqueueEvent(
-    trx,
-    createEvent('OrderCancelled', {
-      orderId: row.id,
-      correlationId: row.correlation_id,
-      payload: { customerId: row.customer_id, reason },
-    }),
-  );
+  const event = createEvent('OrderCancelled', {
+    orderId: row.id,
+    correlationId: row.correlation_id,
+    payload: { customerId: row.customer_id, reason },
+  });
+  await enqueueEvent(trx, event);
+  await noteEvents(trx, [event]);
 }

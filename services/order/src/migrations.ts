@@ -52,4 +52,22 @@ export const orderMigrations: readonly Migration[] = [
       await knex.raw('drop index idempotency_keys_created_at');
     },
   },
+  {
+    // Every saga event of an order as the order service saw it: what the console shows.
+    name: '0102_order_timeline',
+    async up(knex) {
+      await knex.schema.createTable('order_timeline', (t) => {
+        t.bigIncrements('seq').primary();
+        t.uuid('order_id').notNullable();
+        t.text('event_type').notNullable();
+        t.text('emitted_by').notNullable();
+        t.timestamp('occurred_at', { useTz: true, precision: 3 }).notNullable();
+        t.timestamp('recorded_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex.raw('create index order_timeline_order on order_timeline (order_id, seq)');
+    },
+    async down(knex) {
+      await knex.schema.dropTable('order_timeline');
+    },
+  },
 ];

@@ -1,5 +1,5 @@
 import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/shared';
-import { ListQuery, OrderSchema, PlaceOrderBody } from './schemas.js';
+import { ListQuery, OrderSchema, OrderTimelineSchema, PlaceOrderBody } from './schemas.js';
 
 const order = { description: 'the order', ...jsonContent(schemaOf(OrderSchema)) };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
@@ -10,7 +10,12 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
       summary: 'Place an order (202, saga continues asynchronously)',
       parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
       requestBody: { required: true, ...jsonContent(schemaOf(PlaceOrderBody)) },
-      responses: { '202': order, '400': errorResponse('invalid body'), '409': errorResponse('Idempotency-Key reused with another body'), '413': errorResponse('body too large'), '415': errorResponse('not JSON') },
+      responses: {
+        '202': {
+          ...order,
+          headers: { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same key', schema: { type: 'string' } } },
+        },
+        '400': errorResponse('invalid body'), '409': errorResponse('Idempotency-Key reused with another body'), '413': errorResponse('body too large'), '415': errorResponse('not JSON') },
     },
     get: {
       summary: 'List orders, newest first, with cursor paging',
@@ -23,6 +28,17 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
   },
   '/orders/{id}': {
     get: { summary: 'Read an order', parameters: [idParam], responses: { '200': order, '400': errorResponse('not a UUID'), '404': errorResponse('no such order') } },
+  },
+  '/orders/{id}/timeline': {
+    get: {
+      summary: 'Read an order with every saga event it has seen: type, emitting service, when it was emitted and applied',
+      parameters: [idParam],
+      responses: {
+        '200': { description: 'the order and its events, oldest first', ...jsonContent(schemaOf(OrderTimelineSchema)) },
+        '400': errorResponse('not a UUID'),
+        '404': errorResponse('no such order'),
+      },
+    },
   },
   '/orders/{id}/cancel': {
     post: {

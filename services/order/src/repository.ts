@@ -1,5 +1,6 @@
 import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
 import type { OrderConfig } from './config.js';
+import { timelineInsert } from './timeline.js';
 import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
 
 export interface OrderRow {
@@ -63,6 +64,7 @@ export async function insertOrders(
     : { sql: 'select 1 as key', bindings: [] };
   const claimed = 'exists (select 1 from claimed)';
   const outbox = outboxInsert(events, claimed);
+  const noted = timelineInsert(events, claimed);
   const column = (key: keyof Omit<OrderRow, 'seq'>) => rows.map((r) => r[key]);
   const result = await preparedRaw<{ rows: { placed: string }[] }>(
     db,
@@ -75,7 +77,8 @@ export async function insertOrders(
        where ${claimed}
        returning 1
      ),
-     published as (${outbox.sql})
+     published as (${outbox.sql}),
+     noted as (${noted.sql})
      select (select count(*) from placed) as placed, (select count(*) from published) as published`,
     [
       ...claim.bindings,
@@ -92,6 +95,7 @@ export async function insertOrders(
       column('created_at'),
       column('updated_at'),
       ...outbox.bindings,
+      ...noted.bindings,
     ],
   );
   return Number(result.rows[0]!.placed) === rows.length;
@@ -113,18 +117,24 @@ export async function lockOrders(trx: Knex.Transaction, ids: readonly string[]):
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** Writes the saga fields of these orders back in one statement; `updated_at` becomes now. */
-export async function saveOrders(trx: Knex.Transaction, rows: readonly OrderRow[]): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * Writes the saga fields of these orders back, and notes the run's events in their orders'
+ * timelines, in one statement; `updated_at` becomes now.
+ */
+export async function saveOrders(trx: Knex.Transaction, rows: readonly OrderRow[], events: readonly EventEnvelope[]): Promise<void> {
+  if (rows.length === 0 && events.length === 0) return;
+  const noted = timelineInsert(events);
   await preparedRaw(
     trx,
-    `update orders o set
+    `with noted as (${noted.sql})
+     update orders o set
        status = u.status, reason = u.reason, items = u.items, total_cents = u.total_cents,
        inventory_released = u.inventory_released, payment_settled = u.payment_settled, updated_at = ?
      from unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::boolean[], ?::boolean[])
        as u(id, status, reason, items, total_cents, inventory_released, payment_settled)
      where o.id = u.id`,
     [
+      ...noted.bindings,
       new Date(),
       rows.map((r) => r.id),
       rows.map((r) => r.status),

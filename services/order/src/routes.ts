@@ -3,6 +3,7 @@ import { cancelOrder, OrderPlacement } from './commands.js';
 import type { OrderConfig } from './config.js';
 import { findOrder, listOrders, toOrder } from './repository.js';
 import { IdempotencyKey, ListQuery, OrderId, PlaceOrderBody } from './schemas.js';
+import { readTimeline } from './timeline.js';
 
 const DEFAULT_PAGE = 20;
 
@@ -47,6 +48,13 @@ export function orderRoutes(app: Express, { db, config, logger }: ServiceDeps<Or
     const row = await findOrder(db, id);
     if (!row) throw notFound('order', id);
     res.json(toOrder(row));
+  });
+
+  app.get('/orders/:id/timeline', async (req, res) => {
+    const id = parse(OrderId, req.params.id, 'order id');
+    const row = await findOrder(db, id);
+    if (!row) throw notFound('order', id);
+    res.json({ order: toOrder(row), events: await readTimeline(db, id) });
   });
 
   app.post('/orders/:id/cancel', async (req, res) => {

@@ -42,3 +42,16 @@ export const OrderSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+
+/** An order and every saga event it has seen, oldest first (GET /orders/{id}/timeline). */
+export const OrderTimelineSchema = z.object({
+  order: OrderSchema,
+  events: z.array(
+    z.object({
+      type: z.string(),
+      emittedBy: z.enum(['order', 'inventory', 'payment']),
+      occurredAt: z.string(),
+      recordedAt: z.string(),
+    }),
+  ),
+});
