@@ -58,4 +58,5 @@ while read -r name namespace service port node_port; do
     "service/$service" "$node_port:$port" >"$FORWARDS/$name.log" 2>&1 </dev/null &
   echo $! >"$FORWARDS/$name.pid"
   echo "$name http://127.0.0.1:$node_port"
+  if [[ "$name" == order ]]; then echo "console http://127.0.0.1:$node_port/console/"; fi
 done < <(echo "$outputs" | node pulumi/dist/src/cli/node-ports.js)

@@ -15,7 +15,8 @@ import { KIND_LISTEN_ADDRESS } from './kind.js';
 type Published = 'order' | 'payment' | 'inventory' | 'kafkaUi' | 'dozzle';
 
 export interface StackOutputs {
-  urls: Record<Published, pulumi.Output<string>>;
+  /** Where each published service answers; `console` is the order console (the order service's /console/). */
+  urls: Record<Published | 'console', pulumi.Output<string>>;
   namespaces: Record<ServiceName | 'kafka' | 'dozzle', string>;
   images: Record<ServiceName, pulumi.Output<string>>;
   kafka: { mode: string; brokers: number; bootstrapServers: string };
@@ -86,8 +87,12 @@ function stackOutputs(
   nodePorts: Record<Published, NodePortEndpoint>,
 ): StackOutputs {
   const host = nodeHost(config, cluster.identity);
+  const urls = Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, host.apply((h) => `http://${h}:${e.nodePort}`)])) as Record<
+    Published,
+    pulumi.Output<string>
+  >;
   return {
-    urls: Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, host.apply((h) => `http://${h}:${e.nodePort}`)])) as StackOutputs['urls'],
+    urls: { ...urls, console: urls.order.apply((order) => `${order}/console/`) },
     namespaces: {
       order: nodePorts.order.namespace,
       payment: nodePorts.payment.namespace,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -38,6 +38,9 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
       );
       expect(readdirSync(image.dir).sort()).to.deep.equal(['contracts', 'node_modules', 'package.json', 'services', 'shared']);
       expect(readdirSync(path.join(image.dir, 'services'))).to.deep.equal([contract.name]);
+      // The order service serves its console from the build beside its code.
+      const consoleIndex = path.join(image.dir, 'services', contract.name, 'dist', 'src', 'console', 'index.html');
+      expect(existsSync(consoleIndex), 'the order console is in the image').to.equal(contract.name === 'order');
       expect(readdirSync(path.join(image.dir, 'node_modules')), 'no build tools').to.not.include.members(['typescript', 'mocha', '@pulumi']);
       expect(image.user).to.equal('node');
       expect(image.env.SERVICE).to.equal(contract.name);

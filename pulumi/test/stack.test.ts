@@ -176,6 +176,7 @@ describe('Pulumi program (engine mocks)', function () {
       inventory: 'http://127.0.0.1:30003',
       kafkaUi: 'http://127.0.0.1:31008',
       dozzle: 'http://127.0.0.1:31007',
+      console: 'http://127.0.0.1:30001/console/',
     });
     expect(kind.namespaces).to.deep.equal({ order: 'order', payment: 'payment', inventory: 'inventory', kafka: 'kafka', dozzle: 'kafka' });
     expect(Object.keys(kind.images)).to.deep.equal(['order', 'payment', 'inventory']);

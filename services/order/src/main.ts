@@ -4,6 +4,7 @@ import { orderEventHandler } from './consumers.js';
 import { orderMigrations } from './migrations.js';
 import { orderOpenApi } from './openapi.js';
 import { orderPruning } from './repository.js';
+import { mountConsole } from './console.js';
 import { orderRoutes } from './routes.js';
 import { SagaSweeper } from './saga-sweeper.js';
 
@@ -13,7 +14,10 @@ serviceMain({
   migrations: orderMigrations,
   consumes: [TOPICS.inventory, TOPICS.payment],
   handler: () => orderEventHandler(),
-  routes: orderRoutes,
+  routes: (app, deps) => {
+    orderRoutes(app, deps);
+    mountConsole(app);
+  },
   pruning: orderPruning,
   openapi: orderOpenApi,
   workers: ({ db, logger, config }) => [

@@ -1,0 +1,60 @@
+/** The order service's API, as the console uses it (same origin: the service serves the console). */
+
+export interface OrderLine {
+  sku: string;
+  quantity: number;
+  unitPriceCents: number | null;
+}
+
+export interface Order {
+  id: string;
+  customerId: string;
+  status: 'PENDING' | 'RESERVED' | 'CONFIRMED' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
+  reason: string | null;
+  items: OrderLine[];
+  totalCents: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TimelineEvent {
+  type: string;
+  emittedBy: 'order' | 'inventory' | 'payment';
+  occurredAt: string;
+  recordedAt: string;
+}
+
+export const FINAL_STATUSES: readonly Order['status'][] = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
+/** What a customer may still cancel (a confirmed order too: refund and restock). */
+export const CANCELLABLE_STATUSES: readonly Order['status'][] = ['PENDING', 'RESERVED', 'CONFIRMED'];
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as T & { error?: { code: string; message: string } };
+  if (!response.ok) throw new ApiError(response.status, json.error?.code ?? 'ERROR', json.error?.message ?? response.statusText);
+  return json;
+}
+
+export const placeOrder = (customerId: string, items: { sku: string; quantity: number }[], idempotencyKey: string) =>
+  call<Order>('POST', '/orders', { customerId, items }, { 'Idempotency-Key': idempotencyKey });
+
+export const timeline = (id: string) => call<{ order: Order; events: TimelineEvent[] }>('GET', `/orders/${id}/timeline`);
+
+export const cancelOrder = (id: string) => call<Order>('POST', `/orders/${id}/cancel`);
+
+export const listOrders = (cursor: string | null, limit = 10) =>
+  call<{ items: Order[]; nextCursor: string | null }>('GET', `/orders?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);

@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { Api } from '../support/api.js';
+import { launchBrowser } from '../support/browser.js';
+import { LocalSystem } from '../support/system.js';
+
+/** Set to a path (e.g. docs/images/console.png) to save the README's screenshot. */
+const SCREENSHOT = process.env.CONSOLE_SCREENSHOT;
+
+describe('order console in a real browser (headless Chromium, three services on real Kafka and PostgreSQL)', function () {
+  this.timeout(120000);
+  let system: LocalSystem;
+  let browser: Browser;
+  let page: Page;
+
+  const events = async () => page.locator('#timeline .event').evaluateAll((items) => items.map((i) => `${i.querySelector('.type')!.textContent} by ${i.querySelector('.service')!.textContent}`));
+  const status = (text: string) => page.locator('#saga-status', { hasText: text }).waitFor({ timeout: 20000 });
+  async function place(customer: string, lines: [string, number][]): Promise<void> {
+    await page.fill('input[name=customerId]', customer);
+    const rows = page.locator('#lines .line');
+    while ((await rows.count()) > 1) await rows.last().locator('button').click();
+    for (let i = 0; i < lines.length; i++) {
+      if (i > 0) await page.click('#add-line');
+      await rows.nth(i).locator('input[name=sku]').fill(lines[i]![0]);
+      await rows.nth(i).locator('input[name=quantity]').fill(String(lines[i]![1]));
+    }
+    await page.click('#place-order');
+  }
+
+  before(async function () {
+    system = await LocalSystem.start();
+    const api = new Api(system);
+    await api.product('KEYBOARD-01', 8999, 100);
+    await api.product('MOUSE-01', 2499, 100);
+    await api.product('LAST-ONE', 1000, 1);
+    await api.account('alice', 100_000);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
+    await page.goto(system.url('order', '/console/'));
+  });
+  after(async function () {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  it('places an order and shows its saga as it happens: each event, the service that emitted it, the time between hops', async function () {
+    await place('alice', [
+      ['KEYBOARD-01', 2],
+      ['MOUSE-01', 1],
+    ]);
+    await status('CONFIRMED');
+    expect(await page.locator('#saga-status').textContent()).to.equal('CONFIRMED · 204.97');
+    expect(await events()).to.deep.equal(['OrderCreated by order', 'InventoryReserved by inventory', 'PaymentCompleted by payment']);
+    const hops = await page.locator('#timeline .hop').allTextContents();
+    expect(hops[0]).to.equal('placed');
+    for (const hop of hops.slice(1)) expect(hop).to.match(/^hop \d+ ms$/);
+    await page.locator('#orders tr', { hasText: 'CONFIRMED' }).first().waitFor();
+    if (SCREENSHOT) {
+      mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    }
+  });
+
+  it('a customer cancel of the confirmed order: refund and restock follow, ending CANCELLED (CUSTOMER_REQUEST)', async function () {
+    await page.click('#cancel-order');
+    await status('CANCELLED (CUSTOMER_REQUEST)');
+    const seen = await events();
+    expect(seen.slice(0, 3)).to.deep.equal(['OrderCreated by order', 'InventoryReserved by inventory', 'PaymentCompleted by payment']);
+    expect(seen.slice(3).sort()).to.deep.equal(['InventoryReleased by inventory', 'OrderCancelled by order', 'PaymentRefunded by payment']);
+    expect(await page.locator('#cancel-order').isHidden()).to.equal(true);
+  });
+
+  it('shows a rejected order with its reason', async function () {
+    await place('alice', [['LAST-ONE', 5]]);
+    await status('REJECTED (OUT_OF_STOCK)');
+    expect(await events()).to.deep.equal(['OrderCreated by order', 'InventoryRejected by inventory']);
+  });
+
+  it('shows why an order cannot be placed, and places nothing', async function () {
+    await place('alice', [['no such sku!', 1]]);
+    await page.locator('#form-error', { hasText: 'VALIDATION_FAILED' }).waitFor();
+    expect(await page.locator('#orders tr').count(), 'the two orders placed before').to.equal(2);
+  });
+
+  it('lists recent orders newest first, ten to a page, and follows the one clicked', async function () {
+    const api = new Api(system);
+    for (let i = 0; i < 10; i++) await api.placeOrder('alice', [{ sku: 'MOUSE-01', quantity: 1 }]);
+    // The newest page refreshes itself.
+    await page.waitForFunction(`document.querySelectorAll('#orders tr').length === 10 && !document.querySelector('#older').disabled`);
+    await page.click('#older');
+    await page.waitForFunction(`document.querySelectorAll('#orders tr').length === 2`);
+    const oldest = page.locator('#orders tr').last();
+    expect(await oldest.textContent()).to.include('CANCELLED');
+    await oldest.click();
+    await status('CANCELLED (CUSTOMER_REQUEST)');
+    await page.click('#newest');
+    await page.waitForFunction(`document.querySelectorAll('#orders tr').length === 10`);
+  });
+});
