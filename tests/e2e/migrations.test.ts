@@ -6,7 +6,7 @@ import { paymentMigrations } from '@orders/payment-service/migrations';
 import { inventoryMigrations } from '@orders/inventory-service/migrations';
 
 const SERVICES: [string, readonly Migration[], string[]][] = [
-  ['order', orderMigrations, ['orders', 'idempotency_keys', 'outbox', 'processed_messages']],
+  ['order', orderMigrations, ['orders', 'idempotency_keys', 'order_timeline', 'outbox', 'processed_messages']],
   ['payment', paymentMigrations, ['accounts', 'payments', 'cancelled_orders', 'outbox', 'processed_messages']],
   ['inventory', inventoryMigrations, ['products', 'reservations', 'outbox', 'processed_messages']],
 ];
