@@ -1,21 +1,8 @@
 /** The order service's API, as the console uses it (same origin: the service serves the console). */
 
-export interface OrderLine {
-  sku: string;
-  quantity: number;
-  unitPriceCents: number | null;
-}
-
-export interface Order {
-  id: string;
-  customerId: string;
-  status: 'PENDING' | 'RESERVED' | 'CONFIRMED' | 'REJECTED' | 'CANCELLING' | 'CANCELLED';
-  reason: string | null;
-  items: OrderLine[];
-  totalCents: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
+// The API's own types, from the service's code (type-only: nothing of it is bundled).
+import type { Order } from '../../src/domain.js';
+export type { Order };
 
 export interface TimelineEvent {
   type: string;
