@@ -57,13 +57,14 @@ export const commonSettings = {
   consumer: {
     maxRetries: setting('CONSUMER_MAX_RETRIES', env.int(0, 100), '5', 'retries of a failing event before it goes to the DLQ'),
     retryBaseMs: setting('CONSUMER_RETRY_BASE_MS', env.int(1, 60000), '100', 'first retry delay; doubles each time, at most 5 s'),
-    // 6 s is the broker's floor (group.min.session.timeout.ms): a killed instance's partitions
-    // move on after at most that. The consumer heartbeats between runs and while it waits, so a
-    // transaction stalled longer costs a rebalance (its effects are idempotent), not a loss.
+    // A killed instance's partitions move on after at most this (the rendered broker allows
+    // 3 s and up: group.min.session.timeout.ms). The consumer heartbeats between runs and while
+    // it waits, so a transaction stalled longer costs a rebalance (its effects are idempotent),
+    // not a loss.
     sessionTimeoutMs: setting(
       'CONSUMER_SESSION_TIMEOUT_MS',
-      env.int(6000, 300000),
-      '6000',
+      env.int(3000, 300000),
+      '4500',
       'how long a crashed consumer holds its partitions (heartbeats every sixth of it)',
     ),
     concurrency: setting(
