@@ -1,15 +1,18 @@
 import { pino, type Logger } from 'pino';
+import { traceIdsForLog } from './tracing/trace-context.js';
 
 export type { Logger } from 'pino';
 
 /**
  * JSON logs on stdout, one object a line, with the service name on every line.
  * Saga code logs through `sagaLogger` so orderId and correlationId are always present.
+ * A line written inside a traced span carries its trace_id and span_id.
  */
 export function createLogger(service: string, level = 'info'): Logger {
   return pino({
     level,
     base: { service },
+    mixin: (_line, _level, logger) => traceIdsForLog(() => logger.bindings().orderId),
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: {
@@ -32,3 +35,4 @@ export function createLogger(service: string, level = 'info'): Logger {
 export function sagaLogger(logger: Logger, orderId: string, correlationId: string): Logger {
   return logger.child({ orderId, correlationId });
 }
+

@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { runCommand } from './main.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox/relay.js';
+import { startTracing } from './tracing/tracing.js';
 
 const KAFKA_CLOSE_TIMEOUT_MS = 3000;
 
@@ -113,6 +114,7 @@ const topicSpecs = (config: CommonConfig) =>
 
 async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
   const logger = createLogger(definition.name, config.logLevel);
+  const tracing = startTracing(definition.name, config.tracing, logger);
   const metrics = createMetrics(definition.name);
   const db = createDb(config.db, definition.name);
   const kafka: Kafka = createKafka(config.kafka, logger);
@@ -161,6 +163,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     if (!(await settlesWithin(closed, KAFKA_CLOSE_TIMEOUT_MS))) logger.warn('kafka connections did not close in time');
   });
   lifecycle.onStop('database', () => db.destroy());
+  lifecycle.onStop('tracing', () => tracing.shutdown());
 
   relay.start();
   for (const worker of workers) worker.start();

@@ -4,6 +4,7 @@ import {
   conflict,
   createEvent,
   enqueueEvent,
+  keepTrace,
   notFound,
   WriteBatcher,
   type EventEnvelope,
@@ -76,6 +77,7 @@ export class OrderPlacement {
     const key = options.idempotencyKey;
     if (key === undefined) {
       const order = this.newOrder(input, options.correlationId);
+      keepTrace(order.event);
       await this.batcher.submit(order);
       return { status: 202, body: toOrder(order.row as OrderRow), replayed: false };
     }

@@ -1,3 +1,5 @@
+// First: with tracing on, http, express and pg must be patched before they are loaded.
+import '@orders/shared/instrument';
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadOrderConfig, SERVICE_NAME } from './config.js';
 import { orderEventHandler } from './consumers.js';

@@ -1,3 +1,5 @@
+// First: with tracing on, http, express and pg must be patched before they are loaded.
+import '@orders/shared/instrument';
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadPaymentConfig, SERVICE_NAME } from './config.js';
 import { paymentEventHandler } from './consumers.js';

@@ -92,6 +92,20 @@ export const commonSettings = {
     ),
     pruneIntervalMs: setting('PRUNE_INTERVAL_MS', env.int(1000, 86_400_000), '600000', 'how often rows past their retention are deleted'),
   },
+  tracing: {
+    exporter: setting(
+      'TRACING_EXPORTER',
+      env.oneOf(['none', 'console', 'otlp']),
+      'none',
+      'where spans go: none; console (one JSON log line per span); otlp (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT)',
+    ),
+    otlpEndpoint: setting(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      z.string().trim().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL'),
+      'http://127.0.0.1:4318',
+      'the OTLP/HTTP receiver (e.g. Jaeger) when TRACING_EXPORTER=otlp; spans go to its /v1/traces',
+    ),
+  },
   shutdown: {
     drainMs: setting(
       'SHUTDOWN_DRAIN_MS',

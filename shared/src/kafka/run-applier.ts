@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Knex } from 'knex';
 import { WriteBatcher } from '../db/write-batcher.js';
@@ -7,6 +8,7 @@ import type { ServiceMetrics } from '../metrics.js';
 import { EventFailure, type EventBatchHandler } from './event-handler.js';
 import { recordFirstDeliveries } from './inbox.js';
 import { locateInRuns } from './run-planner.js';
+import { contextOfHeaders, sagaTracer, withOrderTraces } from '../tracing/trace-context.js';
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
 
@@ -58,9 +60,21 @@ export class RunApplier {
   /** Applies messages in one transaction of their own, or none when none is handled here. */
   async apply(decoded: readonly Decoded[]): Promise<Outcome[]> {
     if (decoded.every((d) => d.event === null)) return decoded.map(() => 'ignored');
-    const outcomes = await this.options.db.transaction((trx) => this.applyInTransaction(trx, decoded));
-    this.options.metrics?.consumerTransactionSize.observe(decoded.length);
-    return outcomes;
+    const spans = decoded.map((d) => (d.event ? processSpan(d, d.event) : null));
+    const traced = spans.filter((s): s is Span => s !== null);
+    const byOrder = new Map<string, Context>();
+    decoded.forEach((d, k) => d.event && byOrder.set(d.event.orderId, trace.setSpan(ROOT_CONTEXT, spans[k]!)));
+    // The statements belong to one event's span only when the transaction applies one event.
+    const base = traced.length === 1 ? trace.setSpan(context.active(), traced[0]!) : ROOT_CONTEXT;
+    try {
+      const outcomes = await withOrderTraces(base, byOrder, () => this.options.db.transaction((trx) => this.applyInTransaction(trx, decoded)));
+      outcomes.forEach((outcome, k) => spans[k]?.setAttribute('orders.outcome', outcome).end());
+      this.options.metrics?.consumerTransactionSize.observe(decoded.length);
+      return outcomes;
+    } catch (error) {
+      for (const span of traced) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) }).end();
+      throw error;
+    }
   }
 
   private async applyCombined(runs: Decoded[][]): Promise<RunResult[]> {
@@ -115,4 +129,24 @@ export class RunApplier {
     }
     return outcomes;
   }
+}
+
+/** A span for one event's handling, the child of the span that published it. */
+function processSpan(d: Decoded, event: SagaEvent): Span {
+  return sagaTracer.startSpan(
+    `process ${event.type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': d.topic,
+        'messaging.destination.partition.id': String(d.partition),
+        'messaging.kafka.offset': Number(d.message.offset),
+        'messaging.message.id': event.eventId,
+        'orders.order_id': event.orderId,
+      },
+    },
+    contextOfHeaders(d.message.headers),
+  );
 }

@@ -2,13 +2,15 @@ import type { Knex } from 'knex';
 import { EVENT_CONTRACTS } from '@orders/contracts';
 import { validateEvent, type EventEnvelope } from '../events/envelope.js';
 import { preparedRaw } from '../db/knex.js';
+import { traceparentForEvent } from '../tracing/trace-context.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
 
 /**
  * An INSERT of events into the outbox (one statement, however many events) whose RETURNING
  * raises the NOTIFY that PostgreSQL delivers at commit, waking the relay at once. Events are
  * validated here, before anything is written. It can stand alone or be a CTE of a bigger
- * statement, so a state change and its events commit in a single round trip.
+ * statement, so a state change and its events commit in a single round trip. Each row
+ * keeps the trace its event continues (see traceparentForEvent), for the relay to pass on.
  */
 export function outboxInsert(
   events: readonly EventEnvelope[],
@@ -17,8 +19,8 @@ export function outboxInsert(
 ): { sql: string; bindings: unknown[] } {
   const valid = events.map((event) => validateEvent(event));
   return {
-    sql: `insert into ${OUTBOX_TABLE} (event_id, topic, message_key, event_type, envelope)
-      select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[]) where ${onlyIf}
+    sql: `insert into ${OUTBOX_TABLE} (event_id, topic, message_key, event_type, envelope, trace_context)
+      select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[]) where ${onlyIf}
       returning pg_notify('${OUTBOX_CHANNEL}', '')`,
     bindings: [
       valid.map((e) => e.eventId),
@@ -26,6 +28,7 @@ export function outboxInsert(
       valid.map((e) => e.orderId),
       valid.map((e) => e.type),
       valid.map((e) => JSON.stringify(e)),
+      events.map((e) => traceparentForEvent(e)),
     ],
   };
 }

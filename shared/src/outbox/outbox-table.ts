@@ -22,3 +22,14 @@ export const outboxMigration: Migration = {
     await knex.schema.dropTable(OUTBOX_TABLE);
   },
 };
+
+/** The W3C traceparent of the request or event that wrote the row; null when tracing is off. */
+export const outboxTraceMigration: Migration = {
+  name: '0003_outbox_trace_context',
+  async up(knex) {
+    await knex.schema.alterTable(OUTBOX_TABLE, (t) => t.text('trace_context'));
+  },
+  async down(knex) {
+    await knex.schema.alterTable(OUTBOX_TABLE, (t) => t.dropColumn('trace_context'));
+  },
+};

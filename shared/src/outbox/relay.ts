@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Message, Producer } from 'kafkajs';
 import { EVENT_TYPE_HEADER } from '@orders/contracts';
 import type { DbSettings } from '../config/index.js';
@@ -6,6 +7,7 @@ import { pgConnection, statementName } from '../db/knex.js';
 import { settlesWithin } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
+import { contextOfTraceparent, headersOf, sagaTracer } from '../tracing/trace-context.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
 
 export interface OutboxRelayOptions {
@@ -31,6 +33,7 @@ interface OutboxRow {
   event_type: string;
   /** The JSON text, sent as it is stored. */
   envelope: string;
+  trace_context: string | null;
 }
 
 const RECONNECT_DELAY_MS = 1000;
@@ -41,7 +44,7 @@ const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where id = any($1
 /** Deletes the rows published last time and reads the next batch, in one round trip. */
 const NEXT_BATCH = prepared(
   `with published as (${DELETE_PUBLISHED.text})
-   select id, topic, message_key, event_type, envelope::text as envelope from ${OUTBOX_TABLE}
+   select id, topic, message_key, event_type, envelope::text as envelope, trace_context from ${OUTBOX_TABLE}
    where id <> all($1::bigint[]) order by id limit $2`,
 );
 
@@ -174,19 +177,49 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
 
     const byTopic = new Map<string, Message[]>();
+    const spans: Span[] = [];
     for (const row of rows) {
       const messages = byTopic.get(row.topic) ?? [];
-      messages.push({ key: row.message_key, value: row.envelope, headers: { [EVENT_TYPE_HEADER]: row.event_type } });
+      const headers: Record<string, string> = { [EVENT_TYPE_HEADER]: row.event_type };
+      if (row.trace_context) {
+        const span = this.publishSpan(row);
+        spans.push(span);
+        Object.assign(headers, headersOf(trace.setSpan(ROOT_CONTEXT, span)));
+      }
+      messages.push({ key: row.message_key, value: row.envelope, headers });
       byTopic.set(row.topic, messages);
     }
-    await this.options.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.topicPrefix + topic, messages })),
-    });
+    try {
+      await this.options.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.topicPrefix + topic, messages })),
+      });
+    } catch (error) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) }).end();
+      throw error;
+    }
+    for (const span of spans) span.end();
     this.published = rows.map((r) => r.id);
     this.options.metrics?.outboxPublished.inc(rows.length);
     this.options.metrics?.outboxBatchSize.observe(rows.length);
     return rows.length;
+  }
+
+  /** A span from the outbox row's trace to the send's acknowledgement; the consumer's span is its child. */
+  private publishSpan(row: OutboxRow): Span {
+    return sagaTracer.startSpan(
+      `publish ${row.event_type}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': this.topicPrefix + row.topic,
+          'messaging.kafka.message.key': row.message_key,
+        },
+      },
+      contextOfTraceparent(row.trace_context),
+    );
   }
 
   private requireClient(): Client {
