@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Places an order through the deployed order service's NodePort and waits until it is
-# CONFIRMED (demo data: customer alice, product KEYBOARD-01). Run after scripts/kind-up.sh.
+# CONFIRMED (demo data: customer alice, product KEYBOARD-01); with tracing on, finds its
+# trace in Jaeger with spans of the three services. Run after scripts/kind-up.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -39,3 +40,21 @@ echo "e2e: order $id is $status"
 after="$(curl -fsS "$PAYMENT/accounts/alice" | json balanceCents)"
 [[ "$(curl -fsS "$PAYMENT/payments/$id" | json status)" == CAPTURED ]] || { echo "e2e: payment not captured" >&2; exit 1; }
 echo "e2e: alice paid $((before - after)) cents; OK"
+
+JAEGER="$(url_of jaeger)"
+if [[ "$JAEGER" != undefined ]]; then
+  check "$JAEGER/"
+  # Jaeger's query API: traces of order-service whose spans carry this order's id.
+  query="$JAEGER/api/traces?service=order-service&limit=5&tags=$(node -e 'console.log(encodeURIComponent(JSON.stringify({"orders.order_id": process.argv[1]})))' "$id")"
+  services=""
+  for _ in $(seq 30); do
+    services="$(curl -fsS "$query" | node -e '
+      const { data = [] } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const best = data.map((t) => [...new Set(Object.values(t.processes).map((p) => p.serviceName))].sort().join(" ")).sort((a, b) => b.length - a.length)[0];
+      console.log(best ?? "")')"
+    [[ "$services" == "inventory-service order-service payment-service" ]] && break
+    sleep 2
+  done
+  echo "e2e: the trace of order $id in Jaeger has spans of: ${services:-nothing}"
+  [[ "$services" == "inventory-service order-service payment-service" ]] || exit 1
+fi

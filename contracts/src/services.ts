@@ -12,9 +12,9 @@ export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
  * What each command connects to. The network policies let a pod make only these
  * connections; a test runs each command with the others unreachable.
  */
-export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' | 'kafka')[]> = {
+export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' | 'kafka' | 'tracing')[]> = {
   migrate: ['database'],
-  start: ['database', 'kafka'],
+  start: ['database', 'kafka', 'tracing'],
   topics: ['kafka'],
 };
 

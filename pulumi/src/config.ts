@@ -39,6 +39,7 @@ export const StackSettings = z
     inventoryNamespace: dnsLabel,
     kafkaNamespace: dnsLabel,
     dozzleNamespace: dnsLabel,
+    tracingNamespace: dnsLabel,
     kafkaMode: z.enum(['zookeeper', 'kraft']),
     kafkaBrokers: z.number().int().min(1).max(5),
     topicPartitions: z.number().int().min(1).max(100),
@@ -47,6 +48,7 @@ export const StackSettings = z
     postgresImage: pinnedImage,
     kafkaUiImage: pinnedImage,
     dozzleImage: pinnedImage,
+    jaegerImage: pinnedImage,
     nodeImage: pinnedImage,
     storageClass: z.string(),
     kafkaStorage: quantity,
@@ -64,10 +66,12 @@ export const StackSettings = z
     inventoryNodePort: nodePort,
     kafkaUiNodePort: nodePort,
     dozzleNodePort: nodePort,
+    jaegerNodePort: nodePort,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
     demoSeed: z.boolean(),
     sagaTimeoutMs: z.number().int().min(1000).max(3_600_000),
     kafkaUiReadOnly: z.boolean(),
+    tracing: z.boolean(),
     dozzleAuth: z.boolean(),
     dozzleUsername: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 of a-z 0-9 _ . -'),
   });
@@ -78,8 +82,8 @@ function crossChecks(raw: Record<string, unknown>): string[] {
   if (raw.clusterFlavour === 'registry' && !raw.imageRegistry) {
     problems.push('imageRegistry is required when clusterFlavour is registry');
   }
-  const ports = ['orderNodePort', 'paymentNodePort', 'inventoryNodePort', 'kafkaUiNodePort', 'dozzleNodePort'].map((k) => raw[k]);
-  if (new Set(ports).size !== ports.length) problems.push('the five NodePorts must differ');
+  const ports = ['orderNodePort', 'paymentNodePort', 'inventoryNodePort', 'kafkaUiNodePort', 'dozzleNodePort', 'jaegerNodePort'].map((k) => raw[k]);
+  if (new Set(ports).size !== ports.length) problems.push('the six NodePorts must differ');
   return problems;
 }
 
@@ -183,7 +187,7 @@ export interface ServiceSettings {
   replicas: number;
   resources: ContainerResources;
   logLevel: string;
-  /** The service's own variables besides the common ones: the saga clock, demo data. */
+  /** The service's own variables besides the common ones: the saga clock, demo data, where traces go. */
   env: Record<string, string>;
   database: {
     image: string;
@@ -214,7 +218,10 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
       memoryLimit: config.serviceMemoryLimit,
     },
     logLevel: config.logLevel,
-    env: name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) },
+    env: {
+      ...(name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) }),
+      ...(config.tracing ? { TRACING_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaegerCollectorUrl(config.tracingNamespace) } : {}),
+    },
     database: {
       image: config.postgresImage,
       storage: config.postgresStorage,
@@ -224,6 +231,10 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
     },
   };
 }
+
+/** Where the services send spans when tracing is on: Jaeger's OTLP/HTTP receiver. */
+export const JAEGER_OTLP_PORT = 4318;
+export const jaegerCollectorUrl = (namespace: string) => `http://jaeger-collector.${namespace}.svc.cluster.local:${JAEGER_OTLP_PORT}`;
 
 /** How the saga topics are created. */
 export interface TopicSettings {

@@ -8,6 +8,7 @@ export const NODE_PORT_KEYS = {
   inventoryNodePort: 'inventory',
   kafkaUiNodePort: 'Kafka UI',
   dozzleNodePort: 'Dozzle',
+  jaegerNodePort: 'Jaeger',
 } as const satisfies Partial<Record<keyof Settings, string>>;
 
 /** Where kind publishes NodePorts on the host: loopback only, so nothing is reachable from the network. */

@@ -4,6 +4,7 @@ import { SERVICE_CONTRACTS } from '@orders/contracts';
 import { kafkaSettings, SERVICE_NAMES, serviceSettings, topicSettings, type ServiceName, type StackConfig } from './config.js';
 import { Cluster } from './components/cluster.js';
 import { Dozzle } from './components/dozzle.js';
+import { Jaeger } from './components/jaeger.js';
 import { Kafka } from './components/kafka.js';
 import { KafkaTopics } from './components/kafka-topics.js';
 import { KafkaUi } from './components/kafka-ui.js';
@@ -13,15 +14,17 @@ import type { NodePortEndpoint } from './k8s.js';
 import { KIND_LISTEN_ADDRESS } from './kind.js';
 
 type Published = 'order' | 'payment' | 'inventory' | 'kafkaUi' | 'dozzle';
+/** Published only when the stack deploys it. */
+type Optional = 'jaeger';
 
 export interface StackOutputs {
   /** Where each published service answers; `console` is the order console (the order service's /console/). */
-  urls: Record<Published | 'console', pulumi.Output<string>>;
-  namespaces: Record<ServiceName | 'kafka' | 'dozzle', string>;
+  urls: Record<Published | 'console', pulumi.Output<string>> & Partial<Record<Optional, pulumi.Output<string>>>;
+  namespaces: Record<ServiceName | 'kafka' | 'dozzle', string> & Partial<Record<'tracing', string>>;
   images: Record<ServiceName, pulumi.Output<string>>;
   kafka: { mode: string; brokers: number; bootstrapServers: string };
   /** Every NodePort Service: namespace, name, port (scripts/minikube-up.sh forwards them). */
-  nodePorts: Record<Published, NodePortEndpoint>;
+  nodePorts: Record<Published, NodePortEndpoint> & Partial<Record<Optional, NodePortEndpoint>>;
 }
 
 /** Everything the system needs on a cluster, from one validated configuration; reads like the system diagram. */
@@ -29,7 +32,12 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
   const services = SERVICE_NAMES.map((name) => serviceSettings(config, name));
   const cluster = new Cluster('cluster', {
     context: kubeContextOf(config),
-    namespaces: [...services.map((s) => s.namespace), config.kafkaNamespace, config.dozzleNamespace],
+    namespaces: [
+      ...services.map((s) => s.namespace),
+      config.kafkaNamespace,
+      config.dozzleNamespace,
+      ...(config.tracing ? [config.tracingNamespace] : []),
+    ],
   });
   const opts = cluster.opts;
   const images = serviceImages(config, cluster);
@@ -70,8 +78,23 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
     opts,
   );
   kafka.admit([topics.pods, kafkaUi.pods, ...stacks.map((s) => s.service.pods)]);
+  const jaeger = config.tracing
+    ? new Jaeger(
+        'jaeger',
+        { namespace: cluster.namespace(config.tracingNamespace), namespaceName: config.tracingNamespace, image: config.jaegerImage, nodePort: config.jaegerNodePort },
+        opts,
+      )
+    : undefined;
+  jaeger?.admit(stacks.map((s) => s.service.pods));
   const [order, payment, inventory] = stacks.map((s) => s.service.endpoint) as [NodePortEndpoint, NodePortEndpoint, NodePortEndpoint];
-  return stackOutputs(config, cluster, images, kafka, { order, payment, inventory, kafkaUi: kafkaUi.endpoint, dozzle: dozzle.endpoint });
+  return stackOutputs(config, cluster, images, kafka, {
+    order,
+    payment,
+    inventory,
+    kafkaUi: kafkaUi.endpoint,
+    dozzle: dozzle.endpoint,
+    ...(jaeger ? { jaeger: jaeger.endpoint } : {}),
+  });
 }
 
 function serviceImages(config: StackConfig, cluster: Cluster): Record<ServiceName, ServiceImage> {
@@ -84,13 +107,14 @@ function stackOutputs(
   cluster: Cluster,
   images: Record<ServiceName, ServiceImage>,
   kafka: Kafka,
-  nodePorts: Record<Published, NodePortEndpoint>,
+  nodePorts: StackOutputs['nodePorts'],
 ): StackOutputs {
   const host = nodeHost(config, cluster.identity);
   const urls = Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, host.apply((h) => `http://${h}:${e.nodePort}`)])) as Record<
     Published,
     pulumi.Output<string>
-  >;
+  > &
+    Partial<Record<Optional, pulumi.Output<string>>>;
   return {
     urls: { ...urls, console: urls.order.apply((order) => `${order}/console/`) },
     namespaces: {
@@ -99,6 +123,7 @@ function stackOutputs(
       inventory: nodePorts.inventory.namespace,
       kafka: config.kafkaNamespace,
       dozzle: config.dozzleNamespace,
+      ...(config.tracing ? { tracing: config.tracingNamespace } : {}),
     },
     images: { order: images.order.ref, payment: images.payment.ref, inventory: images.inventory.ref },
     kafka: { mode: config.kafkaMode, brokers: config.kafkaBrokers, bootstrapServers: kafka.bootstrapServers },

@@ -123,30 +123,42 @@ describe('cluster model: images, pod start order, third-party probes, host ports
   it("third-party probes ask what the images serve (read in their sources at the pinned tags)", function () {
     // kafbat/kafka-ui v1.5.0: Spring Boot on 8080, api/src/main/resources/application.yml exposes `health`.
     // amir20/dozzle v8.14.4: internal/support/cli/args.go `default:":8080"`, internal/web/routes.go GET /healthcheck.
-    const served: Record<string, { port: number; path: string }> = {
+    // jaegertracing/jaeger 2.20.0: cmd/jaeger/Dockerfile sets JAEGER_LISTEN_HOST=0.0.0.0 and runs with no --config,
+    // so cmd/jaeger/internal/all-in-one.yaml applies: healthcheckv2 (use_v2) on 13133, OTLP HTTP 4318, the UI on 16686.
+    const served: Record<string, { port: number; path: string; portName?: string; ports?: Record<string, number> }> = {
       'ghcr.io/kafbat/kafka-ui:v1.5.0': { port: 8080, path: '/actuator/health' },
       'amir20/dozzle:v8.14.4': { port: 8080, path: '/healthcheck' },
+      'jaegertracing/jaeger:2.20.0': { port: 13133, path: '/status', portName: 'health', ports: { ui: 16686, 'otlp-http': 4318 } },
     };
+    const seen = new Set<string>();
     for (const { name, graph } of variants) {
       for (const workload of workloads(graph.objects)) {
         for (const { container } of podsOf(graph.objects, workload)[0]!.containers) {
           const expected = served[container.image];
           if (!expected) continue;
-          const port = (container.ports ?? []).find((p: any) => p.name === 'http');
+          seen.add(container.image);
+          const portName = expected.portName ?? 'http';
+          const port = (container.ports ?? []).find((p: any) => p.name === portName);
           expect(port?.containerPort, `${name} ${container.name}`).to.equal(expected.port);
-          for (const probe of [container.readinessProbe, container.livenessProbe, container.startupProbe].filter(Boolean)) {
+          for (const [other, number] of Object.entries(expected.ports ?? {})) {
+            expect((container.ports ?? []).find((p: any) => p.name === other)?.containerPort, `${name} ${container.name} ${other}`).to.equal(number);
+          }
+          const probes = [container.readinessProbe, container.livenessProbe, container.startupProbe].filter(Boolean);
+          expect(probes, `${name} ${container.name}`).to.not.be.empty;
+          for (const probe of probes) {
             expect(probe.httpGet.path, `${name} ${container.name}`).to.equal(expected.path);
-            expect(probe.httpGet.port, `${name} ${container.name}`).to.equal('http');
+            expect(probe.httpGet.port, `${name} ${container.name}`).to.equal(portName);
           }
         }
       }
     }
+    expect([...seen].sort()).to.deep.equal(Object.keys(served).sort());
   });
 
   it('every NodePort is published by the kind cluster on 127.0.0.1 at the port its URL names', function () {
     for (const { name, variant, graph } of variants) {
       const nodePorts = ofKind(graph.objects, 'Service').filter((s) => s.body.spec.type === 'NodePort');
-      expect(nodePorts, name).to.have.length(5);
+      expect(nodePorts, name).to.have.length(variant.tracing ? 6 : 5); // the Jaeger UI with tracing on
       const settings = parseSettings(variant.config);
       const mappings = kindPortMappings(settings);
       const urls = Object.entries(variant.outputs.urls as Record<string, string>)
@@ -165,15 +177,20 @@ describe('cluster model: images, pod start order, third-party probes, host ports
   });
 
   it('a stack with its own NodePorts gets a kind cluster that publishes exactly those', async function () {
-    const variant = await runVariant('kind', 'zookeeper', { orderNodePort: '30101', dozzleNodePort: '32000' });
-    const objects = kubeObjects(variant.resources);
-    const ports = ofKind(objects, 'Service')
-      .filter((s) => s.body.spec.type === 'NodePort')
-      .map((s) => s.body.spec.ports[0].nodePort)
+    const own = { orderNodePort: '30101', dozzleNodePort: '32000', jaegerNodePort: '31999' };
+    const nodePortsOf = async (config: Record<string, string>) =>
+      ofKind(kubeObjects((await runVariant('kind', 'zookeeper', config)).resources), 'Service')
+        .filter((s) => s.body.spec.type === 'NodePort')
+        .map((s) => s.body.spec.ports[0].nodePort)
+        .sort();
+    const published = kindPortMappings(parseSettings(own))
+      .map((m) => m.hostPort)
       .sort();
-    const settings = parseSettings({ orderNodePort: '30101', dozzleNodePort: '32000' });
-    expect(kindPortMappings(settings).map((m) => m.hostPort).sort()).to.deep.equal(ports);
-    expect(ports).to.include.members([30101, 32000]);
+    const traced = await nodePortsOf({ ...own, tracing: 'true' });
+    expect(published).to.deep.equal(traced);
+    expect(traced).to.include.members([30101, 32000, 31999]);
+    // With tracing off the Jaeger port is published all the same, so turning it on needs no new cluster.
+    expect(published).to.include.members(await nodePortsOf(own)).and.include(31999);
   });
 
   it('the committed kind/cluster.yaml is the one the defaults give', function () {

@@ -20,7 +20,7 @@ describe('deploy scripts: what they derive from the stack', function () {
     const result = node(cli('kind-config'), ['yaml'], stackConfig({ orderNodePort: '30101', kindClusterName: 'shop' }));
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.include('name: shop');
-    for (const port of [30101, 30002, 30003, 31008, 31007]) {
+    for (const port of [30101, 30002, 30003, 31008, 31007, 31686]) {
       expect(result.stdout).to.include(`- containerPort: ${port}\n        hostPort: ${port}\n        listenAddress: 127.0.0.1`);
     }
   });
@@ -28,14 +28,14 @@ describe('deploy scripts: what they derive from the stack', function () {
   it('kind-up: a running cluster is checked against the stack, and every port it misses is named', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'kind-ports-'));
     const published = path.join(dir, 'ports');
-    const all = ['30001', '30002', '30003', '31008', '31007'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`);
+    const all = ['30001', '30002', '30003', '31008', '31007', '31686'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`);
     writeFileSync(published, [...all, '6443/tcp -> 127.0.0.1:41234'].join('\n'));
     expect(node(cli('kind-config'), ['verify', published], stackConfig({})).status).to.equal(0);
     // An old cluster: mappings on every address, and the stack moved a port.
     writeFileSync(published, all.map((l) => l.replace('127.0.0.1', '0.0.0.0')).join('\n'));
     const result = node(cli('kind-config'), ['verify', published], stackConfig({ dozzleNodePort: '32000' }));
     expect(result.status).to.equal(1);
-    expect(result.stdout.trim().split('\n')).to.have.length(5);
+    expect(result.stdout.trim().split('\n')).to.have.length(6);
     expect(result.stdout).to.include('NodePort 32000 is not published on 127.0.0.1:32000');
   });
 

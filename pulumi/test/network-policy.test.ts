@@ -37,6 +37,7 @@ function netPods(objects: KubeObject[]): NetPod[] {
 const DEPENDENCY_VARIABLES = {
   database: settingsOf(commonSettings.db).map((s) => s.env),
   kafka: settingsOf(commonSettings.kafka).map((s) => s.env),
+  tracing: settingsOf(commonSettings.tracing).map((s) => s.env),
 };
 
 /** For a service container: the variables of what its command connects to (COMMAND_DEPENDENCIES); otherwise all. */
@@ -161,6 +162,20 @@ describe('cluster model: network policies against the flows the system uses', fu
       'kafka/dozzle-pod → Kubernetes API',
     ]);
     expect(labels.filter((l) => l.startsWith('node → ')), 'five NodePorts').to.have.length(5);
+  });
+
+  it('with tracing on, every service pod sends its spans to Jaeger and nothing else reaches the collector', async function () {
+    const variant = (await allModelVariants()).find((v) => v.flavour === 'kind' && v.mode === 'zookeeper' && v.tracing && v.replicas === 1)!;
+    const { objects } = buildAwaitGraph(variant.resources);
+    const pods = netPods(objects);
+    const labels = usedFlows(objects, pods).flows.map((f) => f.label);
+    const toCollector = labels.filter((l) => l.endsWith('tracing/jaeger-pod:4318')).sort();
+    expect(toCollector).to.deep.equal(['inventory/inventory-service-pod', 'order/order-service-pod', 'payment/payment-service-pod'].map((p) => `${p} → tracing/jaeger-pod:4318`));
+    expect(labels).to.include('node → tracing/jaeger-pod:16686 (NodePort 31686)');
+    // Without its policy the spans are refused (the namespace denies all else; the test above finds no extra flow).
+    const closed = objects.filter((o) => !(o.kind === 'NetworkPolicy' && o.name === 'jaeger-otlp'));
+    const blocked = usedFlows(closed, netPods(closed)).flows.filter((f) => !allows(closed, f)).map((f) => f.label);
+    expect(blocked).to.have.length(3).and.satisfy((all: string[]) => all.every((l) => l.endsWith('tracing/jaeger-pod:4318')));
   });
 
   it('the check can fail: without the policies every pod reaches every port', async function () {

@@ -184,6 +184,26 @@ describe('Pulumi program (engine mocks)', function () {
     expect(variants.get('registry/zookeeper')!.outputs.urls.dozzle).to.equal('http://10.0.0.5:31007');
   });
 
+  it('tracing on: Jaeger in its namespace, its UI URL in the outputs, the services sending it OTLP; off: none of it', async function () {
+    const traced = await runVariant('kind', 'zookeeper', { tracing: 'true' });
+    expect(traced.outputs.urls.jaeger).to.equal('http://127.0.0.1:31686');
+    expect(traced.outputs.nodePorts.jaeger).to.deep.equal({ namespace: 'tracing', service: 'jaeger', port: 16686, nodePort: 31686 });
+    expect(traced.outputs.namespaces.tracing).to.equal('tracing');
+    const jaeger = ofType(traced.resources, K.Deployment).find((d) => d.inputs.metadata.name === 'jaeger')!;
+    expect(jaeger.inputs.metadata.namespace).to.equal('tracing');
+    expect(jaeger.inputs.spec.template.spec.containers[0].image).to.equal('jaegertracing/jaeger:2.20.0');
+    const serviceEnv = (v: Variant) =>
+      ofType(v.resources, K.ConfigMap)
+        .filter((c) => c.inputs.metadata.name.endsWith('-service-config'))
+        .map((c) => [c.inputs.data.TRACING_EXPORTER, c.inputs.data.OTEL_EXPORTER_OTLP_ENDPOINT]);
+    expect(serviceEnv(traced)).to.deep.equal(Array(3).fill(['otlp', 'http://jaeger-collector.tracing.svc.cluster.local:4318']));
+
+    const plain = variants.get('kind/zookeeper')!;
+    expect(serviceEnv(plain)).to.deep.equal(Array(3).fill([undefined, undefined]));
+    expect(plain.resources.filter((r) => r.type === 'orders:tools:Jaeger')).to.deep.equal([]);
+    expect(plain.outputs.urls.jaeger).to.equal(undefined);
+  });
+
   it('runs Kafka from the rendered files: node id from the pod ordinal, advertising its in-cluster name', function () {
     for (const mode of ['zookeeper', 'kraft'] as const) {
       const v = variants.get(`kind/${mode}`)!;

@@ -16,14 +16,16 @@ export interface Variant {
   mode: Mode;
   brokers: number;
   replicas: number;
+  /** Jaeger deployed, the services sending it spans. */
+  tracing: boolean;
   /** The stack config it ran with. */
   config: Record<string, string>;
   resources: DeclaredResource[];
   outputs: Record<string, any>;
 }
 
-export const variantName = (v: Pick<Variant, 'flavour' | 'mode' | 'brokers' | 'replicas'>) =>
-  `${v.flavour}/${v.mode}/${v.brokers}-broker${v.brokers > 1 ? 's' : ''}/${v.replicas}-replica${v.replicas > 1 ? 's' : ''}`;
+export const variantName = (v: Pick<Variant, 'flavour' | 'mode' | 'brokers' | 'replicas' | 'tracing'>) =>
+  `${v.flavour}/${v.mode}/${v.brokers}-broker${v.brokers > 1 ? 's' : ''}/${v.replicas}-replica${v.replicas > 1 ? 's' : ''}${v.tracing ? '/tracing' : ''}`;
 
 /** Runs the whole program for one flavour and Kafka mode under mocks. */
 export async function runVariant(flavour: Flavour, mode: Mode, extra: Record<string, string> = {}): Promise<Variant> {
@@ -40,7 +42,7 @@ export async function runVariant(flavour: Flavour, mode: Mode, extra: Record<str
   );
   const brokers = Number(config.kafkaBrokers ?? 1);
   const replicas = Number(config.serviceReplicas ?? 1);
-  return { flavour, mode, brokers, replicas, config, resources, outputs: outputs as Record<string, any> };
+  return { flavour, mode, brokers, replicas, tracing: config.tracing === 'true', config, resources, outputs: outputs as Record<string, any> };
 }
 
 export const VARIANTS: [Flavour, Mode][] = [
@@ -52,13 +54,16 @@ export const VARIANTS: [Flavour, Mode][] = [
   ['registry', 'kraft'],
 ];
 
-/** Every variant the cluster model checks: flavour × Kafka mode × 1 or 3 brokers × 1 or 2 service replicas. */
+/**
+ * Every variant the cluster model checks: flavour × Kafka mode × 1 or 3 brokers × 1 or 2
+ * service replicas; the 3-broker ones also deploy Jaeger (tracing on).
+ */
 export const MODEL_VARIANTS = VARIANTS.flatMap(([flavour, mode]) =>
-  [1, 3].flatMap((brokers) => [1, 2].map((replicas) => ({ flavour, mode, brokers, replicas }))),
+  [1, 3].flatMap((brokers) => [1, 2].map((replicas) => ({ flavour, mode, brokers, replicas, tracing: brokers === 3 }))),
 );
 
 export const runModelVariant = (v: (typeof MODEL_VARIANTS)[number]) =>
-  runVariant(v.flavour, v.mode, { kafkaBrokers: String(v.brokers), serviceReplicas: String(v.replicas) });
+  runVariant(v.flavour, v.mode, { kafkaBrokers: String(v.brokers), serviceReplicas: String(v.replicas), tracing: String(v.tracing) });
 
 let modelVariants: Promise<Variant[]> | undefined;
 /** Every model variant, run once per test process (one after another: the mocks are global). */
