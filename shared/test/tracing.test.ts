@@ -102,11 +102,15 @@ describe('tracing: what the outbox, Kafka headers and log lines carry (in-memory
       const child = sagaTracer.startSpan('publish OrderCreated', {}, trace.setSpan(ROOT_CONTEXT, parent));
       child.end();
       parent.end();
-      const done = await new Promise((resolve) => new LogSpanExporter(pino(sink)).export(exporter.getFinishedSpans() as never, resolve));
+      // Exported while another span is active: the line still names the exported span only.
+      const busy = sagaTracer.startSpan('process OrderCreated');
+      const done = await context.with(trace.setSpan(ROOT_CONTEXT, busy), () =>
+        new Promise((resolve) => new LogSpanExporter(pino({ mixin: () => traceIdsForLog(() => undefined) }, sink)).export(exporter.getFinishedSpans() as never, resolve)),
+      );
       expect(done).to.deep.equal({ code: 0 });
-      expect(lines.map((l) => [l.msg, l.span.name, l.span.trace_id, l.span.parent_span_id])).to.deep.equal([
-        ['span', 'publish OrderCreated', parent.spanContext().traceId, parent.spanContext().spanId],
-        ['span', 'POST /orders', parent.spanContext().traceId, undefined],
+      expect(lines.map((l) => [l.msg, l.span.name, l.trace_id, l.span_id, l.span.parent_span_id])).to.deep.equal([
+        ['span', 'publish OrderCreated', parent.spanContext().traceId, child.spanContext().spanId, parent.spanContext().spanId],
+        ['span', 'POST /orders', parent.spanContext().traceId, parent.spanContext().spanId, undefined],
       ]);
     });
   });

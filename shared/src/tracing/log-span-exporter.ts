@@ -7,14 +7,15 @@ export class LogSpanExporter implements SpanExporter {
   constructor(private readonly logger: Logger) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    // The line's own trace_id and span_id are the exported span's (they win over the logger's mixin).
     for (const span of spans) {
       const { traceId, spanId } = span.spanContext();
       this.logger.info(
         {
+          trace_id: traceId,
+          span_id: spanId,
           span: {
             name: span.name,
-            trace_id: traceId,
-            span_id: spanId,
             parent_span_id: span.parentSpanContext?.spanId,
             kind: span.kind,
             duration_ms: Math.round(hrTimeToMilliseconds(span.duration) * 1000) / 1000,
