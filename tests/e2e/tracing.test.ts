@@ -110,6 +110,9 @@ describe('tracing: one order, one trace across the three services (OTLP export, 
     expect(insert, 'the order insert').to.not.equal(undefined);
     expect(pathToRoot(insert!, trace)[0]).to.equal(roots[0]);
     expect(receiver.rejected).to.deep.equal([]);
+    // No span holds a password; the order's statements are recorded without their values (the customer id is one).
+    expect(JSON.stringify(receiver.spans.map((s) => s.attributes))).to.not.include(system.env('order').DB_PASSWORD!);
+    expect(JSON.stringify(trace.map((s) => s.attributes))).to.not.include(customer);
   });
 
   it('log lines written for the order carry its trace id', async function () {

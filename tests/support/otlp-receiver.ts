@@ -18,6 +18,8 @@ interface OtlpValue {
   intValue?: string | number;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: OtlpValue[] };
+  bytesValue?: string;
 }
 interface OtlpAttribute {
   key: string;
@@ -40,7 +42,8 @@ interface OtlpExport {
   }[];
 }
 
-const valueOf = (v: OtlpValue) => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+const valueOf = (v: OtlpValue): unknown =>
+  v.arrayValue ? (v.arrayValue.values ?? []).map(valueOf) : (v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue ?? v.bytesValue);
 const attributesOf = (list: OtlpAttribute[] = []) => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
 /**
