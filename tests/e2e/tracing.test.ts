@@ -115,6 +115,33 @@ describe('tracing: one order, one trace across the three services (OTLP export, 
     expect(JSON.stringify(trace.map((s) => s.attributes))).to.not.include(customer);
   });
 
+  it('orders placed at the same moment, written by one group-commit statement, each keep a trace of their own', async function () {
+    const customer = Api.unique('cust');
+    const sku = Api.unique('SKU');
+    await api.account(customer, 1_000_000);
+    await api.product(sku, 100, 1000);
+    const placed = await Promise.all(Array.from({ length: 24 }, () => api.placeOrder(customer, [{ sku, quantity: 1 }])));
+    const ids = placed.map((p) => p.body.id as string);
+    for (const id of ids) await api.waitForStatus(id, 'CONFIRMED');
+    const traces = await waitFor('every order processed by the inventory service', async () => {
+      const byOrder = new Map(
+        receiver.spans.filter((s) => s.service === 'inventory-service' && s.name === 'process OrderCreated').map((s) => [s.attributes['orders.order_id'], s.traceId]),
+      );
+      return ids.every((id) => byOrder.has(id)) && ids.map((id) => byOrder.get(id)!);
+    });
+    expect(new Set(traces).size, 'distinct traces').to.equal(ids.length);
+    const rootsOf = (traceId: string) => {
+      const spans = receiver.trace(traceId);
+      return spans.filter((s) => !spans.some((p) => p.spanId === s.parentSpanId)).map((r) => `${r.service} ${r.attributes['http.route']}`);
+    };
+    // Spans are exported within a second of their end, each service on its own.
+    await waitFor('every trace complete', async () => traces.every((t) => rootsOf(t).join() === 'order-service /orders')).catch(() => undefined);
+    for (const traceId of traces) expect(rootsOf(traceId), traceId).to.deep.equal(['order-service /orders']);
+    // They did share statements: fewer inserts of orders than orders.
+    const inserts = receiver.spans.filter((s) => traces.includes(s.traceId) && s.name.startsWith('pg insert orders'));
+    console.log(`      ${ids.length} orders, ${new Set(inserts.map((s) => s.spanId)).size} insert statements`);
+  });
+
   it('log lines written for the order carry its trace id', async function () {
     const customer = Api.unique('cust');
     const sku = Api.unique('SKU');
