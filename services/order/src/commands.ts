@@ -69,7 +69,9 @@ export class OrderPlacement {
         await insertOrders(db, orders.map((o) => o.row), orders.map((o) => o.event));
         return orders.map(() => true as const);
       },
-      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 2 },
+      // One statement at a time: the orders placed meanwhile wait and share the next, so the
+      // order service sends fewer statements and its one event loop keeps up with its consumer.
+      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 1 },
     );
   }
 
