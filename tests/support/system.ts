@@ -15,6 +15,9 @@ const mainOf = (service: ServiceName) => path.join(ROOT, 'services', service, 'd
 export const appRoleOf = (service: ServiceName) => `orders_test_${service}_app`;
 const APP_ROLE_PASSWORD = 'orders-test-app-pw';
 
+/** Ports given to services of this test process: free when handed out, but not listened on yet. */
+const handedOut = new Set<number>();
+
 /**
  * A port that is free now, below the kernel's ephemeral range (32768+): a port from that
  * range can be taken as the source port of an outgoing connection (to PostgreSQL, Kafka)
@@ -23,12 +26,17 @@ const APP_ROLE_PASSWORD = 'orders-test-app-pw';
 async function freePort(): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 12000);
+    // The check below passes for a port handed out whose service has not started yet.
+    if (handedOut.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-    if (free) return port;
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }
 
