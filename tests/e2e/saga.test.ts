@@ -278,6 +278,29 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
       }
     });
 
+    it('an order whose payment failed is never charged, even when its InventoryReserved comes again under a new id once the balance covers it', async function () {
+      const kafka = createKafka(testKafkaSettings('e2e-refailed'), silentLogger);
+      const reader = await TopicReader.start(kafka, [`${system.topicPrefix}inventory-events`]);
+      const producer = createProducer(kafka);
+      await producer.connect();
+      try {
+        const { customer, skus } = await fixture(500, [{ price: 1200, stock: 2 }]);
+        const failed = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
+        expect(failed).to.include({ status: 'CANCELLED', reason: 'INSUFFICIENT_FUNDS' });
+        const [reserved] = await reader.waitForCount((m) => m.key === failed.id && JSON.parse(m.value!).type === 'InventoryReserved', 1);
+        await api.account(customer, 10_000);
+        const event = JSON.parse(reserved!.value!);
+        await producer.send({ topic: reserved!.topic, messages: [{ key: reserved!.key, value: JSON.stringify({ ...event, eventId: randomUUID() }) }] });
+        await sleep(1500);
+        expect((await api.request('payment', 'GET', `/payments/${failed.id}`)).status).to.equal(404);
+        expect(await api.balance(customer)).to.equal(10_000);
+        expect((await api.order(failed.id)).status).to.equal('CANCELLED');
+      } finally {
+        await reader.stop();
+        await producer.disconnect();
+      }
+    });
+
     it('answers 404 with a code for unknown orders, payments, products and accounts', async function () {
       const id = randomUUID();
       for (const [service, path] of [

@@ -60,8 +60,9 @@ export function customersOf(events: readonly SagaEvent[], orders: ReadonlyMap<st
 
 /**
  * Payment's part of the saga, played on a run of events in order: charge on
- * InventoryReserved (once per order; never for an order already cancelled), refund on
- * OrderCancelled (and remember the cancellation, so a late reservation is never charged).
+ * InventoryReserved (once per order; never for an order already cancelled or whose charge
+ * failed), refund on OrderCancelled (and remember the cancellation, so a late reservation is
+ * never charged).
  * `orders` and the ledger are updated in place; returns what the run writes back.
  */
 export function playPaymentEvents(events: readonly SagaEvent[], orders: Map<string, OrderPayment>, ledger: Ledger) {
@@ -85,6 +86,11 @@ export function playPaymentEvents(events: readonly SagaEvent[], orders: Map<stri
         record.emit(event, 'PaymentCompleted', { customerId, amountCents: totalCents });
         record.note(event, 'payment captured', { amountCents: totalCents });
       } else {
+        // The order service cancels an order whose payment failed without telling payment, so
+        // the failure closes the order here: its reservation, should it come again under
+        // another id once the balance covers it, is never charged.
+        cancellations.push(event.orderId);
+        order.cancelled = true;
         const reason = result === 'insufficient-funds' ? 'INSUFFICIENT_FUNDS' : 'UNKNOWN_CUSTOMER';
         record.emit(event, 'PaymentFailed', { customerId, amountCents: totalCents, reason });
         record.note(event, 'payment failed', { reason, amountCents: totalCents });

@@ -35,6 +35,16 @@ describe('payment saga domain (pure)', function () {
     ]);
     expect(r.payments.size).to.equal(0);
     expect(r.ledger.captured.size).to.equal(0);
+    expect(r.cancellations).to.deep.equal([A, B]);
+  });
+
+  it('a failed charge closes the order: its reservation again, under a new id, after the balance grew, is not charged', function () {
+    const orders = new Map<string, OrderPayment>();
+    run([reserved(A, 1001)], { alice: 1000 }, orders);
+    const again = run([reserved(A, 1001)], { alice: 5000 }, orders);
+    expect(again.sent).to.deep.equal([]);
+    expect(again.ledger.captured.size).to.equal(0);
+    expect(again.notes()).to.deep.equal(['order was cancelled before its payment; not charging']);
   });
 
   it('charges a balance down to exactly zero', function () {
