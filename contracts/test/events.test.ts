@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ALL_TOPICS, Cents, CustomerId, dlqTopic, EVENT_CONTRACTS, EVENT_TYPE_HEADER, EVENT_TYPES, Quantity, Sku, TOPICS } from '../src/events.js';
+import { ALL_TOPICS, Cents, CustomerId, DisplayName, dlqTopic, EVENT_CONTRACTS, EVENT_TYPE_HEADER, EVENT_TYPES, producerOf, Quantity, Sku, TOPICS } from '../src/events.js';
 import { SERVICE_CONTRACTS, SERVICE_COMMANDS, PROBE_PATHS } from '../src/services.js';
 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, value: unknown) => schema.safeParse(value).success;
@@ -55,6 +55,26 @@ describe('event contracts (pure)', function () {
     expect([-1, 0.5, Number.MAX_SAFE_INTEGER + 1].map((v) => ok(Cents, v))).to.deep.equal([false, false, false]);
     expect([1, 1_000_000].map((v) => ok(Quantity, v))).to.deep.equal([true, true]);
     expect([0, 1_000_001, 1.5].map((v) => ok(Quantity, v))).to.deep.equal([false, false, false]);
+  });
+
+  it('names people read: trimmed, 1-200 characters, no control character anywhere', function () {
+    expect(DisplayName.parse('  Zoë’s shop 💡  ')).to.equal('Zoë’s shop 💡');
+    expect(DisplayName.parse('x'.repeat(200))).to.have.length(200);
+    for (const bad of ['', '   ', 'x'.repeat(201), '\u0000abc', 'ab\u0007cd', 'abc\u001f', 'a\u007fb']) expect(ok(DisplayName, bad), JSON.stringify(bad)).to.equal(false);
+    expect(DisplayName.safeParse('a\u0000b').error?.issues[0]?.message).to.equal('a name has no control characters');
+  });
+
+  it('each event type is emitted by the service whose topic carries it', function () {
+    expect(Object.fromEntries(EVENT_TYPES.map((t) => [t, producerOf(t)]))).to.deep.equal({
+      OrderCreated: 'order',
+      OrderCancelled: 'order',
+      InventoryReserved: 'inventory',
+      InventoryRejected: 'inventory',
+      InventoryReleased: 'inventory',
+      PaymentCompleted: 'payment',
+      PaymentFailed: 'payment',
+      PaymentRefunded: 'payment',
+    });
   });
 
   it('payloads: required fields, 1-50 lines, known reasons, nothing extra', function () {

@@ -72,6 +72,8 @@ describe('event envelope validation (pure)', function () {
     expect(next.eventId).to.not.equal(created.eventId);
     expect(() => createEvent('OrderCreated', { orderId, correlationId: 'c', payload: { customerId: 'alice', items: [] } }))
       .to.throw(OutgoingEventError, 'outgoing payload of OrderCreated is invalid')
-      .that.is.instanceOf(InvalidEventError);
+      .that.is.instanceOf(InvalidEventError)
+      // The dead-letter headers carry the error's name.
+      .and.has.property('name', 'OutgoingEventError');
   });
 });
