@@ -35,4 +35,3 @@ export function createLogger(service: string, level = 'info'): Logger {
 export function sagaLogger(logger: Logger, orderId: string, correlationId: string): Logger {
   return logger.child({ orderId, correlationId });
 }
-

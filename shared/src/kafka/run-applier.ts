@@ -1,4 +1,4 @@
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Knex } from 'knex';
 import { WriteBatcher } from '../db/write-batcher.js';
@@ -8,7 +8,7 @@ import type { ServiceMetrics } from '../metrics.js';
 import { EventFailure, type EventBatchHandler } from './event-handler.js';
 import { recordFirstDeliveries } from './inbox.js';
 import { locateInRuns } from './run-planner.js';
-import { contextOfHeaders, sagaTracer, withOrderTraces } from '../tracing/trace-context.js';
+import { contextOfHeaders, endFailed, messagingSpan, withOrderTraces } from '../tracing/trace-context.js';
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
 
@@ -72,7 +72,7 @@ export class RunApplier {
       this.options.metrics?.consumerTransactionSize.observe(decoded.length);
       return outcomes;
     } catch (error) {
-      for (const span of traced) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) }).end();
+      endFailed(traced, error);
       throw error;
     }
   }
@@ -133,19 +133,15 @@ export class RunApplier {
 
 /** A span for one event's handling, the child of the span that published it. */
 function processSpan(d: Decoded, event: SagaEvent): Span {
-  return sagaTracer.startSpan(
-    `process ${event.type}`,
+  return messagingSpan(
+    'process',
+    event.type,
     {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': d.topic,
-        'messaging.destination.partition.id': String(d.partition),
-        'messaging.kafka.offset': Number(d.message.offset),
-        'messaging.message.id': event.eventId,
-        'orders.order_id': event.orderId,
-      },
+      'messaging.destination.name': d.topic,
+      'messaging.destination.partition.id': String(d.partition),
+      'messaging.kafka.offset': Number(d.message.offset),
+      'messaging.message.id': event.eventId,
+      'orders.order_id': event.orderId,
     },
     contextOfHeaders(d.message.headers),
   );

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import type { Message, Producer } from 'kafkajs';
 import { EVENT_TYPE_HEADER } from '@orders/contracts';
 import type { DbSettings } from '../config/index.js';
@@ -7,7 +7,7 @@ import { pgConnection, statementName } from '../db/knex.js';
 import { settlesWithin } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
-import { contextOfTraceparent, headersOf, sagaTracer } from '../tracing/trace-context.js';
+import { contextOfTraceparent, endFailed, headersOf, messagingSpan } from '../tracing/trace-context.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
 
 export interface OutboxRelayOptions {
@@ -195,7 +195,7 @@ export class OutboxRelay {
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.topicPrefix + topic, messages })),
       });
     } catch (error) {
-      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) }).end();
+      endFailed(spans, error);
       throw error;
     }
     for (const span of spans) span.end();
@@ -207,17 +207,10 @@ export class OutboxRelay {
 
   /** A span from the outbox row's trace to the send's acknowledgement; the consumer's span is its child. */
   private publishSpan(row: OutboxRow): Span {
-    return sagaTracer.startSpan(
-      `publish ${row.event_type}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': this.topicPrefix + row.topic,
-          'messaging.kafka.message.key': row.message_key,
-        },
-      },
+    return messagingSpan(
+      'publish',
+      row.event_type,
+      { 'messaging.destination.name': this.topicPrefix + row.topic, 'messaging.kafka.message.key': row.message_key },
       contextOfTraceparent(row.trace_context),
     );
   }

@@ -4,6 +4,7 @@ import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrum
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { commonSettings } from '../config/common.js';
+import { readSettings } from '../config/settings.js';
 
 /** Probes and scrapes would be most of the traces and tell nothing. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -35,8 +36,13 @@ export function statementSpanName(sql: string): string {
  * A bad value is left for the config check, which names it and exits 2.
  */
 export function instrumentFromEnvironment(env: NodeJS.ProcessEnv = process.env): boolean {
-  const parsed = commonSettings.tracing.exporter.schema.safeParse(env[commonSettings.tracing.exporter.env] || commonSettings.tracing.exporter.default);
-  if (!parsed.success || parsed.data === 'none') return false;
+  let exporter: string;
+  try {
+    exporter = readSettings({ exporter: commonSettings.tracing.exporter }, env).exporter;
+  } catch {
+    return false;
+  }
+  if (exporter === 'none') return false;
   registerInstrumentations({
     instrumentations: [
       new HttpInstrumentation({

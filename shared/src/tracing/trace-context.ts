@@ -4,8 +4,12 @@ import {
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
   trace,
+  type Attributes,
   type Context,
+  type Span,
   type TextMapGetter,
 } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
@@ -14,11 +18,7 @@ import type { IHeaders } from 'kafkajs';
 export const sagaTracer = trace.getTracer('@orders/shared');
 
 /** The W3C `traceparent` of a context; null when nothing in it is traced (or tracing is off). */
-export function traceparentOf(ctx: Context): string | null {
-  const carrier: Record<string, string> = {};
-  propagation.inject(ctx, carrier);
-  return carrier.traceparent ?? null;
-}
+export const traceparentOf = (ctx: Context): string | null => headersOf(ctx).traceparent ?? null;
 
 /** The context a stored `traceparent` continues. */
 export function contextOfTraceparent(traceparent: string | null): Context {
@@ -42,6 +42,26 @@ export function headersOf(ctx: Context): Record<string, string> {
   const headers: Record<string, string> = {};
   propagation.inject(ctx, headers);
   return headers;
+}
+
+/**
+ * A saga event's span on one side of Kafka: `publish <Event>` (PRODUCER, the relay's send)
+ * or `process <Event>` (CONSUMER, a consumer's handling), a child of `parent`.
+ */
+export function messagingSpan(operation: 'publish' | 'process', eventType: string, attributes: Attributes, parent: Context): Span {
+  return sagaTracer.startSpan(
+    `${operation} ${eventType}`,
+    {
+      kind: operation === 'publish' ? SpanKind.PRODUCER : SpanKind.CONSUMER,
+      attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': operation === 'publish' ? 'send' : 'process', ...attributes },
+    },
+    parent,
+  );
+}
+
+/** Ends spans whose work failed with `error`. */
+export function endFailed(spans: readonly Span[], error: unknown): void {
+  for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) }).end();
 }
 
 const ORDER_TRACES = createContextKey('orders: the trace of the event being handled, by order id');
