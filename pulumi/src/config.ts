@@ -4,6 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { parse as parseYaml } from 'yaml';
 import { replicationOf } from '@orders/kafka-config';
 import { z } from 'zod';
+import { NODE_PORT_KEYS } from './kind.js';
 
 /** The repository root (Pulumi.yaml, Dockerfiles, kind/cluster.yaml). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -82,8 +83,8 @@ function crossChecks(raw: Record<string, unknown>): string[] {
   if (raw.clusterFlavour === 'registry' && !raw.imageRegistry) {
     problems.push('imageRegistry is required when clusterFlavour is registry');
   }
-  const ports = ['orderNodePort', 'paymentNodePort', 'inventoryNodePort', 'kafkaUiNodePort', 'dozzleNodePort', 'jaegerNodePort'].map((k) => raw[k]);
-  if (new Set(ports).size !== ports.length) problems.push('the six NodePorts must differ');
+  const ports = Object.keys(NODE_PORT_KEYS).map((k) => raw[k]);
+  if (new Set(ports).size !== ports.length) problems.push(`the ${ports.length} NodePorts must differ`);
   return problems;
 }
 
