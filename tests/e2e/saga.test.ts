@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import type { Producer } from 'kafkajs';
 import { createKafka, createProducer } from '@orders/shared';
 import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/shared/testing';
 import { TopicReader } from '@orders/shared/testing';
@@ -39,6 +40,20 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
       skus.push(sku);
     }
     return { customer, skus };
+  }
+
+  /** A reader of `topics` and a producer, for a test that sends saga events itself; both closed after `use`. */
+  async function withKafka(clientId: string, topics: string[], use: (reader: TopicReader, producer: Producer) => Promise<void>) {
+    const kafka = createKafka(testKafkaSettings(clientId), silentLogger);
+    const reader = await TopicReader.start(kafka, topics);
+    const producer = createProducer(kafka);
+    await producer.connect();
+    try {
+      await use(reader, producer);
+    } finally {
+      await reader.stop();
+      await producer.disconnect();
+    }
   }
 
   describe('outcomes', function () {
@@ -246,11 +261,7 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
     });
 
     it('a refunded order stays refunded when its OrderCancelled comes again, as it was or under a new id', async function () {
-      const kafka = createKafka(testKafkaSettings('e2e-recancel'), silentLogger);
-      const reader = await TopicReader.start(kafka, [`${system.topicPrefix}order-events`]);
-      const producer = createProducer(kafka);
-      await producer.connect();
-      try {
+      await withKafka('e2e-recancel', [`${system.topicPrefix}order-events`], async (reader, producer) => {
         const { customer, skus } = await fixture(5000, [{ price: 1200, stock: 2 }]);
         const confirmed = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
         expect((await api.request('order', 'POST', `/orders/${confirmed.id}/cancel`)).status).to.equal(202);
@@ -272,18 +283,11 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
         expect((await api.request('payment', 'GET', `/payments/${confirmed.id}`)).body).to.include({ status: 'REFUNDED', amountCents: 1200 });
         expect(await api.getProduct(skus[0]!)).to.include({ available: 2, reserved: 0, sold: 0 });
         expect((await api.order(confirmed.id)).status).to.equal('CANCELLED');
-      } finally {
-        await reader.stop();
-        await producer.disconnect();
-      }
+      });
     });
 
     it('an order whose payment failed is never charged, even when its InventoryReserved comes again under a new id once the balance covers it', async function () {
-      const kafka = createKafka(testKafkaSettings('e2e-refailed'), silentLogger);
-      const reader = await TopicReader.start(kafka, [`${system.topicPrefix}inventory-events`]);
-      const producer = createProducer(kafka);
-      await producer.connect();
-      try {
+      await withKafka('e2e-refailed', [`${system.topicPrefix}inventory-events`], async (reader, producer) => {
         const { customer, skus } = await fixture(500, [{ price: 1200, stock: 2 }]);
         const failed = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }]);
         expect(failed).to.include({ status: 'CANCELLED', reason: 'INSUFFICIENT_FUNDS' });
@@ -295,10 +299,7 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
         expect((await api.request('payment', 'GET', `/payments/${failed.id}`)).status).to.equal(404);
         expect(await api.balance(customer)).to.equal(10_000);
         expect((await api.order(failed.id)).status).to.equal('CANCELLED');
-      } finally {
-        await reader.stop();
-        await producer.disconnect();
-      }
+      });
     });
 
     it('answers 404 with a code for unknown orders, payments, products and accounts', async function () {
@@ -363,11 +364,8 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
 
   describe('duplicated and poison events', function () {
     it('does not charge or reserve twice when saga events are delivered again', async function () {
-      const kafka = createKafka(testKafkaSettings('e2e-dup'), silentLogger);
-      const reader = await TopicReader.start(kafka, [`${system.topicPrefix}order-events`, `${system.topicPrefix}inventory-events`]);
-      const producer = createProducer(kafka);
-      await producer.connect();
-      try {
+      const topics = [`${system.topicPrefix}order-events`, `${system.topicPrefix}inventory-events`];
+      await withKafka('e2e-dup', topics, async (reader, producer) => {
         const { customer, skus } = await fixture(10_000, [{ price: 1000, stock: 5 }]);
         const order = await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 2 }]);
         expect(order.status).to.equal('CONFIRMED');
@@ -387,19 +385,12 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
         expect(await api.balance(customer)).to.equal(8000);
         expect(await api.getProduct(skus[0]!)).to.include({ available: 3, reserved: 0, sold: 2 });
         expect((await api.order(order.id)).status).to.equal('CONFIRMED');
-      } finally {
-        await reader.stop();
-        await producer.disconnect();
-      }
+      });
     });
 
     it('sends a poison message to the DLQ and keeps processing orders', async function () {
-      const kafka = createKafka(testKafkaSettings('e2e-poison'), silentLogger);
       const topic = `${system.topicPrefix}order-events`;
-      const dlq = await TopicReader.start(kafka, [`${topic}.dlq`]);
-      const producer = createProducer(kafka);
-      await producer.connect();
-      try {
+      await withKafka('e2e-poison', [`${topic}.dlq`], async (dlq, producer) => {
         const key = randomUUID();
         await producer.send({ topic, messages: [{ key, value: '{"type":"OrderCreated","this is":"not an event"}' }] });
         const dead = await dlq.waitForCount((m) => m.key === key, 2); // inventory's and payment's copies
@@ -408,10 +399,7 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
         );
         const { customer, skus } = await fixture(1000, [{ price: 100, stock: 1 }]);
         expect((await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }])).status).to.equal('CONFIRMED');
-      } finally {
-        await dlq.stop();
-        await producer.disconnect();
-      }
+      });
     });
   });
 

@@ -56,6 +56,15 @@ describe('tracing: one order, one trace across the three services (OTLP export, 
     await receiver?.close();
   });
 
+  /** A customer of its own with `balance`, and a product of its own. */
+  async function fixture(balance: number, price: number, stock: number) {
+    const customer = Api.unique('cust');
+    const sku = Api.unique('SKU');
+    await api.account(customer, balance);
+    await api.product(sku, price, stock);
+    return { customer, sku };
+  }
+
   async function traceOf(orderId: string, last: { service: string; name: string }): Promise<ReceivedSpan[]> {
     return waitFor(
       `the trace of order ${orderId} up to ${last.service} ${last.name}`,
@@ -69,10 +78,7 @@ describe('tracing: one order, one trace across the three services (OTLP export, 
   }
 
   it('POST /orders → order DB → relay → inventory → payment → order: every span connected to the request', async function () {
-    const customer = Api.unique('cust');
-    const sku = Api.unique('SKU');
-    await api.account(customer, 10_000);
-    await api.product(sku, 500, 5);
+    const { customer, sku } = await fixture(10_000, 500, 5);
     const placed = await api.placeOrder(customer, [{ sku, quantity: 2 }]);
     expect(placed.status).to.equal(202);
     await api.waitForStatus(placed.body.id, 'CONFIRMED');
@@ -116,10 +122,7 @@ describe('tracing: one order, one trace across the three services (OTLP export, 
   });
 
   it('orders placed at the same moment, written by one group-commit statement, each keep a trace of their own', async function () {
-    const customer = Api.unique('cust');
-    const sku = Api.unique('SKU');
-    await api.account(customer, 1_000_000);
-    await api.product(sku, 100, 1000);
+    const { customer, sku } = await fixture(1_000_000, 100, 1000);
     const placed = await Promise.all(Array.from({ length: 24 }, () => api.placeOrder(customer, [{ sku, quantity: 1 }])));
     const ids = placed.map((p) => p.body.id as string);
     for (const id of ids) await api.waitForStatus(id, 'CONFIRMED');
@@ -143,10 +146,7 @@ describe('tracing: one order, one trace across the three services (OTLP export, 
   });
 
   it('log lines written for the order carry its trace id', async function () {
-    const customer = Api.unique('cust');
-    const sku = Api.unique('SKU');
-    await api.account(customer, 10_000);
-    await api.product(sku, 500, 5);
+    const { customer, sku } = await fixture(10_000, 500, 5);
     const placed = await api.placeOrder(customer, [{ sku, quantity: 1 }]);
     await api.waitForStatus(placed.body.id, 'CONFIRMED');
     const spans = await traceOf(placed.body.id, { service: 'order-service', name: 'process PaymentCompleted' });
