@@ -4,6 +4,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './lifecycle.js';
 export * from './db/knex.js';
+export * from './db/statement-batch.js';
 export * from './db/app-role.js';
 export * from './db/pruner.js';
 export * from './db/migrations.js';

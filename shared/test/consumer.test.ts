@@ -9,6 +9,7 @@ import { commonSettings } from '../src/config/common.js';
 import { readSettings } from '../src/config/settings.js';
 import { consumerTuning, EventConsumer, type EventConsumerOptions } from '../src/kafka/consumer.js';
 import { EventFailure, perEventHandler, type EventBatchHandler, type EventHandlers } from '../src/kafka/event-handler.js';
+import { statement } from '../src/db/statement-batch.js';
 import { createMetrics } from '../src/metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/kafka/inbox-table.js';
 import { orderCreated } from './support/events.js';
@@ -36,11 +37,9 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
   const consumers: EventConsumer[] = [];
 
   /** The handler's effect: one row per applied event. */
-  const recordEffect: EventHandlers = {
-    OrderCreated: async (event, { trx }) => {
-      await trx('effects').insert({ order_id: event.orderId, event_id: event.eventId });
-    },
-  };
+  const effect = (event: { orderId: string; eventId: string }) =>
+    statement('insert into effects (order_id, event_id) values (?, ?)', [event.orderId, event.eventId]);
+  const recordEffect: EventHandlers = { OrderCreated: (event) => [effect(event)] };
   const effectsOf = async (orderId: string) => Number((await db('effects').where({ order_id: orderId }).count({ n: '*' }))[0]!.n);
 
   async function startConsumer(
@@ -151,21 +150,21 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     let attempts = 0;
     const failing = orderCreated();
     await startConsumer({
-      OrderCreated: async (event, ctx) => {
-        if (event.orderId === failing.orderId) {
-          attempts++;
-          await ctx.trx('effects').insert({ order_id: event.orderId, event_id: event.eventId });
-          throw new Error('business invariant broken');
-        }
-        await recordEffect.OrderCreated!(event, ctx);
+      OrderCreated: (event) => {
+        if (event.orderId !== failing.orderId) return [effect(event)];
+        attempts++;
+        // Its effect is written, then a statement of the same batch fails in the database.
+        return [effect(event), statement(`select 1 / (case when ? then 0 else 1 end)`, [true])];
       },
     });
     await send(failing.orderId, failing);
     const next = orderCreated();
     await send(next.orderId, next);
     const [dead] = await dlq.waitForCount((m) => m.key === failing.orderId, 1);
-    expect(dead!.headers['dlq-error']).to.equal('business invariant broken');
-    expect(attempts).to.equal(3); // the first try and maxRetries = 2 retries
+    expect(dead!.headers['dlq-error']).to.equal('division by zero');
+    // A database error names no event of its run, so the run's try is not charged to it:
+    // then alone, the first try and maxRetries = 2 retries.
+    expect(attempts).to.equal(4);
     await waitFor('next event applied', async () => (await effectsOf(next.orderId)) === 1);
     expect(await effectsOf(failing.orderId), 'failed attempts roll back their effect').to.equal(0);
     expect(await db(PROCESSED_MESSAGES_TABLE).where({ event_id: failing.eventId })).to.have.length(0);
@@ -176,12 +175,12 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     const failing = events[37]!;
     let attempts = 0;
     await startConsumer({
-      OrderCreated: async (event, ctx) => {
-        await recordEffect.OrderCreated!(event, ctx);
+      OrderCreated: (event) => {
         if (event.eventId === failing.eventId) {
           attempts++;
           throw new Error('cannot apply this one');
         }
+        return [effect(event)];
       },
     });
     await producer.send({ topic: TOPIC, messages: events.map((e) => ({ key: 'one-partition', value: JSON.stringify(e) })) });
@@ -251,15 +250,16 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       messages: layout.map(({ partition, event }) => ({ partition, key: event.orderId, value: JSON.stringify(event) })),
     });
     const perEvent = perEventHandler({
-      OrderCreated: async (event, ctx) => {
-        if (!failing.has(event.eventId)) return recordEffect.OrderCreated!(event, ctx);
+      OrderCreated: (event) => {
+        if (!failing.has(event.eventId)) return [effect(event)];
         attempts.set(event.eventId, (attempts.get(event.eventId) ?? 0) + 1);
         throw new Error('cannot apply this one');
       },
     });
     const handler: EventBatchHandler = {
       types: perEvent.types,
-      async apply(events, ctx) {
+      load: perEvent.load,
+      async play(events, ctx) {
         // The first transaction is held, so runs of the other partitions queue up behind it.
         if (firstTransaction) {
           firstTransaction = false;
@@ -268,7 +268,7 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
         const partitions = new Set(events.map((e) => partitionOf.get(e.orderId)));
         widest = Math.max(widest, partitions.size);
         try {
-          await perEvent.apply(events, ctx);
+          return await perEvent.play(events, ctx);
         } catch (error) {
           if (partitions.size > 1 && error instanceof EventFailure) failedInCombinedTx.push(events[error.index]!.eventId);
           throw error;
@@ -294,12 +294,12 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     let faults = 0;
     const event = orderCreated();
     await startConsumer({
-      OrderCreated: async (e, ctx) => {
+      OrderCreated: (e) => {
         if (e.orderId === event.orderId && faults < 6) {
           faults++;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
         }
-        await recordEffect.OrderCreated!(e, ctx);
+        return [effect(e)];
       },
     });
     await send(event.orderId, event);
@@ -313,9 +313,9 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     const gate = new Promise<void>((resolve) => (release = resolve));
     const blocked = orderCreated();
     const { consumer, groupId } = await startConsumer({
-      OrderCreated: async (e, ctx) => {
+      OrderCreated: async (e) => {
         if (e.eventId === blocked.eventId) await gate;
-        await recordEffect.OrderCreated!(e, ctx);
+        return [effect(e)];
       },
     });
     const before = orderCreated(blocked.orderId); // same key: same partition, before the blocked one

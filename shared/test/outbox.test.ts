@@ -7,7 +7,8 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { TOPICS } from '@orders/contracts';
 import { createKafka, createProducer } from '../src/kafka/client.js';
-import { lockKeys } from '../src/db/knex.js';
+import { runStatement } from '../src/db/knex.js';
+import { lockKeys } from '../src/db/statement-batch.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { OutboxRelay } from '../src/outbox/relay.js';
 import { OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
@@ -145,7 +146,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       orderIds.map(async (orderId) => {
         for (let seq = 0; seq < perKey; seq++) {
           await db.transaction(async (trx) => {
-            await lockKeys(trx, [orderId]);
+            await runStatement(trx, lockKeys([orderId]));
             await enqueueEvent(trx, orderCreated(orderId, `seq-${seq}`));
           });
         }

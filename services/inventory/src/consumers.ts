@@ -1,6 +1,6 @@
 import { sagaHandler } from '@orders/shared';
-import { INVENTORY_INPUT_TYPES, playInventoryEvents, skusOf, StockBook } from './domain.js';
-import { loadReservations, lockProducts, saveInventoryRun } from './repository.js';
+import { INVENTORY_INPUT_TYPES, orderedSkus, playInventoryEvents, StockBook } from './domain.js';
+import { loadReservations, lockedProducts, lockProducts, reservationsBy, saveInventoryRun } from './repository.js';
 
 /**
  * Inventory's part of the saga: with the run's orders locked, load their reservations and
@@ -8,10 +8,11 @@ import { loadReservations, lockProducts, saveInventoryRun } from './repository.j
  * (domain), write stock moves, reservations and the events back in one statement.
  */
 export const inventoryEventHandler = () =>
-  sagaHandler(INVENTORY_INPUT_TYPES, { lockOrders: true }, async (events, trx, orderIds) => {
-    const reservations = await loadReservations(trx, orderIds);
-    const book = new StockBook(await lockProducts(trx, skusOf(events, reservations)));
-    const { changed, record } = playInventoryEvents(events, reservations, book);
-    await saveInventoryRun(trx, { moves: book.moves, reservations: changed, events: record.envelopes() });
-    return record;
+  sagaHandler(INVENTORY_INPUT_TYPES, { lockOrders: true }, {
+    load: (events, orderIds) => [loadReservations(orderIds), lockProducts(orderedSkus(events), orderIds)],
+    play(events, [reservations, products]) {
+      const book = new StockBook(lockedProducts(products!));
+      const { changed, record } = playInventoryEvents(events, reservationsBy(reservations!), book);
+      return { writes: [saveInventoryRun({ moves: book.moves, reservations: changed, events: record.envelopes() })], record };
+    },
   });

@@ -55,13 +55,13 @@ export const INVENTORY_INPUT_TYPES = ['OrderCreated', 'PaymentCompleted', 'Payme
 
 const linesOf = (reservation: Reservation): Line[] => reservation.items.map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
-/** The SKUs a run needs: those of new orders and those of the reservations it may move. */
-export function skusOf(events: readonly SagaEvent[], reservations: ReadonlyMap<string, Reservation>): string[] {
+/**
+ * The SKUs a run's new orders ask for. The run also needs those of the reservations it may
+ * move: the statement that locks the products adds them from the database.
+ */
+export function orderedSkus(events: readonly SagaEvent[]): string[] {
   const skus = new Set<string>();
-  for (const event of events) {
-    if (event.type === 'OrderCreated') event.payload.items.forEach((l) => skus.add(l.sku));
-    reservations.get(event.orderId)?.items.forEach((l) => skus.add(l.sku));
-  }
+  for (const event of events) if (event.type === 'OrderCreated') event.payload.items.forEach((l) => skus.add(l.sku));
   return [...skus];
 }
 

@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
 import type { InventoryConfig } from './config.js';
 import type { Product, Reservation, StockMove } from './domain.js';
 
@@ -64,40 +64,43 @@ export async function restockProduct(db: Knex, sku: string, quantity: number): P
   return row && toProduct(row);
 }
 
-/** Locks the products in SKU order (so concurrent runs cannot deadlock); by SKU. */
-export async function lockProducts(trx: Knex.Transaction, skus: readonly string[]): Promise<Map<string, Product>> {
-  const { rows } = await preparedRaw<{ rows: ProductRow[] }>(
-    trx,
-    `select ${PRODUCT_COLUMNS.join(', ')} from products where sku = any(?::text[]) order by sku for update`,
-    [[...skus]],
+/**
+ * Locks, in SKU order (so concurrent runs cannot deadlock), the products a run touches:
+ * those its orders ask for and those in the reservations of its orders (read after the
+ * orders' locks). Rows: see `lockedProducts`.
+ */
+export const lockProducts = (skus: readonly string[], orderIds: readonly string[]): Statement =>
+  statement(
+    `select ${PRODUCT_COLUMNS.join(', ')} from products
+     where sku in (
+       select unnest(?::text[])
+       union
+       select line->>'sku' from reservations r, jsonb_array_elements(r.items) as line where r.order_id = any(?::uuid[])
+     )
+     order by sku for update`,
+    [[...skus], [...orderIds]],
   );
-  return new Map(rows.map((r) => [r.sku, toProduct(r)]));
-}
 
-/** The reservations of these orders (callers hold the orders' advisory locks). */
-export async function loadReservations(trx: Knex.Transaction, orderIds: readonly string[]): Promise<Map<string, Reservation>> {
-  const { rows } = await preparedRaw<{ rows: Reservation[] }>(
-    trx,
-    'select order_id, status, items, total_cents from reservations where order_id = any(?::uuid[])',
-    [[...orderIds]],
-  );
-  return new Map(rows.map((r) => [r.order_id, r]));
-}
+export const lockedProducts = (result: QueryResult): Map<string, Product> =>
+  new Map((result.rows as ProductRow[]).map((r) => [r.sku, toProduct(r)]));
+
+/** The reservations of these orders (callers hold the orders' advisory locks). Rows: see `reservationsBy`. */
+export const loadReservations = (orderIds: readonly string[]): Statement =>
+  statement('select order_id, status, items, total_cents from reservations where order_id = any(?::uuid[])', [[...orderIds]]);
+
+export const reservationsBy = (result: QueryResult): Map<string, Reservation> =>
+  new Map((result.rows as Reservation[]).map((r) => [r.order_id, r]));
 
 /** Writes a run back in one statement: per-SKU stock moves, new or changed reservations, and the events. */
-export async function saveInventoryRun(
-  trx: Knex.Transaction,
-  run: {
-    moves: ReadonlyMap<string, StockMove>;
-    reservations: ReadonlyMap<string, Reservation>;
-    events: readonly EventEnvelope[];
-  },
-): Promise<void> {
+export function saveInventoryRun(run: {
+  moves: ReadonlyMap<string, StockMove>;
+  reservations: ReadonlyMap<string, Reservation>;
+  events: readonly EventEnvelope[];
+}): Statement {
   const moves = [...run.moves];
   const reservations = [...run.reservations.values()];
   const outbox = outboxInsert(run.events);
-  await preparedRaw(
-    trx,
+  return statement(
     `with moved as (
        update products p set
          available = p.available + d.available,

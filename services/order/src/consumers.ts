@@ -1,6 +1,6 @@
 import { sagaHandler } from '@orders/shared';
 import { ORDER_OUTCOME_TYPES, playOrderEvents } from './domain.js';
-import { lockOrders, saveOrders } from './repository.js';
+import { lockOrders, ordersBy, saveOrders } from './repository.js';
 
 /**
  * The order follows the saga's outcomes: lock the rows of the run's orders (one
@@ -8,8 +8,10 @@ import { lockOrders, saveOrders } from './repository.js';
  * events in the orders' timelines (one statement).
  */
 export const orderEventHandler = () =>
-  sagaHandler(ORDER_OUTCOME_TYPES, { lockOrders: false }, async (events, trx, orderIds) => {
-    const { changed, record } = playOrderEvents(await lockOrders(trx, orderIds), events);
-    await saveOrders(trx, [...changed.values()], events);
-    return record;
+  sagaHandler(ORDER_OUTCOME_TYPES, { lockOrders: false }, {
+    load: (_events, orderIds) => [lockOrders(orderIds)],
+    play(events, [orders]) {
+      const { changed, record } = playOrderEvents(ordersBy(orders!), events);
+      return { writes: saveOrders([...changed.values()], events), record };
+    },
   });

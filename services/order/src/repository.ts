@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget, type QueryResult, runStatement, statement, type Statement } from '@orders/shared';
 import type { OrderConfig } from './config.js';
 import { timelineInsert } from './timeline.js';
 import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
@@ -106,45 +106,44 @@ export async function findOrder(db: Knex, id: string): Promise<OrderRow | undefi
 }
 
 export async function lockOrder(trx: Knex.Transaction, id: string): Promise<OrderRow | undefined> {
-  return (await lockOrders(trx, [id])).get(id);
+  return ordersBy(await runStatement<QueryResult>(trx, lockOrders([id]))).get(id);
 }
 
-/** Locks the orders with these ids, in id order (so concurrent runs cannot deadlock). */
-export async function lockOrders(trx: Knex.Transaction, ids: readonly string[]): Promise<Map<string, OrderRow>> {
-  const rows = (await preparedRaw<{ rows: OrderRow[] }>(trx, 'select * from orders where id = any(?::uuid[]) order by id for update', [
-    [...new Set(ids)],
-  ])).rows;
-  return new Map(rows.map((r) => [r.id, r]));
-}
+/** Locks the orders with these ids, in id order (so concurrent runs cannot deadlock). Rows: see `ordersBy`. */
+export const lockOrders = (ids: readonly string[]): Statement =>
+  statement('select * from orders where id = any(?::uuid[]) order by id for update', [[...new Set(ids)]]);
+
+export const ordersBy = (result: QueryResult): Map<string, OrderRow> => new Map((result.rows as OrderRow[]).map((r) => [r.id, r]));
 
 /**
  * Writes the saga fields of these orders back, and notes the run's events in their orders'
- * timelines, in one statement; `updated_at` becomes now.
+ * timelines, in one statement (none when there is nothing to write); `updated_at` becomes now.
  */
-export async function saveOrders(trx: Knex.Transaction, rows: readonly OrderRow[], events: readonly EventEnvelope[]): Promise<void> {
-  if (rows.length === 0 && events.length === 0) return;
+export function saveOrders(rows: readonly OrderRow[], events: readonly EventEnvelope[]): Statement[] {
+  if (rows.length === 0 && events.length === 0) return [];
   const noted = timelineInsert(events);
-  await preparedRaw(
-    trx,
-    `with noted as (${noted.sql})
-     update orders o set
-       status = u.status, reason = u.reason, items = u.items, total_cents = u.total_cents,
-       inventory_released = u.inventory_released, payment_settled = u.payment_settled, updated_at = ?
-     from unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::boolean[], ?::boolean[])
-       as u(id, status, reason, items, total_cents, inventory_released, payment_settled)
-     where o.id = u.id`,
-    [
-      ...noted.bindings,
-      new Date(),
-      rows.map((r) => r.id),
-      rows.map((r) => r.status),
-      rows.map((r) => r.reason),
-      rows.map((r) => JSON.stringify(r.items)),
-      rows.map((r) => r.total_cents),
-      rows.map((r) => r.inventory_released),
-      rows.map((r) => r.payment_settled),
-    ],
-  );
+  return [
+    statement(
+      `with noted as (${noted.sql})
+       update orders o set
+         status = u.status, reason = u.reason, items = u.items, total_cents = u.total_cents,
+         inventory_released = u.inventory_released, payment_settled = u.payment_settled, updated_at = ?
+       from unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::boolean[], ?::boolean[])
+         as u(id, status, reason, items, total_cents, inventory_released, payment_settled)
+       where o.id = u.id`,
+      [
+        ...noted.bindings,
+        new Date(),
+        rows.map((r) => r.id),
+        rows.map((r) => r.status),
+        rows.map((r) => r.reason),
+        rows.map((r) => JSON.stringify(r.items)),
+        rows.map((r) => r.total_cents),
+        rows.map((r) => r.inventory_released),
+        rows.map((r) => r.payment_settled),
+      ],
+    ),
+  ];
 }
 
 export async function updateOrder(trx: Knex.Transaction, id: string, patch: OrderPatch): Promise<OrderRow> {

@@ -1,6 +1,6 @@
 import { sagaHandler } from '@orders/shared';
-import { customersOf, Ledger, PAYMENT_INPUT_TYPES, playPaymentEvents } from './domain.js';
-import { loadOrderPayments, lockAccounts, savePaymentRun } from './repository.js';
+import { chargedCustomers, Ledger, PAYMENT_INPUT_TYPES, playPaymentEvents } from './domain.js';
+import { balancesBy, loadOrderPayments, lockAccounts, orderPaymentsBy, savePaymentRun } from './repository.js';
 
 /**
  * Payment's part of the saga: with the run's orders locked (its inputs come from two
@@ -8,10 +8,12 @@ import { loadOrderPayments, lockAccounts, savePaymentRun } from './repository.js
  * run (domain), write balances, payments, cancellations and the events back in one statement.
  */
 export const paymentEventHandler = () =>
-  sagaHandler(PAYMENT_INPUT_TYPES, { lockOrders: true }, async (events, trx, orderIds) => {
-    const orders = await loadOrderPayments(trx, orderIds);
-    const ledger = new Ledger(await lockAccounts(trx, customersOf(events, orders)));
-    const { payments, cancellations, record } = playPaymentEvents(events, orders, ledger);
-    await savePaymentRun(trx, { captured: ledger.captured, refunded: ledger.refunded, payments, cancellations, events: record.envelopes() });
-    return record;
+  sagaHandler(PAYMENT_INPUT_TYPES, { lockOrders: true }, {
+    load: (events, orderIds) => [loadOrderPayments(orderIds), lockAccounts(chargedCustomers(events), orderIds)],
+    play(events, [orders, accounts]) {
+      const ledger = new Ledger(balancesBy(accounts!));
+      const { payments, cancellations, record } = playPaymentEvents(events, orderPaymentsBy(orders!), ledger);
+      const writes = [savePaymentRun({ captured: ledger.captured, refunded: ledger.refunded, payments, cancellations, events: record.envelopes() })];
+      return { writes, record };
+    },
   });

@@ -47,14 +47,13 @@ export class Ledger {
   }
 }
 
-/** The customers whose accounts a run needs: the ones it charges and the ones it refunds. */
-export function customersOf(events: readonly SagaEvent[], orders: ReadonlyMap<string, OrderPayment>): string[] {
+/**
+ * The customers a run may charge. The run also needs the accounts of the payments it may
+ * refund: the statement that locks the accounts adds them from the database.
+ */
+export function chargedCustomers(events: readonly SagaEvent[]): string[] {
   const customers = new Set<string>();
-  for (const event of events) {
-    if (event.type === 'InventoryReserved') customers.add(event.payload.customerId);
-    const payment = orders.get(event.orderId)?.payment;
-    if (payment) customers.add(payment.customerId);
-  }
+  for (const event of events) if (event.type === 'InventoryReserved') customers.add(event.payload.customerId);
   return [...customers];
 }
 

@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Knex, outboxInsert, preparedRaw, type PruneTarget } from '@orders/shared';
+import { type EventEnvelope, type Knex, outboxInsert, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
 import type { PaymentConfig } from './config.js';
 import type { OrderPayment, Payment } from './domain.js';
 
@@ -64,53 +64,55 @@ export async function findPayment(db: Knex, orderId: string): Promise<Payment | 
   return row && toPayment(row);
 }
 
-/** Each order's payment (if any) and whether it was cancelled. */
-export async function loadOrderPayments(
-  trx: Knex.Transaction,
-  orderIds: readonly string[],
-): Promise<Map<string, OrderPayment>> {
-  const { rows } = await preparedRaw<{ rows: (Partial<PaymentRow> & { id: string; cancelled: boolean })[] }>(
-    trx,
+/** Each order's payment (if any) and whether it was cancelled. Rows: see `orderPaymentsBy`. */
+export const loadOrderPayments = (orderIds: readonly string[]): Statement =>
+  statement(
     `select o.id, p.order_id, p.customer_id, p.amount_cents, p.status, c.order_id is not null as cancelled
      from unnest(?::uuid[]) as o(id)
      left join payments p on p.order_id = o.id
      left join cancelled_orders c on c.order_id = o.id`,
     [[...orderIds]],
   );
-  return new Map(
-    rows.map((r) => [r.id, { payment: r.order_id ? toPayment(r as PaymentRow) : undefined, cancelled: r.cancelled }]),
-  );
-}
 
-/** Locks the accounts in customer order (so concurrent runs cannot deadlock); balance by customer. */
-export async function lockAccounts(trx: Knex.Transaction, customerIds: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await preparedRaw<{ rows: AccountRow[] }>(
-    trx,
-    'select customer_id, balance_cents from accounts where customer_id = any(?::text[]) order by customer_id for update',
-    [[...customerIds]],
+export const orderPaymentsBy = (result: QueryResult): Map<string, OrderPayment> =>
+  new Map(
+    (result.rows as (Partial<PaymentRow> & { id: string; cancelled: boolean })[]).map((r) => [
+      r.id,
+      { payment: r.order_id ? toPayment(r as PaymentRow) : undefined, cancelled: r.cancelled },
+    ]),
   );
-  return new Map(rows.map((r) => [r.customer_id, Number(r.balance_cents)]));
-}
+
+/**
+ * Locks, in customer order (so concurrent runs cannot deadlock), the accounts a run needs:
+ * of the customers it may charge and of the payments of its orders (read after the orders'
+ * locks). Rows: see `balancesBy`.
+ */
+export const lockAccounts = (customerIds: readonly string[], orderIds: readonly string[]): Statement =>
+  statement(
+    `select customer_id, balance_cents from accounts
+     where customer_id in (select unnest(?::text[]) union select customer_id from payments where order_id = any(?::uuid[]))
+     order by customer_id for update`,
+    [[...customerIds], [...orderIds]],
+  );
+
+export const balancesBy = (result: QueryResult): Map<string, number> =>
+  new Map((result.rows as AccountRow[]).map((r) => [r.customer_id, Number(r.balance_cents)]));
 
 /**
  * Writes a run back in one statement: balance movements (charges and refunds recorded as
  * captured and refunded amounts), new or changed payments, cancellations and the events.
  */
-export async function savePaymentRun(
-  trx: Knex.Transaction,
-  run: {
-    captured: ReadonlyMap<string, number>;
-    refunded: ReadonlyMap<string, number>;
-    payments: ReadonlyMap<string, Payment>;
-    cancellations: readonly string[];
-    events: readonly EventEnvelope[];
-  },
-): Promise<void> {
+export function savePaymentRun(run: {
+  captured: ReadonlyMap<string, number>;
+  refunded: ReadonlyMap<string, number>;
+  payments: ReadonlyMap<string, Payment>;
+  cancellations: readonly string[];
+  events: readonly EventEnvelope[];
+}): Statement {
   const customers = [...new Set([...run.captured.keys(), ...run.refunded.keys()])];
   const payments = [...run.payments.values()];
   const outbox = outboxInsert(run.events);
-  await preparedRaw(
-    trx,
+  return statement(
     `with moved as (
        update accounts a set
          balance_cents = a.balance_cents - m.captured + m.refunded,

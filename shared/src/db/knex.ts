@@ -69,20 +69,9 @@ export function preparedRaw<R = unknown>(db: Knex | Knex.Transaction, sql: strin
   return db.raw<R>(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
 }
 
-/**
- * Serialises transactions on business keys (e.g. order ids) until commit or rollback, in
- * one statement. The locks are taken in hash order, the same order for every caller, so
- * two transactions locking overlapping sets cannot deadlock.
- */
-export async function lockKeys(trx: Knex.Transaction, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await preparedRaw(
-    trx,
-    `select count(pg_advisory_xact_lock(k.hash)) from (
-       select distinct hashtextextended(key, 0) as hash from unnest(?::text[]) as key order by 1
-     ) as k`,
-    [[...keys]],
-  );
+/** Runs a statement (see statement-batch) on knex, as a prepared statement. */
+export function runStatement<R = unknown>(db: Knex | Knex.Transaction, s: { text: string; values: readonly unknown[] }): Knex.Raw<R> {
+  return preparedRaw<R>(db, s.text, s.values);
 }
 
 export async function pingDb(db: Knex): Promise<void> {

@@ -1,35 +1,33 @@
-import type { Knex } from 'knex';
+import type { QueryResult } from 'pg';
+import type { Statement } from '../db/statement-batch.js';
 import type { EventEnvelope, SagaEvent } from '../events/envelope.js';
 import type { EventType } from '@orders/contracts';
 import type { Logger } from '../logger.js';
 
-export interface HandlerContext {
-  trx: Knex.Transaction;
-  log: Logger;
-}
-
-export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, ctx: HandlerContext) => Promise<void>;
-export type EventHandlers = { [T in EventType]?: EventHandler<T> };
-
-export interface BatchContext {
-  trx: Knex.Transaction;
+export interface PlayContext {
+  /** The results of the handler's `load` statements, in their order. */
+  loaded: readonly QueryResult[];
   /** A logger carrying the event's orderId, correlationId, type and id. */
   logFor(event: SagaEvent): Logger;
 }
 
 /**
- * Applies a run of events of one partition, in order, inside one transaction: the events
- * are new (duplicates already dropped) and of the handled types. A set-based handler reads
- * and locks what the whole run needs in a few statements and writes it back in a few more,
- * so the database round trips per event fall as the runs grow with the load.
- * Throwing `EventFailure` names the event at fault; any other error fails the whole run.
+ * Applies a run of events of one partition, in order, inside one transaction of two round
+ * trips. The first carries BEGIN, the inbox insert of the run's ids and the handler's `load`
+ * statements, which lock and read what the whole run needs; the handler then plays the new
+ * events in memory (`play`) and returns the statements that write the run back, sent with
+ * COMMIT. So the round trips per event fall as the runs grow with the load.
+ * Throwing `EventFailure` from `play` names the event at fault; any other error fails the whole run.
  */
 export interface EventBatchHandler {
   readonly types: readonly EventType[];
-  apply(events: readonly SagaEvent[], ctx: BatchContext): Promise<void>;
+  /** Locks and reads for a run; `events` are all its handled events, duplicates included. */
+  load(events: readonly SagaEvent[]): Statement[];
+  /** The writes of the run's new events (duplicates already dropped), given what `load` read. */
+  play(events: readonly SagaEvent[], ctx: PlayContext): Statement[] | Promise<Statement[]>;
 }
 
-/** The failure of the event at `index` of a run given to `EventBatchHandler.apply`. */
+/** The failure of the event at `index` of a run given to `EventBatchHandler.play`. */
 export class EventFailure extends Error {
   constructor(
     readonly index: number,
@@ -40,19 +38,26 @@ export class EventFailure extends Error {
   }
 }
 
-/** A batch handler that applies each event with its own handler, one after another. */
+/** One event's writes; throwing fails that event. */
+export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, log: Logger) => Statement[] | Promise<Statement[]>;
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+/** A batch handler that gives each event's writes by its own handler, one after another, loading nothing. */
 export function perEventHandler(handlers: EventHandlers): EventBatchHandler {
   return {
     types: Object.keys(handlers) as EventType[],
-    async apply(events, { trx, logFor }) {
+    load: () => [],
+    async play(events, { logFor }) {
+      const writes: Statement[] = [];
       for (const [index, event] of events.entries()) {
         const handler = handlers[event.type] as EventHandler<EventType>;
         try {
-          await handler(event, { trx, log: logFor(event) });
+          writes.push(...(await handler(event, logFor(event))));
         } catch (error) {
           throw new EventFailure(index, error);
         }
       }
+      return writes;
     },
   };
 }

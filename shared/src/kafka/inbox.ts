@@ -1,5 +1,5 @@
-import type { Knex } from 'knex';
-import { preparedRaw } from '../db/knex.js';
+import type { QueryResult } from 'pg';
+import { statement, type Statement } from '../db/statement-batch.js';
 import type { SagaEvent } from '../events/envelope.js';
 import { PROCESSED_MESSAGES_TABLE } from './inbox-table.js';
 
@@ -12,12 +12,11 @@ export interface Delivery {
 
 /**
  * The consumer's inbox: the ids of the events a consumer group has applied, written in the
- * transaction of their effect. Records a run's events in one statement and returns the ids
- * (lower case) recorded now: an id already there, or twice in the run, is a duplicate.
+ * transaction of their effect. This statement records a run's events and returns the ids
+ * recorded now (`firstDeliveries`): an id already there, or twice in the run, is a duplicate.
  */
-export async function recordFirstDeliveries(trx: Knex.Transaction, groupId: string, deliveries: readonly Delivery[]): Promise<Set<string>> {
-  const { rows } = await preparedRaw<{ rows: { event_id: string }[] }>(
-    trx,
+export function recordDeliveries(groupId: string, deliveries: readonly Delivery[]): Statement {
+  return statement(
     `insert into ${PROCESSED_MESSAGES_TABLE} (consumer_group, event_id, event_type, topic, partition, "offset")
      select ?, m.event_id, m.event_type, m.topic, m.partition, m.message_offset
      from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::bigint[])
@@ -33,5 +32,7 @@ export async function recordFirstDeliveries(trx: Knex.Transaction, groupId: stri
       deliveries.map((d) => d.offset),
     ],
   );
-  return new Set(rows.map((r) => r.event_id));
 }
+
+/** The ids (lower case) `recordDeliveries` recorded now. */
+export const firstDeliveries = (result: QueryResult): Set<string> => new Set(result.rows.map((r: { event_id: string }) => r.event_id));

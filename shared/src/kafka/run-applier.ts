@@ -1,12 +1,13 @@
 import { context, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Knex } from 'knex';
+import { inBatchedTransaction, type BatchedTransaction } from '../db/batched-transaction.js';
 import { WriteBatcher } from '../db/write-batcher.js';
 import type { SagaEvent } from '../events/envelope.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { EventFailure, type EventBatchHandler } from './event-handler.js';
-import { recordFirstDeliveries } from './inbox.js';
+import { firstDeliveries, recordDeliveries } from './inbox.js';
 import { locateInRuns } from './run-planner.js';
 import { contextOfHeaders, endFailed, messagingSpan, withOrderTraces } from '../tracing/trace-context.js';
 
@@ -67,7 +68,7 @@ export class RunApplier {
     // The statements belong to one event's span only when the transaction applies one event.
     const base = traced.length === 1 ? trace.setSpan(context.active(), traced[0]!) : ROOT_CONTEXT;
     try {
-      const outcomes = await withOrderTraces(base, byOrder, () => this.options.db.transaction((trx) => this.applyInTransaction(trx, decoded)));
+      const outcomes = await withOrderTraces(base, byOrder, () => inBatchedTransaction(this.options.db, (tx) => this.applyInTransaction(tx, decoded)));
       outcomes.forEach((outcome, k) => spans[k]?.setAttribute('orders.outcome', outcome).end());
       this.options.metrics?.consumerTransactionSize.observe(decoded.length);
       return outcomes;
@@ -101,14 +102,19 @@ export class RunApplier {
     );
   }
 
-  /** Records the handled events in the inbox and hands those new to the handler. */
-  private async applyInTransaction(trx: Knex.Transaction, decoded: readonly Decoded[]): Promise<Outcome[]> {
+  /**
+   * Records the handled events in the inbox and loads what they need (one round trip), hands
+   * those new to the handler, and writes its result back with COMMIT (one more).
+   */
+  private async applyInTransaction(tx: BatchedTransaction, decoded: readonly Decoded[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = decoded.map(({ event }) => (event ? 'processed' : 'ignored'));
     const deliveries = decoded.flatMap((d) =>
       d.event ? [{ event: d.event, topic: d.topic, partition: d.partition, offset: d.message.offset }] : [],
     );
     if (deliveries.length === 0) return outcomes;
-    const firstSeen = await recordFirstDeliveries(trx, this.options.groupId, deliveries);
+    const { handler, groupId, logFor } = this.options;
+    const [recorded, ...loaded] = await tx.send([recordDeliveries(groupId, deliveries), ...handler.load(deliveries.map((d) => d.event))]);
+    const firstSeen = firstDeliveries(recorded!);
     const events: SagaEvent[] = [];
     const indexInRun: number[] = [];
     decoded.forEach(({ event }, k) => {
@@ -121,12 +127,14 @@ export class RunApplier {
         outcomes[k] = 'duplicate';
       }
     });
-    if (events.length === 0) return outcomes;
+    if (events.length === 0) return outcomes; // nothing was recorded: the transaction is rolled back
+    let writes;
     try {
-      await this.options.handler.apply(events, { trx, logFor: this.options.logFor });
+      writes = await handler.play(events, { loaded, logFor });
     } catch (error) {
       throw error instanceof EventFailure ? new EventFailure(indexInRun[error.index]!, error.cause) : error;
     }
+    await tx.commit(writes);
     return outcomes;
   }
 }

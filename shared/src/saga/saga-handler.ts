@@ -1,29 +1,36 @@
-import type { Knex } from 'knex';
+import type { QueryResult } from 'pg';
 import type { EventType } from '@orders/contracts';
-import { lockKeys } from '../db/knex.js';
+import { lockKeys, type Statement } from '../db/statement-batch.js';
 import type { SagaEvent } from '../events/envelope.js';
 import type { EventBatchHandler } from '../kafka/event-handler.js';
 import type { RunRecord } from './run-record.js';
 
+/** A service's step of the saga: what a run of events needs, and the run played on it. */
+export interface SagaStep {
+  /** Statements that lock and read what the run's orders need (sent after their locks, when taken). */
+  load(events: readonly SagaEvent[], orderIds: readonly string[]): Statement[];
+  /** Plays the run through the service's pure domain on what `load` read (its results, in order). */
+  play(events: readonly SagaEvent[], loaded: readonly QueryResult[]): { writes: Statement[]; record: RunRecord };
+}
+
 /**
  * A service's part of the saga as a consumer handler: `step` loads what a run of events
- * needs, plays it through the service's pure domain and writes the result back, all in the
- * consumer's transaction; the domain's notes are logged once that is done. With
- * `lockOrders`, the run's orders are first serialised by advisory locks (for a service whose
- * inputs come from several topics, so in any order, and which has no row per order to lock).
+ * needs, plays it through the service's pure domain and gives the writes, all in the
+ * consumer's transaction; the domain's notes are logged with them. With `lockOrders`, the
+ * run's orders are first serialised by advisory locks (for a service whose inputs come
+ * from several topics, so in any order, and which has no row per order to lock).
  */
-export function sagaHandler(
-  types: readonly EventType[],
-  options: { lockOrders: boolean },
-  step: (events: readonly SagaEvent[], trx: Knex.Transaction, orderIds: string[]) => Promise<RunRecord>,
-): EventBatchHandler {
+export function sagaHandler(types: readonly EventType[], options: { lockOrders: boolean }, step: SagaStep): EventBatchHandler {
   return {
     types,
-    async apply(events, { trx, logFor }) {
+    load(events) {
       const orderIds = [...new Set(events.map((e) => e.orderId))];
-      if (options.lockOrders) await lockKeys(trx, orderIds);
-      const record = await step(events, trx, orderIds);
+      return [...(options.lockOrders ? [lockKeys(orderIds)] : []), ...step.load(events, orderIds)];
+    },
+    play(events, { loaded, logFor }) {
+      const { writes, record } = step.play(events, options.lockOrders ? loaded.slice(1) : loaded);
       record.writeNotes(logFor);
+      return writes;
     },
   };
 }
