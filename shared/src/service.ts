@@ -132,6 +132,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     lockName: definition.name,
     batchSize: config.outbox.batchSize,
     pollIntervalMs: config.outbox.pollIntervalMs,
+    minIntervalMs: config.batchIntervalMs,
     topicPrefix: config.kafka.topicPrefix,
     metrics,
   });
@@ -146,6 +147,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     topicPrefix: config.kafka.topicPrefix,
     handler: definition.handler(deps),
     ...consumerTuning(config.consumer),
+    batchIntervalMs: config.batchIntervalMs,
     metrics,
   });
   const pruning = [inboxPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];

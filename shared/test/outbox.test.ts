@@ -10,7 +10,8 @@ import { createKafka, createProducer } from '../src/kafka/client.js';
 import { runStatement } from '../src/db/knex.js';
 import { lockKeys } from '../src/db/statement-batch.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
-import { OutboxRelay } from '../src/outbox/relay.js';
+import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/relay.js';
+import { createMetrics } from '../src/metrics.js';
 import { OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
 import type { DbSettings } from '../src/config/index.js';
 import { orderCreated } from './support/events.js';
@@ -26,7 +27,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
   let reader: TopicReader;
   const relays: OutboxRelay[] = [];
 
-  const newRelay = (pollIntervalMs = 200) => {
+  const newRelay = (pollIntervalMs = 200, more: Partial<OutboxRelayOptions> = {}) => {
     const relay = new OutboxRelay({
       db: settings,
       producer,
@@ -35,6 +36,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       batchSize: 100,
       pollIntervalMs,
       topicPrefix: TEST_TOPIC_PREFIX,
+      ...more,
     });
     relays.push(relay);
     return relay;
@@ -112,6 +114,22 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     await db.transaction((trx) => enqueueEvent(trx, event));
     await reader.waitForCount((m) => m.value?.includes(event.eventId) ?? false, 1, 5000);
     expect(Date.now() - committedAt).to.be.below(5000);
+  });
+
+  it('with a batch interval, publishes what commits within it after the previous read in one batch', async function () {
+    const metrics = createMetrics('outbox-test');
+    const relay = newRelay(30000, { minIntervalMs: 400, metrics });
+    relay.start();
+    await waitFor('relay leadership', async () => relay.isLeader);
+    const first = orderCreated();
+    await db.transaction((trx) => enqueueEvent(trx, first));
+    await reader.waitForCount((m) => m.value?.includes(first.eventId) ?? false, 1, 5000);
+    const rest = [orderCreated(), orderCreated(), orderCreated()];
+    for (const event of rest) await db.transaction((trx) => enqueueEvent(trx, event)); // three commits, three NOTIFYs
+    await reader.waitForCount((m) => rest.some((e) => m.value?.includes(e.eventId)), 3, 5000);
+    const batches = (await metrics.outboxBatchSize.get()).values;
+    const of = (name: string) => batches.find((v) => v.metricName === name)!.value;
+    expect([of('outbox_publish_batch_events_count'), of('outbox_publish_batch_events_sum')], '[batches, events]').to.deep.equal([2, 4]);
   });
 
   it('publishes after a relay is SIGKILLed and another starts, each event exactly once', async function () {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
 import { WriteBatcher } from '../src/db/write-batcher.js';
 
@@ -67,5 +68,34 @@ describe('WriteBatcher (group commit)', function () {
     expect(settled.map((s) => s.status)).to.deep.equal(['fulfilled', 'rejected', 'rejected']);
     expect(await batcher.submit(4)).to.equal(40);
     expect(calls).to.equal(3);
+  });
+
+  it('with an interval, writes the first item at once and what arrives within the interval together, once it has passed', async function () {
+    const { batches, write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 10, maxInFlight: 1, minIntervalMs: 150 });
+    const started = performance.now();
+    const first = batcher.submit(1);
+    expect(batches, 'nothing went before: no wait').to.deep.equal([[1]]);
+    releaseAll();
+    await first;
+    const rest = [2, 3, 4].map((i) => batcher.submit(i));
+    await settle();
+    expect(batches, 'the previous batch started less than the interval ago').to.deep.equal([[1]]);
+    while (batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(performance.now() - started).to.be.at.least(149);
+    expect(batches).to.deep.equal([[1], [2, 3, 4]]);
+    releaseAll();
+    expect(await Promise.all(rest)).to.deep.equal(['done 2', 'done 3', 'done 4']);
+  });
+
+  it('with an interval, a full batch does not wait for it', async function () {
+    const { batches, write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 2, maxInFlight: 1, minIntervalMs: 60_000 });
+    const results = [1, 2, 3].map((i) => batcher.submit(i));
+    releaseAll();
+    await settle();
+    expect(batches).to.deep.equal([[1], [2, 3]]);
+    releaseAll();
+    await Promise.all(results.slice(0, 3));
   });
 });

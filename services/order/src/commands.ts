@@ -63,6 +63,7 @@ export class OrderPlacement {
   constructor(
     private readonly db: Knex,
     private readonly sagaTimeoutMs: number,
+    batchIntervalMs = 0,
   ) {
     this.batcher = new WriteBatcher(
       async (orders) => {
@@ -71,7 +72,7 @@ export class OrderPlacement {
       },
       // One statement at a time: the orders placed meanwhile wait and share the next, so the
       // order service sends fewer statements and its one event loop keeps up with its consumer.
-      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 1 },
+      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 1, minIntervalMs: batchIntervalMs },
     );
   }
 

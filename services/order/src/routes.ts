@@ -17,7 +17,7 @@ function decodeCursor(cursor: string): number {
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export function orderRoutes(app: Express, { db, config, logger }: ServiceDeps<OrderConfig>): void {
-  const placement = new OrderPlacement(db, config.sagaTimeoutMs);
+  const placement = new OrderPlacement(db, config.sagaTimeoutMs, config.batchIntervalMs);
   app.post('/orders', async (req, res) => {
     const input = jsonBody(PlaceOrderBody, req.body);
     const rawKey = header(req.headers['idempotency-key']);

@@ -13,6 +13,12 @@ export const commonSettings = {
       'largest JSON body (larger → 413)',
     ),
   },
+  batchIntervalMs: setting(
+    'BATCH_INTERVAL_MS',
+    env.int(0, 1000),
+    '20',
+    'a batch of writes (the group commit of POST /orders, a consumer transaction, an outbox relay read) starts at most this long after the one before, so under load batches grow instead of round trips; one with nothing before it starts at once; 0: every batch at once',
+  ),
   logLevel: setting('LOG_LEVEL', env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'),
   db: {
     host: setting('DB_HOST', env.string(), '127.0.0.1', 'PostgreSQL host'),

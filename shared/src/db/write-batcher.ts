@@ -1,16 +1,29 @@
+import { performance } from 'node:perf_hooks';
+
+export interface WriteBatcherOptions {
+  maxBatch: number;
+  maxInFlight: number;
+  /** A batch starts at most this long after the one before (0: at once); a full batch does not wait. */
+  minIntervalMs?: number;
+}
+
 /**
  * Group commit for concurrent writes: items submitted while `maxInFlight` batches are
- * being written wait and go together in the next batch. At low load every item is written
- * at once (a batch of one, no added latency); under load batches grow on their own, so
- * statements, commits and WAL flushes per item fall. A failed batch fails each of its items.
+ * being written wait and go together in the next batch, which starts no sooner than
+ * `minIntervalMs` after the one before. At low load every item is written at once (a batch
+ * of one, no added latency); under load batches grow on their own, so statements, commits
+ * and WAL flushes per item fall — and with the interval they grow before the CPU is
+ * saturated, not only once work queues for it. A failed batch fails each of its items.
  */
 export class WriteBatcher<T, R> {
   private queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[]>,
-    private readonly options: { maxBatch: number; maxInFlight: number },
+    private readonly options: WriteBatcherOptions,
   ) {}
 
   submit(item: T): Promise<R> {
@@ -22,6 +35,15 @@ export class WriteBatcher<T, R> {
 
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const wait = this.lastStart + (this.options.minIntervalMs ?? 0) - performance.now();
+      if (wait > 0 && this.queue.length < this.options.maxBatch) {
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          this.pump();
+        }, wait);
+        return;
+      }
+      this.lastStart = performance.now();
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight++;
       this.write(batch.map((b) => b.item))

@@ -30,6 +30,8 @@ export interface EventConsumerOptions {
   commitIntervalMs: number;
   /** Most messages of one partition applied in one transaction. */
   maxRun: number;
+  /** A consumer transaction starts at most this long after the one before (BATCH_INTERVAL_MS). */
+  batchIntervalMs?: number;
   metrics?: ServiceMetrics;
 }
 

@@ -34,7 +34,14 @@ export class EventConsumer {
   constructor(private readonly options: EventConsumerOptions) {
     const { handler, topicPrefix, groupId, logger, metrics } = options;
     this.decode = eventDecoder(handler.types, topicPrefix);
-    this.applier = new RunApplier({ db: options.db, groupId, handler, logFor: this.logFor, ...(metrics ? { metrics } : {}) });
+    this.applier = new RunApplier({
+      db: options.db,
+      groupId,
+      handler,
+      logFor: this.logFor,
+      minIntervalMs: options.batchIntervalMs,
+      ...(metrics ? { metrics } : {}),
+    });
     this.offsets = new OffsetCommitter(options.commitIntervalMs, logger, (partitions) => {
       metrics?.offsetCommitRequests.inc();
       metrics?.offsetCommits.inc(partitions);

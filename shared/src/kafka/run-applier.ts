@@ -33,6 +33,8 @@ export interface RunApplierOptions {
   groupId: string;
   handler: EventBatchHandler;
   logFor: (event: SagaEvent) => Logger;
+  /** A transaction starts at most this long after the one before (0: at once). */
+  minIntervalMs?: number;
   metrics?: ServiceMetrics;
 }
 
@@ -45,12 +47,15 @@ export interface RunApplierOptions {
  * again together; on any other failure each run is applied alone.
  */
 export class RunApplier {
-  private readonly combined = new WriteBatcher<Decoded[], RunResult>((runs) => this.applyCombined(runs), {
-    maxBatch: MAX_COMBINED_RUNS,
-    maxInFlight: 1,
-  });
+  private readonly combined: WriteBatcher<Decoded[], RunResult>;
 
-  constructor(private readonly options: RunApplierOptions) {}
+  constructor(private readonly options: RunApplierOptions) {
+    this.combined = new WriteBatcher((runs) => this.applyCombined(runs), {
+      maxBatch: MAX_COMBINED_RUNS,
+      maxInFlight: 1,
+      minIntervalMs: options.minIntervalMs ?? 0,
+    });
+  }
 
   /** Applies a run with others that arrive meanwhile; the result of this run only. */
   async applyRun(run: Decoded[]): Promise<RunResult> {

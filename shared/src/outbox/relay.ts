@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import type { Message, Producer } from 'kafkajs';
@@ -21,6 +22,8 @@ export interface OutboxRelayOptions {
   topicPrefix?: string;
   /** Fallback poll when no NOTIFY arrives; also how often a standby tries to take over. */
   pollIntervalMs: number;
+  /** Reading a batch starts at most this long after the one before (a full batch's successor does not wait). */
+  minIntervalMs?: number;
   metrics?: ServiceMetrics;
   /** `stop()` waits this long for the batch in flight (default 5 s). */
   stopTimeoutMs?: number;
@@ -67,6 +70,7 @@ export class OutboxRelay {
   private leader = false;
   /** Ids sent to Kafka whose rows are deleted with the next read (or on stop). */
   private published: string[] = [];
+  private lastRead = Number.NEGATIVE_INFINITY;
 
   private readonly topicPrefix: string;
 
@@ -120,6 +124,7 @@ export class OutboxRelay {
           if (!this.leader) this.leader = await this.tryLock();
           if (this.leader) {
             // Drain everything that is committed, then sleep until NOTIFY or the poll.
+            await this.pace();
             while (this.running && (await this.publishBatch()) === this.options.batchSize);
           }
           await this.sleep(this.options.pollIntervalMs);
@@ -213,6 +218,13 @@ export class OutboxRelay {
       { 'messaging.destination.name': this.topicPrefix + row.topic, 'messaging.kafka.message.key': row.message_key },
       contextOfTraceparent(row.trace_context),
     );
+  }
+
+  /** Waits until `minIntervalMs` has passed since the last read started, so commits meanwhile join it. */
+  private async pace(): Promise<void> {
+    const wait = this.lastRead + (this.options.minIntervalMs ?? 0) - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.lastRead = performance.now();
   }
 
   private requireClient(): Client {
