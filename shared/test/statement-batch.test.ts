@@ -117,4 +117,22 @@ describe('statement batches and batched transactions (real PostgreSQL)', functio
     const { rows: open } = await db.raw(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`);
     expect(open[0].n).to.equal(0);
   });
+
+  it('plans a prepared statement for each of its executions, never with a generic plan cached while the table was small', async function () {
+    // As a consumer locks the orders of a run: the ids of twenty orders.
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const lookup = statement(`select * from notes where id = any(?::uuid[]) order by id for update /* ${randomUUID()} */`, [ids]);
+    await withClient(async (client) => {
+      // Executed while the table is nearly empty: a cached generic plan would be a full scan.
+      for (let i = 0; i < 8; i++) await sendBatch(client, [lookup]);
+      await db.raw(`insert into notes (id, n) select gen_random_uuid(), g from generate_series(1, 20000) as g`);
+      await db.raw('analyze notes');
+      await sendBatch(client, [lookup]);
+      const { rows } = await client.query<{ generic_plans: string; custom_plans: string }>(
+        `select generic_plans, custom_plans from pg_prepared_statements where statement like '%' || $1 || '%'`,
+        [lookup.text.slice(-40, -3)],
+      );
+      expect(rows.map((r) => [Number(r.generic_plans), Number(r.custom_plans)])).to.deep.equal([[0, 9]]);
+    });
+  });
 });

@@ -9,9 +9,18 @@ export type { Knex } from 'knex';
 const CLIENT_TIMEOUT_MARGIN_MS = 5000;
 
 /**
+ * Prepared statements keep their parse, but are planned for each execution's values: a
+ * generic plan is cached after five executions, and one cached while a table is small (a new
+ * database) scans the whole table and stays until the table is next analyzed, so lookups by
+ * key slow down as the table grows. The saga's statements are short and planned quickly.
+ */
+const PLAN_EVERY_EXECUTION = '-c plan_cache_mode=force_custom_plan';
+
+/**
  * The connection settings of every pg client in a service (the knex pool and the relay's
  * own connection): the server cancels statements past `statementTimeoutMs`, and the client
- * stops waiting a little later, so a query on a connection that went silent cannot hang.
+ * stops waiting a little later, so a query on a connection that went silent cannot hang;
+ * prepared statements are planned for each execution (PLAN_EVERY_EXECUTION).
  */
 export function pgConnection(settings: DbSettings, applicationName: string): ClientConfig {
   const timeout = settings.statementTimeoutMs;
@@ -22,6 +31,7 @@ export function pgConnection(settings: DbSettings, applicationName: string): Cli
     user: settings.user,
     password: settings.password,
     application_name: applicationName,
+    options: PLAN_EVERY_EXECUTION,
     connectionTimeoutMillis: 5000,
     keepAlive: true,
     ...(timeout > 0 ? { statement_timeout: timeout, query_timeout: timeout + CLIENT_TIMEOUT_MARGIN_MS } : {}),
