@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { TOPICS } from '@orders/contracts';
 import { createKafka, createProducer } from '../src/kafka/client.js';
 import { runStatement } from '../src/db/knex.js';
-import { lockKeys } from '../src/db/statement-batch.js';
+import { lockKeys } from '../src/db/advisory-locks.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/relay.js';
 import { createMetrics } from '../src/metrics.js';

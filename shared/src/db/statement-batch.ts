@@ -1,7 +1,7 @@
 import { types, type Client, type FieldDef, type QueryResult } from 'pg';
+import { statementName } from './knex.js';
 
 export type { QueryResult } from 'pg';
-import { statementName } from './knex.js';
 
 /** A statement with `?` placeholders (as knex writes them) and the values bound to them. */
 export interface Statement {
@@ -10,19 +10,6 @@ export interface Statement {
 }
 
 export const statement = (text: string, values: readonly unknown[] = []): Statement => ({ text, values });
-
-/**
- * Serialises transactions on business keys (e.g. order ids) until commit or rollback, in
- * one statement. The locks are taken in hash order, the same order for every caller, so
- * two transactions locking overlapping sets cannot deadlock.
- */
-export const lockKeys = (keys: readonly string[]): Statement =>
-  statement(
-    `select count(pg_advisory_xact_lock(k.hash)) from (
-       select distinct hashtextextended(key, 0) as hash from unnest(?::text[]) as key order by 1
-     ) as k`,
-    [[...keys]],
-  );
 
 // pg's own conversion of a JavaScript value to a parameter (arrays, dates, JSON, buffers);
 // the package exports its lib files for this.

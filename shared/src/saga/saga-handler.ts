@@ -1,6 +1,7 @@
 import type { QueryResult } from 'pg';
 import type { EventType } from '@orders/contracts';
-import { lockKeys, type Statement } from '../db/statement-batch.js';
+import { lockKeys } from '../db/advisory-locks.js';
+import type { Statement } from '../db/statement-batch.js';
 import type { SagaEvent } from '../events/envelope.js';
 import type { EventBatchHandler } from '../kafka/event-handler.js';
 import type { RunRecord } from './run-record.js';
