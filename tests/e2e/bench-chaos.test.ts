@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,20 @@ import { runSweep, SWEEP_STEPS_PCT } from '../bench/sweep.js';
 
 describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm run bench / npm run chaos)', function () {
   this.timeout(300000);
+
+  it('bench, chaos and fuzz answer --help with their options, and a wrong option with one line and exit 2', function () {
+    for (const tool of ['bench', 'chaos', 'fuzz']) {
+      const script = path.join(__dirname, '..', 'bench', `${tool}.js`);
+      const help = spawnSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 30000 });
+      expect(help.status, `${tool} --help`).to.equal(0);
+      expect(help.stdout).to.match(new RegExp(`^usage: npm run ${tool} -- \\[options\\]`));
+      expect(help.stdout).to.match(/\n {2}--[a-z-]+ N +\(default \d+\)\n/);
+      const wrong = spawnSync(process.execPath, [script, '--bogus'], { encoding: 'utf8', timeout: 30000 });
+      expect(wrong.status, `${tool} --bogus`).to.equal(2);
+      expect(wrong.stderr.split('\n')[0]).to.equal(`${tool}: unknown option --bogus`);
+      expect(wrong.stderr).to.not.match(/\n\s+at /); // no stack trace
+    }
+  });
 
   it('bench: every accepted order reaches a terminal state; the report has every field', async function () {
     const result = await runBenchmark({ ...BENCH_DEFAULTS, duration: 3, concurrency: 16, commitProbe: 1, quiet: true });
