@@ -17,19 +17,23 @@ export class BatchedTransaction {
   constructor(private readonly client: Client) {}
 
   /** Sends the statements (after BEGIN, the first time) in one round trip; their results. */
-  async send(statements: readonly Statement[]): Promise<QueryResult[]> {
-    if (this.begun) return sendBatch(this.client, statements);
-    this.begun = true;
-    return (await sendBatch(this.client, [BEGIN, ...statements])).slice(1);
+  send(statements: readonly Statement[]): Promise<QueryResult[]> {
+    return this.batch(statements, []);
   }
 
   /** Sends the statements and COMMIT in one round trip. */
   async commit(statements: readonly Statement[]): Promise<QueryResult[]> {
-    const first = !this.begun;
-    this.begun = true;
-    const results = await sendBatch(this.client, [...(first ? [BEGIN] : []), ...statements, COMMIT]);
+    const results = await this.batch(statements, [COMMIT]);
     this.ended = true;
-    return results.slice(first ? 1 : 0, -1);
+    return results;
+  }
+
+  /** One round trip: BEGIN the first time, the statements, then `end`; the statements' results. */
+  private async batch(statements: readonly Statement[], end: readonly Statement[]): Promise<QueryResult[]> {
+    const begin = this.begun ? [] : [BEGIN];
+    this.begun = true;
+    const results = await sendBatch(this.client, [...begin, ...statements, ...end]);
+    return results.slice(begin.length, results.length - end.length);
   }
 
   /** Rolls back what is open (after a failed batch too); false when the connection could not be used for it. */

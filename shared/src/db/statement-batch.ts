@@ -94,11 +94,10 @@ class StatementBatch {
     connection.on('parseComplete', this.onParseComplete);
     connection.stream.cork?.();
     try {
-      const parsing = new Set<string>();
       for (const { prepared: p, values } of this.statements) {
-        if (connection.parsedStatements[p.name] === undefined && !parsing.has(p.name)) {
+        // The same text is the same (cached) Prepared: parsed once, also when it comes twice here.
+        if (connection.parsedStatements[p.name] === undefined && !this.parsing.includes(p)) {
           connection.parse({ text: p.text, name: p.name, types: [] });
-          parsing.add(p.name);
           this.parsing.push(p);
         }
         connection.bind({ portal: '', statement: p.name, values, valueMapper: prepareValue });

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { Pace } from '../pace.js';
 
 export interface WriteBatcherOptions {
   maxBatch: number;
@@ -18,13 +18,15 @@ export interface WriteBatcherOptions {
 export class WriteBatcher<T, R> {
   private queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
-  private lastStart = Number.NEGATIVE_INFINITY;
+  private readonly pace: Pace;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[]>,
     private readonly options: WriteBatcherOptions,
-  ) {}
+  ) {
+    this.pace = new Pace(options.minIntervalMs ?? 0);
+  }
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -35,7 +37,7 @@ export class WriteBatcher<T, R> {
 
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      const wait = this.lastStart + (this.options.minIntervalMs ?? 0) - performance.now();
+      const wait = this.pace.wait();
       if (wait > 0 && this.queue.length < this.options.maxBatch) {
         this.timer ??= setTimeout(() => {
           this.timer = null;
@@ -43,7 +45,7 @@ export class WriteBatcher<T, R> {
         }, wait);
         return;
       }
-      this.lastStart = performance.now();
+      this.pace.started();
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.inFlight++;
       this.write(batch.map((b) => b.item))

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
 import type { Message, Producer } from 'kafkajs';
@@ -6,6 +5,7 @@ import { EVENT_TYPE_HEADER } from '@orders/contracts';
 import type { DbSettings } from '../config/index.js';
 import { pgConnection, statementName } from '../db/knex.js';
 import { settlesWithin } from '../deadline.js';
+import { Pace } from '../pace.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { contextOfTraceparent, endFailed, headersOf, messagingSpan } from '../tracing/trace-context.js';
@@ -70,12 +70,14 @@ export class OutboxRelay {
   private leader = false;
   /** Ids sent to Kafka whose rows are deleted with the next read (or on stop). */
   private published: string[] = [];
-  private lastRead = Number.NEGATIVE_INFINITY;
+  /** Reads of the outbox, at most one per `minIntervalMs`. */
+  private readonly reads: Pace;
 
   private readonly topicPrefix: string;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.topicPrefix = options.topicPrefix ?? '';
+    this.reads = new Pace(options.minIntervalMs ?? 0);
   }
 
   get isLeader(): boolean {
@@ -222,9 +224,9 @@ export class OutboxRelay {
 
   /** Waits until `minIntervalMs` has passed since the last read started, so commits meanwhile join it. */
   private async pace(): Promise<void> {
-    const wait = this.lastRead + (this.options.minIntervalMs ?? 0) - performance.now();
+    const wait = this.reads.wait();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.lastRead = performance.now();
+    this.reads.started();
   }
 
   private requireClient(): Client {
