@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { PROBE_PATHS, SERVICE_CONTRACTS } from '@orders/shared';
 import { kafkaVersion, parseProperties } from '@orders/kafka-config';
-import { declaredConfig, REPO_ROOT, SECRET_KEYS, StackConfigError } from '../src/config.js';
+import { declaredConfig, parseSettings, REPO_ROOT, SECRET_KEYS, StackConfigError } from '../src/config.js';
+import { NODE_PORT_KEYS } from '../src/kind.js';
 import { ofType, plainText, runProgram, unwrapSecrets } from './support/mocks.js';
 import { containersOf, isKubernetes, runVariant, TEST_SECRETS, VARIANTS, type Variant } from './support/program.js';
 
@@ -253,6 +254,25 @@ describe('stack configuration validation', function () {
     for (const key of ['imageRegistry is required', 'kafkaBrokers', 'kafkaMode', 'kafkaImage must be pinned', 'orderNodePort must be a NodePort', 'kafkaStorage']) {
       expect(message).to.include(key);
     }
+  });
+
+  it('refuses two NodePorts that are the same: a cluster would refuse the second Service ("port is already allocated")', function () {
+    const keys = Object.keys(NODE_PORT_KEYS);
+    expect(() => parseSettings({}), 'the defaults differ').to.not.throw();
+    // Every NodePort, set to the port another one has by default, is caught.
+    keys.forEach((key, k) => {
+      const other = keys[(k + 1) % keys.length]!;
+      const error = (() => {
+        try {
+          parseSettings({ [key]: String(declaredConfig()[other]!.default) });
+          return null;
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(error, `${key} = ${other}`).to.be.instanceOf(StackConfigError);
+      expect(error!.message).to.include(`the ${keys.length} NodePorts must differ`);
+    });
   });
 
   it('requires a Dozzle password when Dozzle auth is on: unset or set empty', async function () {
