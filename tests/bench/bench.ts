@@ -1,10 +1,11 @@
 /**
- * npm run bench -- [--duration S] [--concurrency N | --rate R] [--customers N] [--sweep] [--json]
+ * npm run bench -- [--duration S] [--warmup S] [--concurrency N | --rate R] [--customers N] [--sweep] [--json]
  *
  * Starts the three services on fresh databases (real PostgreSQL and Kafka on loopback),
- * creates its own products and accounts, places orders for `duration` seconds — closed
- * loop with `concurrency` requests in flight, or open loop at `rate` orders/s — then waits
- * until every accepted order is terminal. Latency is POST → terminal (the order service's
+ * creates its own products and accounts, places orders for `warmup` seconds and waits until
+ * they are terminal (not measured), then places orders for `duration` seconds — closed loop
+ * with `concurrency` requests in flight, or open loop at `rate` orders/s — and waits until
+ * every accepted order is terminal. Latency is POST → terminal (the order service's
  * own commit time of the final status). Prints a table and, with --json, one JSON line on
  * stdout (the table goes to stderr). CPU per order is read from the OS for each process.
  * --sweep: the maximum, then open-loop steps at fractions of it (sweep.ts).
@@ -21,6 +22,8 @@ import { CpuMeter, pidsNamed } from '../support/cpu.js';
 
 export const BENCH_DEFAULTS = {
   duration: 20,
+  /** Seconds of the same load placed, and settled, before the measured load (not counted). */
+  warmup: 5,
   concurrency: 64,
   rate: 0,
   customers: 50,
@@ -50,6 +53,8 @@ export interface BenchResult {
   cpu_ms_per_order: Record<string, number>;
   /** p50 and p99 of each saga hop, in ms. */
   hops: Record<string, { p50_ms: number; p99_ms: number }>;
+  /** Orders of the warm-up, all terminal before the measurement starts; counted nowhere else. */
+  warmup_orders: number;
 }
 
 const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
@@ -70,6 +75,15 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     for (const c of customers) await api.account(c, 100_000_000_000);
     for (const s of skus) await api.product(s, 199, 1_000_000_000);
 
+    // Fresh processes compile their hot paths during the first seconds of load (V8, the
+    // Kafka JVM), and at more CPU than later: that load is placed and settled, then measured.
+    let warmupOrders = 0;
+    if (options.warmup > 0) {
+      const warm = await placeOrders(pool, { ...options, duration: options.warmup }, customers, skus, log, 'warm-up');
+      warmupOrders = warm.sent.size;
+      await untilTerminal(system, [...warm.sent.keys()], Date.now() + options.settleTimeout * 1000);
+    }
+
     let pgLimit = 0;
     if (options.commitProbe > 0) {
       log(`measuring the PostgreSQL commit limit for ${options.commitProbe} s`);
@@ -80,63 +94,11 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     const cpu = cpuMeterOf(system);
     cpu.begin();
 
-    const sent = new Map<string, number>();
-    let errors = 0;
-    let n = 0;
-    const started = Date.now();
-    const stopAt = started + options.duration * 1000;
-    const placeOne = async () => {
-      const i = n++;
-      const body = JSON.stringify({
-        customerId: customers[i % customers.length],
-        items: [{ sku: skus[i % skus.length], quantity: 1 + (i % 3) }],
-      });
-      const at = Date.now();
-      try {
-        const res = await pool.request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        const text = await res.body.text();
-        if (res.statusCode === 202) sent.set(JSON.parse(text).id, at);
-        else errors++;
-      } catch {
-        errors++;
-      }
-    };
-    const progress = setInterval(() => {
-      const s = (Date.now() - started) / 1000;
-      log(`${s.toFixed(0)} s: ${sent.size} accepted (${(sent.size / s).toFixed(0)}/s), ${errors} errors`);
-    }, 5000);
-    if (options.rate > 0) {
-      const inFlight = new Set<Promise<void>>();
-      for (let k = 0; Date.now() < stopAt; k++) {
-        const due = started + (k * 1000) / options.rate;
-        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-        const p = placeOne().finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      await Promise.all(inFlight);
-    } else {
-      await Promise.all(
-        Array.from({ length: options.concurrency }, async () => {
-          while (Date.now() < stopAt) await placeOne();
-        }),
-      );
-    }
-    clearInterval(progress);
-    const loadSeconds = (Date.now() - started) / 1000;
-    log(`load done: ${sent.size} accepted in ${loadSeconds.toFixed(1)} s; waiting for every order to be terminal`);
-
+    const load = await placeOrders(pool, options, customers, skus, log, 'load');
+    const { sent, errors, started } = load;
     const ids = [...sent.keys()];
+    await untilTerminal(system, ids, Date.now() + options.settleTimeout * 1000);
     const orderDb = system.db('order');
-    const settleBy = Date.now() + options.settleTimeout * 1000;
-    let open = ids.length;
-    while (open > 0 && Date.now() < settleBy) {
-      open = 0;
-      for (let i = 0; i < ids.length; i += 5000) {
-        const [row] = await orderDb('orders').whereIn('id', ids.slice(i, i + 5000)).whereNotIn('status', TERMINAL).count({ n: '*' });
-        open += Number(row!.n);
-      }
-      if (open > 0) await new Promise((r) => setTimeout(r, 250));
-    }
     const cpuUsed = cpu.end();
     const commitsAfter = await commitCount(databases);
     const batching = await batchingOf(system);
@@ -155,7 +117,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     const result: BenchResult = {
       orders,
       orders_per_sec: round(ordersPerSec),
-      accepted_per_sec: round(ids.length / loadSeconds),
+      accepted_per_sec: round(ids.length / load.seconds),
       p50_ms: percentile(latencies, 50),
       p95_ms: percentile(latencies, 95),
       p99_ms: percentile(latencies, 99),
@@ -166,12 +128,14 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       limit_ratio: round(pgLimit > 0 ? (ordersPerSec * commitsPerOrder) / pgLimit : 0, 3),
       cpu_ms_per_order: Object.fromEntries(Object.entries(cpuUsed).map(([k, ms]) => [k, round(orders > 0 ? ms / orders : 0, 2)])),
       hops: Object.fromEntries(hops.map(([hop, p50, p99]) => [hop, { p50_ms: p50, p99_ms: p99 }])),
+      warmup_orders: warmupOrders,
     };
     if (!options.quiet) {
       // With --json, stdout carries the JSON line alone.
       const out = options.json ? process.stderr : process.stdout;
       out.write(`\nbenchmark: ${options.rate > 0 ? `${options.rate} orders/s open loop` : `${options.concurrency} in flight`}, ${options.duration} s\n`);
       printTable(out, [
+        ['warm-up orders (not measured)', result.warmup_orders],
         ['orders (terminal)', result.orders],
         ['end-to-end orders/s', result.orders_per_sec],
         ['accepted orders/s', result.accepted_per_sec],
@@ -193,6 +157,77 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
   } finally {
     await pool.close();
     if (owned) await system.stop();
+  }
+}
+
+/** Places orders for `options.duration` seconds (open loop at `rate`, else `concurrency` in flight). */
+async function placeOrders(
+  pool: Pool,
+  options: BenchOptions,
+  customers: string[],
+  skus: string[],
+  log: (line: string) => void,
+  phase: string,
+): Promise<{ sent: Map<string, number>; errors: number; started: number; seconds: number }> {
+  const sent = new Map<string, number>();
+  let errors = 0;
+  let n = 0;
+  const started = Date.now();
+  const stopAt = started + options.duration * 1000;
+  const placeOne = async () => {
+    const i = n++;
+    const body = JSON.stringify({
+      customerId: customers[i % customers.length],
+      items: [{ sku: skus[i % skus.length], quantity: 1 + (i % 3) }],
+    });
+    const at = Date.now();
+    try {
+      const res = await pool.request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const text = await res.body.text();
+      if (res.statusCode === 202) sent.set(JSON.parse(text).id, at);
+      else errors++;
+    } catch {
+      errors++;
+    }
+  };
+  const progress = setInterval(() => {
+    const s = (Date.now() - started) / 1000;
+    log(`${s.toFixed(0)} s: ${sent.size} accepted (${(sent.size / s).toFixed(0)}/s), ${errors} errors`);
+  }, 5000);
+  if (options.rate > 0) {
+    const inFlight = new Set<Promise<void>>();
+    for (let k = 0; Date.now() < stopAt; k++) {
+      const due = started + (k * 1000) / options.rate;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      const p = placeOne().finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  } else {
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (Date.now() < stopAt) await placeOne();
+      }),
+    );
+  }
+  clearInterval(progress);
+  const loadSeconds = (Date.now() - started) / 1000;
+  log(`${phase} done: ${sent.size} accepted in ${loadSeconds.toFixed(1)} s; waiting for every order to be terminal`);
+
+  return { sent, errors, started, seconds: loadSeconds };
+}
+
+/** Waits until every order of `ids` is terminal, or until `deadline`. */
+async function untilTerminal(system: LocalSystem, ids: string[], deadline: number): Promise<void> {
+  const orderDb = system.db('order');
+  let open = ids.length;
+  while (open > 0 && Date.now() < deadline) {
+    open = 0;
+    for (let i = 0; i < ids.length; i += 5000) {
+      const [row] = await orderDb('orders').whereIn('id', ids.slice(i, i + 5000)).whereNotIn('status', TERMINAL).count({ n: '*' });
+      open += Number(row!.n);
+    }
+    if (open > 0) await new Promise((r) => setTimeout(r, 250));
   }
 }
 

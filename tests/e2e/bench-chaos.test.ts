@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { BENCH_DEFAULTS, runBenchmark } from '../bench/bench.js';
 import { CHAOS_DEFAULTS, runChaos } from '../bench/chaos.js';
 import { runSweep, SWEEP_STEPS_PCT } from '../bench/sweep.js';
+import { LocalSystem } from '../support/system.js';
 
 describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm run bench / npm run chaos)', function () {
   this.timeout(300000);
@@ -24,8 +25,20 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     }
   });
 
-  it('bench: every accepted order reaches a terminal state; the report has every field', async function () {
-    const result = await runBenchmark({ ...BENCH_DEFAULTS, duration: 3, concurrency: 16, commitProbe: 1, quiet: true });
+  it('bench: every accepted order reaches a terminal state; the report has every field; the warm-up is not measured', async function () {
+    const system = await LocalSystem.start({ env: { LOG_LEVEL: 'warn' } });
+    let result;
+    let stored: { status: string; n: string }[];
+    try {
+      result = await runBenchmark({ ...BENCH_DEFAULTS, duration: 3, warmup: 1, concurrency: 16, commitProbe: 1, quiet: true }, system);
+      stored = await system.db('order')('orders').select('status').count({ n: '*' }).groupBy('status');
+    } finally {
+      await system.stop();
+    }
+    // Every order placed, warm-up included, is terminal; the warm-up's are in no figure.
+    expect(result.warmup_orders).to.be.greaterThan(10);
+    expect(stored.filter((r) => !['CONFIRMED', 'REJECTED', 'CANCELLED'].includes(r.status))).to.deep.equal([]);
+    expect(stored.reduce((sum, r) => sum + Number(r.n), 0)).to.equal(result.warmup_orders + result.orders);
     expect(Object.keys(result)).to.deep.equal([
       'orders',
       'orders_per_sec',
@@ -40,6 +53,7 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
       'limit_ratio',
       'cpu_ms_per_order',
       'hops',
+      'warmup_orders',
     ]);
     // CPU is read from the OS for every process of the system and the load generator.
     expect(Object.keys(result.cpu_ms_per_order)).to.deep.equal(['order', 'payment', 'inventory', 'kafka', 'zookeeper', 'postgres', 'load_generator', 'total']);
@@ -59,7 +73,7 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
   it('bench --sweep: the maximum and every step, with the figures at half load, written as JSON and a chart', async function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'sweep-'));
     try {
-      const result = await runSweep({ ...BENCH_DEFAULTS, duration: 2, concurrency: 16, commitProbe: 1, quiet: true }, dir);
+      const result = await runSweep({ ...BENCH_DEFAULTS, duration: 2, warmup: 1, concurrency: 16, commitProbe: 1, quiet: true }, dir);
       expect(result.steps.map((s) => s.load_pct)).to.deep.equal([...SWEEP_STEPS_PCT, 100]);
       expect(result.max_orders_per_sec).to.be.greaterThan(20);
       const half = result.steps.find((s) => s.load_pct === 50)!;
