@@ -24,6 +24,7 @@ export * from './saga/run-record.js';
 export * from './saga/saga-handler.js';
 export * from './outbox/enqueue.js';
 export * from './outbox/relay.js';
+export * from './outbox/handoff.js';
 export { keepTrace } from './tracing/trace-context.js';
 export * from './http/app.js';
 export * from './http/validate.js';

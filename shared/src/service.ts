@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { runCommand } from './main.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox/relay.js';
+import { OutboxHandoff } from './outbox/handoff.js';
 import { startTracing } from './tracing/tracing.js';
 
 const KAFKA_CLOSE_TIMEOUT_MS = 3000;
@@ -32,6 +33,8 @@ export interface ServiceDeps<C extends CommonConfig> {
   db: Knex;
   logger: Logger;
   metrics: ServiceMetrics;
+  /** Commits that write outbox rows outside the consumer use it to reach the process's relay. */
+  handoff: OutboxHandoff;
 }
 
 export type { Worker } from './worker.js';
@@ -120,12 +123,15 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   const kafka: Kafka = createKafka(config.kafka, logger);
   const lifecycle = new ServiceLifecycle(logger, config.shutdown);
   lifecycle.handleSignals();
-  const deps: ServiceDeps<C> = { config, db, logger, metrics };
+  // This process's commits hand their outbox rows to its relay while it leads.
+  const handoff = new OutboxHandoff();
+  const deps: ServiceDeps<C> = { config, db, logger, metrics, handoff };
 
   await ensureTopics(kafka, topicSpecs(config));
   const producer: Producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({
+    handoff,
     db: config.db,
     producer,
     logger,
@@ -148,6 +154,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     handler: definition.handler(deps),
     ...consumerTuning(config.consumer),
     batchIntervalMs: config.batchIntervalMs,
+    handoff,
     metrics,
   });
   const pruning = [inboxPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];

@@ -3,16 +3,22 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Kafka, Producer } from 'kafkajs';
+import { Client } from 'pg';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { TOPICS } from '@orders/contracts';
 import { createKafka, createProducer } from '../src/kafka/client.js';
-import { runStatement } from '../src/db/knex.js';
+import { pgConnection, runStatement } from '../src/db/knex.js';
 import { lockKeys } from '../src/db/advisory-locks.js';
-import { enqueueEvent } from '../src/outbox/enqueue.js';
+import { enqueueEvent, outboxInsert } from '../src/outbox/enqueue.js';
+import { OutboxHandoff, type OutboxCommit } from '../src/outbox/handoff.js';
+import { statement } from '../src/db/statement-batch.js';
+import type { EventBatchHandler } from '../src/kafka/event-handler.js';
+import { RunApplier } from '../src/kafka/run-applier.js';
+import type { EventEnvelope } from '../src/events/envelope.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/relay.js';
 import { createMetrics } from '../src/metrics.js';
-import { OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
 import type { DbSettings } from '../src/config/index.js';
 import { orderCreated } from './support/events.js';
 import { createTestDatabase, ensureSagaTopics, silentLogger, sleep, TEST_TOPIC_PREFIX, testKafkaSettings, waitFor } from './support/infra.js';
@@ -198,6 +204,156 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     for (const event of [...events, later]) expect(eventIdsOf(event.eventId)).to.have.length(1);
     expect(replicas.filter((r) => r.isLeader)).to.have.length(1);
   });
+
+  describe('handoff: a process hands its commits to its own relay', function () {
+    /** The poll of every relay here: far longer than any wait, so only NOTIFY, a handoff or a forced read can publish. */
+    const NO_POLL_MS = 60000;
+    let listener: Client;
+    let notifications = 0;
+
+    before(async function () {
+      listener = new Client(pgConnection(settings, 'handoff-test-listener'));
+      await listener.connect();
+      listener.on('notification', () => notifications++);
+      await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    });
+
+    after(async function () {
+      await listener?.end();
+    });
+
+    const leadingRelay = async (handoff: OutboxHandoff, more: Partial<OutboxRelayOptions> = {}) => {
+      const relay = newRelay(NO_POLL_MS, { handoff, ...more });
+      relay.start();
+      await waitFor('the relay to lead and to have read the outbox', async () => relay.acceptsHandoff());
+      return relay;
+    };
+
+    /** Writes events as the services do: without NOTIFY when the handoff takes them. */
+    const insert = async (events: EventEnvelope[], commit: OutboxCommit | undefined) => {
+      const outbox = outboxInsert(events, 'true', { notify: !commit?.direct });
+      await db.raw(`with inserted as (${outbox.sql}) select count(*) from inserted`, outbox.bindings as Knex.RawBinding[]);
+      return outbox.rows;
+    };
+    const offsetOf = (eventId: string) => reader.messages.find((m) => m.value?.includes(eventId))?.offset;
+    const published = (eventId: string) => reader.messages.filter((m) => m.value?.includes(eventId));
+
+    it('sends a commit handed over at once, without NOTIFY or a read, and deletes its row afterwards', async function () {
+      const handoff = new OutboxHandoff();
+      await leadingRelay(handoff);
+      const before = notifications;
+      const event = orderCreated();
+      const commit = handoff.begin();
+      expect(commit.direct).to.equal(true);
+      commit.committed(await insert([event], commit));
+      const [message] = await reader.waitForCount((m) => m.value?.includes(event.eventId) ?? false, 1, 5000);
+      expect(JSON.parse(message!.value!)).to.deep.equal(event);
+      expect(message!.headers['event-type']).to.equal('OrderCreated');
+      await waitFor('the sent row deleted', async () => (await db(OUTBOX_TABLE).where({ event_id: event.eventId })).length === 0, 5000);
+      await sleep(200);
+      expect(notifications - before, 'NOTIFYs raised').to.equal(0);
+    });
+
+    it('raises NOTIFY instead when its relay does not lead: the leading one reads the rows', async function () {
+      await leadingRelay(new OutboxHandoff());
+      const standby = new OutboxHandoff(); // this process's relay is not the leader
+      standby.attach({ acceptsHandoff: () => false, mustReadOutbox: () => undefined, wake: () => undefined });
+      const before = notifications;
+      const event = orderCreated();
+      const commit = standby.begin();
+      expect(commit.direct).to.equal(false);
+      commit.committed(await insert([event], commit));
+      await reader.waitForCount((m) => m.value?.includes(event.eventId) ?? false, 1, 5000);
+      expect(notifications - before).to.be.greaterThan(0);
+    });
+
+    it('sends handed commits in the order their COMMITs were sent, never past one still in flight', async function () {
+      const handoff = new OutboxHandoff();
+      await leadingRelay(handoff);
+      const orderId = orderCreated().orderId;
+      const [first, second] = [orderCreated(orderId), orderCreated(orderId)];
+      const firstCommit = handoff.begin();
+      const secondCommit = handoff.begin();
+      const firstRows = await insert([first], firstCommit);
+      secondCommit.committed(await insert([second], secondCommit));
+      await sleep(500);
+      expect(published(second.eventId), 'sent while an earlier commit is in flight').to.have.length(0);
+      firstCommit.committed(firstRows);
+      await reader.waitForCount((m) => m.value?.includes(second.eventId) ?? false, 1, 5000);
+      expect(Number(offsetOf(first.eventId))).to.be.lessThan(Number(offsetOf(second.eventId)));
+    });
+
+    it('after a commit whose outcome is unknown, reads the outbox before it sends anything newer', async function () {
+      const handoff = new OutboxHandoff();
+      await leadingRelay(handoff);
+      const orderId = orderCreated().orderId;
+      const [unknown, later] = [orderCreated(orderId), orderCreated(orderId)];
+      const lost = handoff.begin();
+      await insert([unknown], lost); // committed without NOTIFY, but the committer never learnt it
+      lost.failed();
+      const next = handoff.begin();
+      const rows = await insert([later], next);
+      next.committed(rows);
+      // Only a read of the outbox finds the first row: the poll is a minute away.
+      await reader.waitForCount((m) => m.value?.includes(later.eventId) ?? false, 1, 5000);
+      expect(published(unknown.eventId)).to.have.length(1);
+      expect(Number(offsetOf(unknown.eventId))).to.be.lessThan(Number(offsetOf(later.eventId)));
+    });
+
+    it('a consumer transaction hands its outbox rows over while the relay takes them, and raises NOTIFY otherwise', async function () {
+      const handoff = new OutboxHandoff();
+      await leadingRelay(handoff);
+      const caused: EventEnvelope[] = [];
+      // Each event causes one new event, written as the services' repositories write theirs.
+      const handler: EventBatchHandler = {
+        types: ['OrderCreated'],
+        load: () => [],
+        play(events) {
+          const next = events.map((e) => orderCreated(e.orderId));
+          caused.push(...next);
+          const outbox = outboxInsert(next, 'true', { notify: false });
+          return [statement(`with inserted as (${outbox.sql}) select count(*) from inserted`, outbox.bindings, outbox.rows)];
+        },
+      };
+      let offset = 0;
+      const run = (applier: RunApplier) =>
+        applier.apply([{ topic: 'handoff-test', partition: 0, message: { offset: String(offset++) } as KafkaMessage, event: orderCreated() }]);
+
+      const before = notifications;
+      expect(await run(new RunApplier({ db, groupId: 'handing-over', handler, logFor: () => silentLogger, handoff }))).to.deep.equal(['processed']);
+      await reader.waitForCount((m) => m.value?.includes(caused[0]!.eventId) ?? false, 1, 5000);
+      await sleep(200);
+      expect(notifications - before, 'NOTIFYs while handing over').to.equal(0);
+
+      // A consumer whose process's relay does not lead: the leading relay learns of the rows by NOTIFY.
+      expect(await run(new RunApplier({ db, groupId: 'notifying', handler, logFor: () => silentLogger }))).to.deep.equal(['processed']);
+      await reader.waitForCount((m) => m.value?.includes(caused[1]!.eventId) ?? false, 1, 5000);
+      expect(notifications - before, 'NOTIFYs without a handoff').to.equal(1);
+    });
+
+    it('when a send of handed rows fails, loses nothing: the rows are read from the outbox and sent once', async function () {
+      const handoff = new OutboxHandoff();
+      let failNext = true;
+      const flaky = Object.create(producer) as Producer;
+      flaky.sendBatch = async (batch) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('broker unreachable');
+        }
+        return producer.sendBatch(batch);
+      };
+      await leadingRelay(handoff, { producer: flaky });
+      const event = orderCreated();
+      const commit = handoff.begin();
+      expect(commit.direct).to.equal(true);
+      commit.committed(await insert([event], commit));
+      await reader.waitForCount((m) => m.value?.includes(event.eventId) ?? false, 1, 10000);
+      expect(failNext, 'the first send failed').to.equal(false);
+      await sleep(500);
+      expect(published(event.eventId)).to.have.length(1);
+    });
+  });
+
 });
 
 describe('outbox relay stop while Kafka does not answer (real PostgreSQL)', function () {

@@ -99,7 +99,8 @@ export function saveInventoryRun(run: {
 }): Statement {
   const moves = [...run.moves];
   const reservations = [...run.reservations.values()];
-  const outbox = outboxInsert(run.events);
+  // Committed by the consumer's batched transaction, which hands the rows to the relay.
+  const outbox = outboxInsert(run.events, 'true', { notify: false });
   return statement(
     `with moved as (
        update products p set
@@ -128,6 +129,7 @@ export function saveInventoryRun(run: {
       reservations.map((r) => r.total_cents),
       ...outbox.bindings,
     ],
+    outbox.rows,
   );
 }
 

@@ -16,8 +16,8 @@ function decodeCursor(cursor: string): number {
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-export function orderRoutes(app: Express, { db, config, logger }: ServiceDeps<OrderConfig>): void {
-  const placement = new OrderPlacement(db, config.sagaTimeoutMs, config.batchIntervalMs);
+export function orderRoutes(app: Express, { db, config, logger, handoff }: ServiceDeps<OrderConfig>): void {
+  const placement = new OrderPlacement(db, config.sagaTimeoutMs, config.batchIntervalMs, handoff);
   app.post('/orders', async (req, res) => {
     const input = jsonBody(PlaceOrderBody, req.body);
     const rawKey = header(req.headers['idempotency-key']);

@@ -111,7 +111,8 @@ export function savePaymentRun(run: {
 }): Statement {
   const customers = [...new Set([...run.captured.keys(), ...run.refunded.keys()])];
   const payments = [...run.payments.values()];
-  const outbox = outboxInsert(run.events);
+  // Committed by the consumer's batched transaction, which hands the rows to the relay.
+  const outbox = outboxInsert(run.events, 'true', { notify: false });
   return statement(
     `with moved as (
        update accounts a set
@@ -145,6 +146,7 @@ export function savePaymentRun(run: {
       run.cancellations,
       ...outbox.bindings,
     ],
+    outbox.rows,
   );
 }
 

@@ -1,5 +1,6 @@
 import { types, type Client, type FieldDef, type QueryResult } from 'pg';
 import { statementName } from './knex.js';
+import type { OutboxMessage } from '../outbox/handoff.js';
 
 export type { QueryResult } from 'pg';
 
@@ -7,9 +8,15 @@ export type { QueryResult } from 'pg';
 export interface Statement {
   readonly text: string;
   readonly values: readonly unknown[];
+  /**
+   * Outbox rows it writes without NOTIFY (`outboxInsert(…, { notify: false })`): the
+   * transaction that commits it hands them to the relay, or raises NOTIFY itself.
+   */
+  readonly outbox?: readonly OutboxMessage[];
 }
 
-export const statement = (text: string, values: readonly unknown[] = []): Statement => ({ text, values });
+export const statement = (text: string, values: readonly unknown[] = [], outbox?: readonly OutboxMessage[]): Statement =>
+  outbox ? { text, values, outbox } : { text, values };
 
 // pg's own conversion of a JavaScript value to a parameter (arrays, dates, JSON, buffers);
 // the package exports its lib files for this.

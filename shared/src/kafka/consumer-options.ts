@@ -4,6 +4,7 @@ import type { CommonSettings } from '../config/common.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { EventBatchHandler } from './event-handler.js';
+import type { OutboxHandoff } from '../outbox/handoff.js';
 
 /** Everything an EventConsumer runs with; the values come from the service's settings (config.ts). */
 export interface EventConsumerOptions {
@@ -32,6 +33,8 @@ export interface EventConsumerOptions {
   maxRun: number;
   /** A consumer transaction starts at most this long after the one before (BATCH_INTERVAL_MS). */
   batchIntervalMs?: number;
+  /** The process's way to its own relay (see OutboxHandoff); without it, commits raise NOTIFY. */
+  handoff?: OutboxHandoff;
   metrics?: ServiceMetrics;
 }
 

@@ -40,6 +40,7 @@ export class EventConsumer {
       handler,
       logFor: this.logFor,
       minIntervalMs: options.batchIntervalMs,
+      ...(options.handoff ? { handoff: options.handoff } : {}),
       ...(metrics ? { metrics } : {}),
     });
     this.offsets = new OffsetCommitter(options.commitIntervalMs, logger, (partitions) => {

@@ -5,10 +5,13 @@ import { inBatchedTransaction, type BatchedTransaction } from '../db/batched-tra
 import { WriteBatcher } from '../db/write-batcher.js';
 import type { SagaEvent } from '../events/envelope.js';
 import type { Logger } from '../logger.js';
+import type { Statement } from '../db/statement-batch.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { EventFailure, type EventBatchHandler } from './event-handler.js';
 import { firstDeliveries, recordDeliveries } from './inbox.js';
 import { locateInRuns } from './run-planner.js';
+import { NOTIFY_RELAY } from '../outbox/enqueue.js';
+import type { OutboxHandoff } from '../outbox/handoff.js';
 import { contextOfHeaders, endFailed, messagingSpan, withOrderTraces } from '../tracing/trace-context.js';
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
@@ -35,6 +38,8 @@ export interface RunApplierOptions {
   logFor: (event: SagaEvent) => Logger;
   /** A transaction starts at most this long after the one before (0: at once). */
   minIntervalMs?: number;
+  /** Where the outbox rows a transaction commits go, when the process's relay takes them. */
+  handoff?: OutboxHandoff;
   metrics?: ServiceMetrics;
 }
 
@@ -139,8 +144,25 @@ export class RunApplier {
     } catch (error) {
       throw error instanceof EventFailure ? new EventFailure(indexInRun[error.index]!, error.cause) : error;
     }
-    await tx.commit(writes);
+    await this.commit(tx, writes);
     return outcomes;
+  }
+
+  /** Commits; the outbox rows written go to this process's relay after COMMIT, or NOTIFY wakes the leading relay. */
+  private async commit(tx: BatchedTransaction, writes: Statement[]): Promise<void> {
+    const rows = writes.flatMap((w) => w.outbox ?? []);
+    if (rows.length === 0) {
+      await tx.commit(writes);
+      return;
+    }
+    const outbox = this.options.handoff?.begin();
+    try {
+      await tx.commit(outbox?.direct ? writes : [...writes, NOTIFY_RELAY]);
+    } catch (error) {
+      outbox?.failed();
+      throw error;
+    }
+    outbox?.committed(rows);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { contextOfTraceparent, endFailed, headersOf, messagingSpan } from '../tracing/trace-context.js';
 import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table.js';
+import type { HandoffTarget, OutboxHandoff, OutboxMessage } from './handoff.js';
 
 export interface OutboxRelayOptions {
   db: DbSettings;
@@ -27,10 +28,13 @@ export interface OutboxRelayOptions {
   metrics?: ServiceMetrics;
   /** `stop()` waits this long for the batch in flight (default 5 s). */
   stopTimeoutMs?: number;
+  /** The process's commits hand their rows to this relay through it, while it leads. */
+  handoff?: OutboxHandoff;
 }
 
 interface OutboxRow {
   id: string;
+  event_id: string;
   topic: string;
   message_key: string;
   event_type: string;
@@ -41,19 +45,36 @@ interface OutboxRow {
 
 const RECONNECT_DELAY_MS = 1000;
 const STOP_TIMEOUT_MS = 5000;
+/** Rows sent from a handoff are deleted together, at most this often (or with the next read). */
+const DELETE_INTERVAL_MS = 100;
 
 const prepared = (text: string) => ({ name: statementName(text), text });
-const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`);
-/** Deletes the rows published last time and reads the next batch, in one round trip. */
+const DELETE_PUBLISHED = prepared(`delete from ${OUTBOX_TABLE} where event_id = any($1::uuid[])`);
+/** Deletes the rows published since the last delete and reads the next batch, in one round trip. */
 const NEXT_BATCH = prepared(
   `with published as (${DELETE_PUBLISHED.text})
-   select id, topic, message_key, event_type, envelope::text as envelope, trace_context from ${OUTBOX_TABLE}
-   where id <> all($1::bigint[]) order by id limit $2`,
+   select id, event_id, topic, message_key, event_type, envelope::text as envelope, trace_context from ${OUTBOX_TABLE}
+   where event_id <> all($1::uuid[]) order by id limit $2`,
 );
+
+const messageOf = (row: OutboxRow): OutboxMessage => ({
+  eventId: row.event_id,
+  topic: row.topic,
+  key: row.message_key,
+  type: row.event_type,
+  envelope: row.envelope,
+  traceContext: row.trace_context,
+});
 
 /**
  * Publishes committed outbox rows to Kafka in id order, then deletes them: with the read of
  * the next batch (one statement per batch), or with the idle poll, or on stop.
+ *
+ * Once the leader has read every committed row, its own process's transactions hand their
+ * rows over after COMMIT (OutboxHandoff) instead of raising NOTIFY: it sends them as they
+ * come, after anything it read, and deletes them in groups. A NOTIFY (another replica's
+ * commit), the idle poll, or a handoff it cannot take makes it read the outbox again; a
+ * failed send makes it drop what it was handed and read from the outbox, in id order.
  *
  * One dedicated connection holds a session advisory lock (the relay is the leader while
  * it holds it), LISTENs for commits, and reads and deletes rows, so a relay that loses its
@@ -61,15 +82,21 @@ const NEXT_BATCH = prepared(
  * republishes the rows not yet deleted: delivery is at least once, and consumers drop
  * duplicates by eventId.
  */
-export class OutboxRelay {
+export class OutboxRelay implements HandoffTarget {
   private client: Client | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private waker: (() => void) | null = null;
   private pendingWake = false;
   private leader = false;
-  /** Ids sent to Kafka whose rows are deleted with the next read (or on stop). */
+  /** Event ids sent to Kafka whose rows are deleted with the next read or delete (or on stop). */
   private published: string[] = [];
+  /** The leader has read every row committed before its last read: commits may hand rows over. */
+  private caughtUp = false;
+  /** A NOTIFY, a commit of this process that raised NOTIFY or failed: rows are in the outbox unread. */
+  private mustRead = true;
+  private lastRead = 0;
+  private lastDelete = 0;
   /** Reads of the outbox, at most one per `minIntervalMs`. */
   private readonly reads: Pace;
 
@@ -84,9 +111,23 @@ export class OutboxRelay {
     return this.leader;
   }
 
+  acceptsHandoff(): boolean {
+    return this.running && this.leader && this.caughtUp && !this.mustRead;
+  }
+
+  mustReadOutbox(): void {
+    this.mustRead = true;
+    this.notify();
+  }
+
+  wake(): void {
+    this.notify();
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.options.handoff?.attach(this);
     this.loop = this.run();
   }
 
@@ -98,6 +139,7 @@ export class OutboxRelay {
    */
   async stop(): Promise<void> {
     this.running = false;
+    this.options.handoff?.attach(null);
     this.notify();
     const loop = this.loop;
     this.loop = null;
@@ -114,7 +156,7 @@ export class OutboxRelay {
 
   private notify(): void {
     this.pendingWake = true;
-    this.wake?.();
+    this.waker?.();
   }
 
   private async run(): Promise<void> {
@@ -125,11 +167,19 @@ export class OutboxRelay {
         while (this.running) {
           if (!this.leader) this.leader = await this.tryLock();
           if (this.leader) {
-            // Drain everything that is committed, then sleep until NOTIFY or the poll.
-            await this.pace();
-            while (this.running && (await this.publishBatch()) === this.options.batchSize);
+            // The poll reads too: rows of a replica that led before come without NOTIFY.
+            if (this.mustRead || !this.caughtUp || Date.now() - this.lastRead >= this.options.pollIntervalMs) {
+              // Drain everything that is committed; from then on, this process's commits hand rows over.
+              this.mustRead = false;
+              this.lastRead = Date.now();
+              await this.pace();
+              while (this.running && (await this.publishBatch()) === this.options.batchSize);
+              this.caughtUp = true;
+            }
+            await this.publishHanded();
           }
-          await this.sleep(this.options.pollIntervalMs);
+          // Sent rows are deleted within DELETE_INTERVAL_MS, also when nothing else comes.
+          await this.sleep(this.published.length > 0 ? Math.min(DELETE_INTERVAL_MS, this.options.pollIntervalMs) : this.options.pollIntervalMs);
         }
       } catch (error) {
         if (this.running) log.warn({ err: error }, 'outbox relay failed; reconnecting');
@@ -144,7 +194,10 @@ export class OutboxRelay {
     const { db } = this.options;
     const client = new Client(pgConnection(db, `${this.options.lockName}-relay`));
     client.on('error', () => undefined); // surfaced by the next query; the loop reconnects
-    client.on('notification', () => this.notify());
+    client.on('notification', () => {
+      this.mustRead = true;
+      this.notify();
+    });
     client.on('end', () => this.notify());
     await client.connect();
     this.client = client;
@@ -156,6 +209,8 @@ export class OutboxRelay {
     this.client = null;
     if (this.leader) log.info('outbox relay gave up leadership');
     this.leader = false;
+    this.caughtUp = false;
+    this.options.handoff?.reset(); // committed: the next leader reads them
     if (client && this.published.length > 0) {
       // Best effort: rows left behind are published again by the next leader (consumers drop duplicates).
       await client.query({ ...DELETE_PUBLISHED, values: [this.published] }).then(
@@ -181,19 +236,49 @@ export class OutboxRelay {
     const client = this.requireClient();
     const { rows } = await client.query<OutboxRow>({ ...NEXT_BATCH, values: [this.published, this.options.batchSize] });
     this.published = [];
+    this.lastDelete = Date.now();
     if (rows.length === 0) return 0;
+    const messages = rows.map(messageOf);
+    await this.send(messages);
+    // Rows handed over that this read also found are sent once.
+    this.options.handoff?.forget(new Set(messages.map((m) => m.eventId)));
+    return rows.length;
+  }
 
+  /** Sends the rows handed over, in the order they came; deletes what was sent at most every DELETE_INTERVAL_MS. */
+  private async publishHanded(): Promise<void> {
+    const handoff = this.options.handoff;
+    for (let messages = handoff?.take() ?? []; this.running && messages.length > 0; messages = handoff!.take()) {
+      try {
+        await this.send(messages);
+      } catch (error) {
+        // Committed, so in the outbox: the next leader (or this one, reconnected) reads them in id order.
+        this.caughtUp = false;
+        handoff!.reset();
+        throw error;
+      }
+    }
+    const due = this.published.length >= this.options.batchSize || Date.now() - this.lastDelete >= DELETE_INTERVAL_MS;
+    if (this.published.length > 0 && due) {
+      await this.requireClient().query({ ...DELETE_PUBLISHED, values: [this.published] });
+      this.published = [];
+      this.lastDelete = Date.now();
+    }
+  }
+
+  /** Sends messages (acks from all in-sync replicas) and notes them as published. */
+  private async send(rows: readonly OutboxMessage[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     const spans: Span[] = [];
     for (const row of rows) {
       const messages = byTopic.get(row.topic) ?? [];
-      const headers: Record<string, string> = { [EVENT_TYPE_HEADER]: row.event_type };
-      if (row.trace_context) {
+      const headers: Record<string, string> = { [EVENT_TYPE_HEADER]: row.type };
+      if (row.traceContext) {
         const span = this.publishSpan(row);
         spans.push(span);
         Object.assign(headers, headersOf(trace.setSpan(ROOT_CONTEXT, span)));
       }
-      messages.push({ key: row.message_key, value: row.envelope, headers });
+      messages.push({ key: row.key, value: row.envelope, headers });
       byTopic.set(row.topic, messages);
     }
     try {
@@ -206,19 +291,18 @@ export class OutboxRelay {
       throw error;
     }
     for (const span of spans) span.end();
-    this.published = rows.map((r) => r.id);
+    this.published.push(...rows.map((r) => r.eventId));
     this.options.metrics?.outboxPublished.inc(rows.length);
     this.options.metrics?.outboxBatchSize.observe(rows.length);
-    return rows.length;
   }
 
   /** A span from the outbox row's trace to the send's acknowledgement; the consumer's span is its child. */
-  private publishSpan(row: OutboxRow): Span {
+  private publishSpan(row: OutboxMessage): Span {
     return messagingSpan(
       'publish',
-      row.event_type,
-      { 'messaging.destination.name': this.topicPrefix + row.topic, 'messaging.kafka.message.key': row.message_key },
-      contextOfTraceparent(row.trace_context),
+      row.type,
+      { 'messaging.destination.name': this.topicPrefix + row.topic, 'messaging.kafka.message.key': row.key },
+      contextOfTraceparent(row.traceContext),
     );
   }
 
@@ -244,11 +328,11 @@ export class OutboxRelay {
       const self = this;
       function done() {
         clearTimeout(timer);
-        self.wake = null;
+        self.waker = null;
         self.pendingWake = false;
         resolve();
       }
-      this.wake = done;
+      this.waker = done;
     });
   }
 }
