@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { createEvent, type EventPayload, type EventType, type SagaEvent } from '@orders/shared';
 import { orderedSkus, playInventoryEvents, StockBook, type Product, type Reservation } from '../src/domain.js';
+import { saveInventoryRun } from '../src/repository.js';
 
 const event = <T extends EventType>(type: T, payload: EventPayload<T>, orderId: string): SagaEvent =>
   createEvent(type, { orderId, correlationId: 'c', payload }) as SagaEvent;
@@ -102,5 +103,15 @@ describe('inventory saga domain (pure)', function () {
   it('asks for the SKUs of the new orders, once each', function () {
     const run = [created(X, [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 2 }]), cancelled(Y), created(Y, [{ sku: 'A', quantity: 3 }])];
     expect(orderedSkus(run).sort()).to.deep.equal(['A', 'B']);
+  });
+});
+
+describe('inventory run write-back (statement)', function () {
+  it('carries its events as outbox rows for the consumer to hand to the relay, and raises no NOTIFY itself', function () {
+    const orderId = randomUUID();
+    const released = event('InventoryReleased', { items: [{ sku: 'A', quantity: 1 }] }, orderId);
+    const write = saveInventoryRun({ moves: new Map([['A', { available: 1, reserved: -1, sold: 0 }]]), reservations: new Map(), events: [released] });
+    expect(write.outbox?.map((r) => [r.eventId, r.type, r.key])).to.deep.equal([[released.eventId, 'InventoryReleased', orderId]]);
+    expect(write.text).to.not.include('pg_notify');
   });
 });

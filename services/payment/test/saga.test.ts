@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { createEvent, type EventPayload, type EventType, type SagaEvent } from '@orders/shared';
 import { chargedCustomers, Ledger, playPaymentEvents, type OrderPayment } from '../src/domain.js';
+import { savePaymentRun } from '../src/repository.js';
 
 const event = <T extends EventType>(type: T, payload: EventPayload<T>, orderId: string): SagaEvent =>
   createEvent(type, { orderId, correlationId: 'c', payload }) as SagaEvent;
@@ -104,3 +105,13 @@ describe('payment saga domain (pure)', function () {
   });
 });
 
+
+describe('payment run write-back (statement)', function () {
+  it('carries its events as outbox rows for the consumer to hand to the relay, and raises no NOTIFY itself', function () {
+    const orderId = randomUUID();
+    const completed = event('PaymentCompleted', { customerId: 'alice', amountCents: 300 }, orderId);
+    const write = savePaymentRun({ captured: new Map([['alice', 300]]), refunded: new Map(), payments: new Map(), cancellations: [], events: [completed] });
+    expect(write.outbox?.map((r) => [r.eventId, r.type, r.key])).to.deep.equal([[completed.eventId, 'PaymentCompleted', orderId]]);
+    expect(write.text).to.not.include('pg_notify');
+  });
+});
