@@ -58,7 +58,7 @@ export const commonSettings = {
   },
   outbox: {
     batchSize: setting('OUTBOX_BATCH_SIZE', env.int(1, 10000), '500', 'most events the relay publishes at once'),
-    pollIntervalMs: setting('OUTBOX_POLL_INTERVAL_MS', env.int(10, 60000), '1000', 'the relay looks for events this often when no NOTIFY came'),
+    pollIntervalMs: setting('OUTBOX_POLL_INTERVAL_MS', env.int(10, 60000), '1000', 'the leading relay reads the outbox at least this often (NOTIFY or a handoff wakes it sooner)'),
   },
   consumer: {
     maxRetries: setting('CONSUMER_MAX_RETRIES', env.int(0, 100), '5', 'retries of a failing event before it goes to the DLQ'),
