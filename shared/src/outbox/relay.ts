@@ -71,10 +71,11 @@ const messageOf = (row: OutboxRow): OutboxMessage => ({
  * the next batch (one statement per batch), or with the idle poll, or on stop.
  *
  * Once the leader has read every committed row, its own process's transactions hand their
- * rows over after COMMIT (OutboxHandoff) instead of raising NOTIFY: it sends them as they
- * come, after anything it read, and deletes them in groups. A NOTIFY (another replica's
- * commit), the idle poll, or a handoff it cannot take makes it read the outbox again; a
- * failed send makes it drop what it was handed and read from the outbox, in id order.
+ * rows over after COMMIT (OutboxHandoff) instead of raising NOTIFY: it sends them in the
+ * order their COMMITs were sent, after anything it read, and deletes them in groups. A
+ * NOTIFY (another replica's commit, or one of this process's that did not hand over), a
+ * commit of unknown outcome and the poll make it read the outbox again; a failed send
+ * makes it drop what it was handed and read from the outbox, in id order.
  *
  * One dedicated connection holds a session advisory lock (the relay is the leader while
  * it holds it), LISTENs for commits, and reads and deletes rows, so a relay that loses its
