@@ -11,7 +11,7 @@ import { createKafka, createProducer } from '../src/kafka/client.js';
 import { pgConnection, runStatement } from '../src/db/knex.js';
 import { lockKeys } from '../src/db/advisory-locks.js';
 import { enqueueEvent, outboxInsert } from '../src/outbox/enqueue.js';
-import { OutboxHandoff, type OutboxCommit } from '../src/outbox/handoff.js';
+import { commitOutbox, OutboxHandoff, type OutboxCommit } from '../src/outbox/handoff.js';
 import { statement } from '../src/db/statement-batch.js';
 import type { EventBatchHandler } from '../src/kafka/event-handler.js';
 import { RunApplier } from '../src/kafka/run-applier.js';
@@ -230,7 +230,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     };
 
     /** Writes events as the services do: without NOTIFY when the handoff takes them. */
-    const insert = async (events: EventEnvelope[], commit: OutboxCommit | undefined) => {
+    const insert = async (events: EventEnvelope[], commit: Pick<OutboxCommit, 'direct'> | undefined) => {
       const outbox = outboxInsert(events, 'true', { notify: !commit?.direct });
       await db.raw(`with inserted as (${outbox.sql}) select count(*) from inserted`, outbox.bindings as Knex.RawBinding[]);
       return outbox.rows;
@@ -288,12 +288,13 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       await leadingRelay(handoff);
       const orderId = orderCreated().orderId;
       const [unknown, later] = [orderCreated(orderId), orderCreated(orderId)];
-      const lost = handoff.begin();
-      await insert([unknown], lost); // committed without NOTIFY, but the committer never learnt it
-      lost.failed();
-      const next = handoff.begin();
-      const rows = await insert([later], next);
-      next.committed(rows);
+      // Committed without NOTIFY, but the committer never learnt it.
+      const lost = commitOutbox(handoff, async (direct) => {
+        await insert([unknown], { direct });
+        throw new Error('connection lost after COMMIT');
+      });
+      expect(await lost.then(() => 'committed', (e: Error) => e.message)).to.equal('connection lost after COMMIT');
+      await commitOutbox(handoff, async (direct) => ({ result: undefined, rows: await insert([later], { direct }) }));
       // Only a read of the outbox finds the first row: the poll is a minute away.
       await reader.waitForCount((m) => m.value?.includes(later.eventId) ?? false, 1, 5000);
       expect(published(unknown.eventId)).to.have.length(1);

@@ -69,7 +69,7 @@ export class OrderPlacement {
   ) {
     this.batcher = new WriteBatcher(
       async (orders) => {
-        await insertOrders(db, orders.map((o) => o.row), orders.map((o) => o.event), handoff ? { handoff } : {});
+        await insertOrders(db, orders.map((o) => o.row), orders.map((o) => o.event), { handoff });
         return orders.map(() => true as const);
       },
       // One statement at a time: the orders placed meanwhile wait and share the next, so the
@@ -92,7 +92,7 @@ export class OrderPlacement {
     const order = this.newOrder(input, options.correlationId);
     const body = toOrder(order.row as OrderRow);
     const response = { request_hash: hash, order_id: order.row.id, response_status: 202, response_body: body };
-    if (!(await insertOrders(this.db, [order.row], [order.event], { idempotency: { key, response }, ...(this.handoff ? { handoff: this.handoff } : {}) }))) {
+    if (!(await insertOrders(this.db, [order.row], [order.event], { idempotency: { key, response }, handoff: this.handoff }))) {
       // A concurrent request with this key committed first: answer with theirs.
       const first = (await findIdempotencyKey(this.db, key))!;
       return replay(first.request_hash, hash, first);

@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Knex, type OutboxHandoff, outboxInsert, preparedRaw, type PruneTarget, type QueryResult, runStatement, statement, type Statement } from '@orders/shared';
+import { commitOutbox, type EventEnvelope, type Knex, type OutboxHandoff, outboxInsert, preparedRaw, type PruneTarget, type QueryResult, runStatement, statement, type Statement } from '@orders/shared';
 import type { OrderConfig } from './config.js';
 import { timelineInsert } from './timeline.js';
 import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
@@ -47,7 +47,7 @@ export async function insertOrders(
   db: Knex,
   rows: readonly Omit<OrderRow, 'seq'>[],
   events: readonly EventEnvelope[],
-  { idempotency, handoff }: { idempotency?: { key: string; response: StoredResponse }; handoff?: OutboxHandoff } = {},
+  { idempotency, handoff }: { idempotency?: { key: string; response: StoredResponse }; handoff?: OutboxHandoff | undefined } = {},
 ): Promise<boolean> {
   if (idempotency && rows.length !== 1) throw new Error('an idempotency key belongs to exactly one order');
   const claim = idempotency
@@ -66,11 +66,9 @@ export async function insertOrders(
   const claimed = 'exists (select 1 from claimed)';
   const noted = timelineInsert(events, claimed);
   const column = (key: keyof Omit<OrderRow, 'seq'>) => rows.map((r) => r[key]);
-  const commit = handoff?.begin();
-  let outbox, result;
-  try {
-    outbox = outboxInsert(events, claimed, { notify: !commit?.direct });
-    result = await preparedRaw<{ rows: { placed: string }[] }>(
+  return commitOutbox(handoff, async (direct) => {
+    const outbox = outboxInsert(events, claimed, { notify: !direct });
+    const result = await preparedRaw<{ rows: { placed: string }[] }>(
       db,
       `with claimed as (${claim.sql}),
        placed as (
@@ -102,13 +100,9 @@ export async function insertOrders(
         ...noted.bindings,
       ],
     );
-  } catch (error) {
-    commit?.failed();
-    throw error;
-  }
-  const placed = Number(result.rows[0]!.placed) === rows.length;
-  commit?.committed(placed ? outbox.rows : []);
-  return placed;
+    const placed = Number(result.rows[0]!.placed) === rows.length;
+    return { result: placed, rows: placed ? outbox.rows : [] };
+  });
 }
 
 export async function findOrder(db: Knex, id: string): Promise<OrderRow | undefined> {

@@ -11,7 +11,7 @@ import { EventFailure, type EventBatchHandler } from './event-handler.js';
 import { firstDeliveries, recordDeliveries } from './inbox.js';
 import { locateInRuns } from './run-planner.js';
 import { NOTIFY_RELAY } from '../outbox/enqueue.js';
-import type { OutboxHandoff } from '../outbox/handoff.js';
+import { commitOutbox, type OutboxHandoff } from '../outbox/handoff.js';
 import { contextOfHeaders, endFailed, messagingSpan, withOrderTraces } from '../tracing/trace-context.js';
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
@@ -155,14 +155,10 @@ export class RunApplier {
       await tx.commit(writes);
       return;
     }
-    const outbox = this.options.handoff?.begin();
-    try {
-      await tx.commit(outbox?.direct ? writes : [...writes, NOTIFY_RELAY]);
-    } catch (error) {
-      outbox?.failed();
-      throw error;
-    }
-    outbox?.committed(rows);
+    await commitOutbox(this.options.handoff, async (direct) => {
+      await tx.commit(direct ? writes : [...writes, NOTIFY_RELAY]);
+      return { result: undefined, rows };
+    });
   }
 }
 

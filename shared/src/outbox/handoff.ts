@@ -50,6 +50,27 @@ export interface OutboxCommit {
   failed(): void;
 }
 
+/**
+ * Runs a commit that writes outbox rows: `send(direct)` writes them without NOTIFY when
+ * `direct` (else with it) and gives its result and the rows it wrote, which are handed to
+ * the relay once it succeeded. Without a handoff, or when it takes nothing, `direct` is false.
+ */
+export async function commitOutbox<T>(
+  handoff: OutboxHandoff | undefined,
+  send: (direct: boolean) => Promise<{ result: T; rows: readonly OutboxMessage[] }>,
+): Promise<T> {
+  const commit = handoff?.begin();
+  let sent;
+  try {
+    sent = await send(commit?.direct ?? false);
+  } catch (error) {
+    commit?.failed();
+    throw error;
+  }
+  commit?.committed(sent.rows);
+  return sent.result;
+}
+
 interface Entry {
   state: 'pending' | 'committed' | 'failed';
   rows: readonly OutboxMessage[];

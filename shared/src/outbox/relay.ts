@@ -184,6 +184,10 @@ export class OutboxRelay implements HandoffTarget {
         }
       } catch (error) {
         if (this.running) log.warn({ err: error }, 'outbox relay failed; reconnecting');
+        // Take no handoff until reconnected and read: what was handed over is in the outbox,
+        // and the next leader (or this one) reads it in id order.
+        this.caughtUp = false;
+        this.options.handoff?.reset();
         await this.sleep(RECONNECT_DELAY_MS);
       } finally {
         await this.disconnect(log);
@@ -246,19 +250,10 @@ export class OutboxRelay implements HandoffTarget {
     return rows.length;
   }
 
-  /** Sends the rows handed over, in the order they came; deletes what was sent at most every DELETE_INTERVAL_MS. */
+  /** Sends the rows handed over, in the order their COMMITs were sent; deletes what was sent at most every DELETE_INTERVAL_MS. */
   private async publishHanded(): Promise<void> {
     const handoff = this.options.handoff;
-    for (let messages = handoff?.take() ?? []; this.running && messages.length > 0; messages = handoff!.take()) {
-      try {
-        await this.send(messages);
-      } catch (error) {
-        // Committed, so in the outbox: the next leader (or this one, reconnected) reads them in id order.
-        this.caughtUp = false;
-        handoff!.reset();
-        throw error;
-      }
-    }
+    if (handoff) for (let messages = handoff.take(); this.running && messages.length > 0; messages = handoff.take()) await this.send(messages);
     const due = this.published.length >= this.options.batchSize || Date.now() - this.lastDelete >= DELETE_INTERVAL_MS;
     if (this.published.length > 0 && due) {
       await this.requireClient().query({ ...DELETE_PUBLISHED, values: [this.published] });
