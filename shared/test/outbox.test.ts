@@ -301,6 +301,19 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       expect(Number(offsetOf(unknown.eventId))).to.be.lessThan(Number(offsetOf(later.eventId)));
     });
 
+    it('sends once a handed row that a read of the outbox sent while its COMMIT was still being answered', async function () {
+      const handoff = new OutboxHandoff();
+      await leadingRelay(handoff);
+      const event = orderCreated();
+      const commit = handoff.begin();
+      const rows = await insert([event], commit); // committed; the committer has not said so yet
+      await db.raw(`select pg_notify('${OUTBOX_CHANNEL}', '')`); // another replica's commit: the relay reads
+      await reader.waitForCount((m) => m.value?.includes(event.eventId) ?? false, 1, 5000);
+      commit.committed(rows);
+      await sleep(500);
+      expect(published(event.eventId)).to.have.length(1);
+    });
+
     it('a consumer transaction hands its outbox rows over while the relay takes them, and raises NOTIFY otherwise', async function () {
       const handoff = new OutboxHandoff();
       await leadingRelay(handoff);

@@ -74,6 +74,8 @@ export async function commitOutbox<T>(
 interface Entry {
   state: 'pending' | 'committed' | 'failed';
   rows: readonly OutboxMessage[];
+  /** Event ids reads of the outbox sent while the entry was pending: its rows may be among them. */
+  readWhilePending?: ReadonlySet<string>[];
 }
 
 /**
@@ -119,7 +121,7 @@ export class OutboxHandoff {
     const settle = (state: Entry['state'], rows: readonly OutboxMessage[]) => {
       if (entry.state !== 'pending') return;
       entry.state = state;
-      entry.rows = rows;
+      entry.rows = rows.filter((r) => !entry.readWhilePending?.some((ids) => ids.has(r.eventId)));
       // After a reset (the relay stopped leading) the entry is no longer queued: its rows wait in the outbox.
       if (this.target === target && this.queue.includes(entry)) target.wake();
     };
@@ -141,9 +143,12 @@ export class OutboxHandoff {
     return rows;
   }
 
-  /** Rows the relay read from the outbox are not sent again from the queue. */
+  /** Rows the relay read from the outbox are not sent again from the queue, also those of a commit still pending. */
   forget(eventIds: ReadonlySet<string>): void {
-    for (const entry of this.queue) if (entry.rows.some((r) => eventIds.has(r.eventId))) entry.rows = entry.rows.filter((r) => !eventIds.has(r.eventId));
+    for (const entry of this.queue) {
+      if (entry.state === 'pending') (entry.readWhilePending ??= []).push(eventIds);
+      else if (entry.rows.some((r) => eventIds.has(r.eventId))) entry.rows = entry.rows.filter((r) => !eventIds.has(r.eventId));
+    }
   }
 
   /** The relay stopped leading or failed to send: what was handed over is read from the outbox by the next leader. */
