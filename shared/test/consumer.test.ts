@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { createEvent } from '../src/events/envelope.js';
@@ -12,6 +12,7 @@ import { EventFailure, perEventHandler, type EventBatchHandler, type EventHandle
 import { statement } from '../src/db/statement-batch.js';
 import { createMetrics } from '../src/metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/kafka/inbox-table.js';
+import { RunApplier } from '../src/kafka/run-applier.js';
 import { orderCreated } from './support/events.js';
 import {
   committedOffset,
@@ -229,6 +230,24 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     expect(dead!.headers['dlq-error']).to.match(/not JSON/);
     await sleep(300);
     expect(dlq.messages.filter((m) => m.key === notOurs), 'a known type of another consumer is not an error').to.have.length(0);
+  });
+
+  it('takes no transaction turn for a run it only skips: a handled run right after one is not held back', async function () {
+    const applier = new RunApplier({
+      db,
+      groupId: `test-${randomUUID()}`,
+      handler: perEventHandler(recordEffect),
+      logFor: () => silentLogger,
+      minIntervalMs: 3000, // a second transaction within 3 s would wait for the rest of them
+    });
+    const at = (partition: number, event: ReturnType<typeof orderCreated> | null) =>
+      ({ topic: TOPIC, partition, message: { offset: '0' } as KafkaMessage, event });
+    expect(await applier.applyRun([at(0, null), at(0, null)])).to.deep.equal({ outcomes: ['ignored', 'ignored'] });
+    const handled = orderCreated();
+    const started = performance.now();
+    expect(await applier.applyRun([at(1, handled)])).to.deep.equal({ outcomes: ['processed'] });
+    expect(performance.now() - started, 'ms the handled run waited').to.be.below(1500);
+    expect(await effectsOf(handled.orderId)).to.equal(1);
   });
 
   it('combines runs of different partitions into one transaction, and isolates a failing event to its own run', async function () {

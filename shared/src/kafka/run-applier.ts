@@ -64,6 +64,9 @@ export class RunApplier {
 
   /** Applies a run with others that arrive meanwhile; the result of this run only. */
   async applyRun(run: Decoded[]): Promise<RunResult> {
+    // Skipping needs no transaction, so it must not take a transaction's turn: the consumer
+    // fetches again only after the run, and the next run would wait out the batch interval.
+    if (run.every((d) => d.event === null)) return { outcomes: run.map(() => 'ignored') };
     const result = await this.combined.submit(run);
     return 'error' in result && result.error === RETRY_ALONE ? this.settled(run) : result;
   }
