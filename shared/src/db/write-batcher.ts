@@ -10,16 +10,20 @@ export interface WriteBatcherOptions {
 /**
  * Group commit for concurrent writes: items submitted while `maxInFlight` batches are
  * being written wait and go together in the next batch, which starts no sooner than
- * `minIntervalMs` after the one before. At low load every item is written at once (a batch
- * of one, no added latency); under load batches grow on their own, so statements, commits
- * and WAL flushes per item fall — and with the interval they grow before the CPU is
- * saturated, not only once work queues for it. A failed batch fails each of its items.
+ * `minIntervalMs` after the one before. A batch starts once the event loop has run what it
+ * had in hand (`setImmediate`), so the items of one turn go together: the runs of every
+ * partition one Kafka fetch returned, the requests one poll of the sockets read. At low load
+ * an item is written at once (a batch of one, no added latency); under load batches grow
+ * on their own, so statements, commits and WAL flushes per item fall — and with the
+ * interval they grow before the CPU is saturated, not only once work queues for it.
+ * A failed batch fails each of its items.
  */
 export class WriteBatcher<T, R> {
   private queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
   private readonly pace: Pace;
   private timer: NodeJS.Timeout | null = null;
+  private gathering = false;
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[]>,
@@ -31,6 +35,16 @@ export class WriteBatcher<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      this.gather();
+    });
+  }
+
+  /** Pumps once the current turn of the event loop has submitted what it will. */
+  private gather(): void {
+    if (this.gathering) return;
+    this.gathering = true;
+    setImmediate(() => {
+      this.gathering = false;
       this.pump();
     });
   }
@@ -55,7 +69,7 @@ export class WriteBatcher<T, R> {
         )
         .finally(() => {
           this.inFlight--;
-          this.pump();
+          this.gather();
         });
     }
   }
