@@ -35,6 +35,11 @@ PGUSER="${PGUSER:-postgres}"
 KAFKA_MODE="${KAFKA_MODE:-zookeeper}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 ZK_HEAP="${ZK_HEAP:--Xms64m -Xmx192m}"
+# The JIT and collector of the ZooKeeper and Kafka JVMs here: C1 only and the serial
+# collector start fast and stay small, for the tests' many restarts. The cluster's brokers
+# run the JVM's defaults (C2, G1); JVM_TUNING= (empty) runs those here, to measure the
+# broker in its steady state (README, "Benchmark and chaos").
+JVM_TUNING="${JVM_TUNING--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_service}"
 KAFKA_CONF="$RUN/kafka-config"
 # shellcheck source=lib/node.sh
@@ -94,7 +99,7 @@ start_node() { # name role heap config-template
   cluster_id="$(node "$ROOT/infra/kafka/dist/src/cli.js" cluster-id local)"
   mkdir -p "$RUN" "$LOGS"
   POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/infra/kafka/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
-    KAFKA_JVM_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true -Dinfra.component=$name" \
+    KAFKA_JVM_OPTS="$JVM_TUNING -Djava.awt.headless=true -Dinfra.component=$name" \
     KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
     setsid nohup sh "$ROOT/infra/kafka/start.sh" "$role" "$template" "$RUN/$name-work" \
     >"$LOGS/$name.out" 2>&1 </dev/null &
