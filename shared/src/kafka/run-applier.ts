@@ -66,14 +66,16 @@ export class RunApplier {
   async applyRun(run: Decoded[]): Promise<RunResult> {
     // Skipping needs no transaction, so it must not take a transaction's turn: the consumer
     // fetches again only after the run, and the next run would wait out the batch interval.
-    if (run.every((d) => d.event === null)) return { outcomes: run.map(() => 'ignored') };
+    const ignored = ignoredAll(run);
+    if (ignored) return { outcomes: ignored };
     const result = await this.combined.submit(run);
     return 'error' in result && result.error === RETRY_ALONE ? this.settled(run) : result;
   }
 
   /** Applies messages in one transaction of their own, or none when none is handled here. */
   async apply(decoded: readonly Decoded[]): Promise<Outcome[]> {
-    if (decoded.every((d) => d.event === null)) return decoded.map(() => 'ignored');
+    const ignored = ignoredAll(decoded);
+    if (ignored) return ignored;
     const spans = decoded.map((d) => (d.event ? processSpan(d, d.event) : null));
     const traced = spans.filter((s): s is Span => s !== null);
     const byOrder = new Map<string, Context>();
@@ -163,6 +165,11 @@ export class RunApplier {
       return { result: undefined, rows };
     });
   }
+}
+
+/** The outcomes of messages none of which this consumer handles; null when it handles one. */
+function ignoredAll(decoded: readonly Decoded[]): Outcome[] | null {
+  return decoded.every((d) => d.event === null) ? decoded.map(() => 'ignored') : null;
 }
 
 /** A span for one event's handling, the child of the span that published it. */
