@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
+import { pino } from 'pino';
 import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { createEvent } from '../src/events/envelope.js';
 import { createKafka, createProducer } from '../src/kafka/client.js';
@@ -311,6 +313,52 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     expect([...attempts.values()]).to.deep.equal([...failing].map(() => 3));
     const rows = await db('effects').whereIn('order_id', [...partitionOf.keys()]).select('order_id');
     expect(rows.map((r) => r.order_id).sort()).to.deep.equal([...applied].sort()); // each good event once, no failing one
+  });
+
+  it('applies the batches of every partition one fetch returns in one transaction (two topics of six partitions, default concurrency)', async function () {
+    // As a service consumes: two topics. A fetch returns a batch for each of the 12
+    // partitions; a concurrency below that would apply them in two transactions or more.
+    const PAYMENT_TOPIC = TEST_TOPIC_PREFIX + TOPICS.payment;
+    const groupId = `test-${randomUUID()}`;
+    await positionGroupAtEnd(kafka, groupId, [TOPIC, PAYMENT_TOPIC]);
+    const created = Array.from({ length: 6 }, () => orderCreated());
+    const paid = Array.from({ length: 6 }, () =>
+      createEvent('PaymentCompleted', { orderId: randomUUID(), correlationId: randomUUID(), payload: { customerId: 'c-1', amountCents: 100 } }),
+    );
+    await db.schema.createTable('fetch_transactions', (t) => {
+      t.uuid('event_id').notNullable();
+      t.bigint('txid').notNullable();
+    });
+    const noteTransaction = (event: { eventId: string }) => [statement('insert into fetch_transactions (event_id, txid) values (?, txid_current())', [event.eventId])];
+    const toPartitions = (events: typeof created | typeof paid) => events.map((event, partition) => ({ partition, key: event.orderId, value: JSON.stringify(event) }));
+    await producer.sendBatch({
+      topicMessages: [
+        { topic: TOPIC, messages: toPartitions(created) },
+        { topic: PAYMENT_TOPIC, messages: toPartitions(paid) },
+      ],
+    });
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => (warnings.push(JSON.parse(String(chunk)).msg), done()) }));
+    await startConsumer({ OrderCreated: noteTransaction, PaymentCompleted: noteTransaction }, groupId, false, {
+      topics: [TOPICS.order, TOPICS.payment],
+      logger,
+    });
+    const ids = [...created, ...paid].map((e) => e.eventId);
+    const rows = await waitFor('all 12 events applied', async () => {
+      const found = await db('fetch_transactions').whereIn('event_id', ids).select('txid');
+      return found.length === ids.length ? found : undefined;
+    });
+    expect(new Set(rows.map((r) => String(r.txid))).size, 'transactions for one fetch of 12 partitions').to.equal(1);
+    expect(warnings, 'no warning: the default concurrency covers the assignment').to.deep.equal([]);
+  });
+
+  it('warns when it is assigned more partitions than CONSUMER_CONCURRENCY', async function () {
+    const warnings: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => (warnings.push(JSON.parse(String(chunk))), done()) }));
+    await startConsumer(recordEffect, `test-${randomUUID()}`, true, { logger, partitionsConsumedConcurrently: 4 });
+    await waitFor('the warning', async () => warnings.length > 0 || undefined);
+    expect(warnings.map((w) => [w.assignedPartitions, w.concurrency])).to.deep.equal([[6, 4]]);
+    expect(String(warnings[0]!.msg)).to.contain('raise CONSUMER_CONCURRENCY');
   });
 
   it('retries infrastructure faults until they clear instead of dead-lettering', async function () {

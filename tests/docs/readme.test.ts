@@ -8,7 +8,7 @@ describe('README tables come from the one declaration of each setting', function
     const readme = readFileSync(README, 'utf8');
     expect(withTables(readme) === readme, 'README.md tables are stale: run npm run docs').to.equal(true);
     const tables = readmeTables();
-    expect(tables['service-settings']).to.include('| `CONSUMER_CONCURRENCY` | `6` |');
+    expect(tables['service-settings']).to.include('| `CONSUMER_CONCURRENCY` | `64` |');
     expect(tables['own-settings']).to.include('| `SAGA_TIMEOUT_MS` | `30000` |');
     expect(tables['stack-settings']).to.include('| `orderDbPassword` | string | secret, unset |');
   });

@@ -75,9 +75,9 @@ export const commonSettings = {
     ),
     concurrency: setting(
       'CONSUMER_CONCURRENCY',
-      env.int(1, 100),
-      '6',
-      'partitions a service processes at once (each in order; concurrent runs share a transaction)',
+      env.int(1, 1000),
+      '64',
+      'partitions a service processes at once, their runs in one transaction (each partition in order); below the partitions it is assigned (its topics × KAFKA_TOPIC_PARTITIONS), one fetch takes several transactions',
     ),
     fetchMinBytes: setting('CONSUMER_FETCH_MIN_BYTES', env.int(1, 10_485_760), '1', 'the broker answers a fetch once it holds this much…'),
     fetchMaxWaitMs: setting('CONSUMER_FETCH_MAX_WAIT_MS', env.int(1, 10000), '500', '…or after this long'),

@@ -40,6 +40,7 @@ export class EventConsumer {
       handler,
       logFor: this.logFor,
       minIntervalMs: options.batchIntervalMs,
+      maxCombinedRuns: options.partitionsConsumedConcurrently,
       ...(options.handoff ? { handoff: options.handoff } : {}),
       ...(metrics ? { metrics } : {}),
     });
@@ -75,7 +76,10 @@ export class EventConsumer {
     this.consumer = consumer;
     // Offsets marked before a rebalance are committed under the generation they belong to.
     consumer.on(consumer.events.REBALANCING, () => void this.offsets.flush());
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.offsets.retain(payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.offsets.retain(payload.memberAssignment);
+      this.warnIfFetchOutgrowsConcurrency(payload.memberAssignment);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: topics.map((t) => topicPrefix + t), fromBeginning: true });
     await consumer.run({
@@ -143,6 +147,22 @@ export class EventConsumer {
     this.options.logger.debug({ err: error, topic, partition }, 'batched transaction failed');
     const eventFault = error instanceof EventFailure && classifyFailure(error.cause) !== 'infrastructure';
     return eventFault ? { failedAt: error.index, error: error.cause } : { failed: true };
+  }
+
+  /**
+   * A fetch returns a batch for every assigned partition, and KafkaJS hands out at most
+   * `partitionsConsumedConcurrently` at once: beyond that, the rest of a fetch waits for a
+   * second transaction (and the batch interval) instead of joining the first.
+   */
+  private warnIfFetchOutgrowsConcurrency(assignment: Record<string, number[]>): void {
+    const assigned = Object.values(assignment).reduce((n, partitions) => n + partitions.length, 0);
+    const concurrency = this.options.partitionsConsumedConcurrently;
+    if (assigned > concurrency) {
+      this.options.logger.warn(
+        { assignedPartitions: assigned, concurrency },
+        'more partitions assigned than CONSUMER_CONCURRENCY: each fetch takes more than one transaction; raise CONSUMER_CONCURRENCY to at least the partitions assigned',
+      );
+    }
   }
 
   private readonly logFor = (event: SagaEvent): Logger =>

@@ -26,8 +26,6 @@ export interface Decoded {
 
 export type RunResult = { outcomes: Outcome[] } | { error: unknown };
 
-/** Most runs (of different partitions) applied together in one transaction. */
-const MAX_COMBINED_RUNS = 64;
 /** A combined transaction failed, not because of one event: apply each run alone. */
 const RETRY_ALONE = Symbol('retry alone');
 
@@ -38,6 +36,8 @@ export interface RunApplierOptions {
   logFor: (event: SagaEvent) => Logger;
   /** A transaction starts at most this long after the one before (0: at once). */
   minIntervalMs?: number;
+  /** Most runs (of different partitions) applied together in one transaction; the consumer's concurrency. */
+  maxCombinedRuns?: number;
   /** Where the outbox rows a transaction commits go, when the process's relay takes them. */
   handoff?: OutboxHandoff;
   metrics?: ServiceMetrics;
@@ -56,7 +56,7 @@ export class RunApplier {
 
   constructor(private readonly options: RunApplierOptions) {
     this.combined = new WriteBatcher((runs) => this.applyCombined(runs), {
-      maxBatch: MAX_COMBINED_RUNS,
+      maxBatch: options.maxCombinedRuns ?? 64,
       maxInFlight: 1,
       minIntervalMs: options.minIntervalMs ?? 0,
     });
