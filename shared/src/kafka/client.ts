@@ -1,6 +1,7 @@
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../config/index.js';
 import type { Logger } from '../logger.js';
+import './request-queue-timer.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',
