@@ -245,6 +245,7 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       handler: perEventHandler(recordEffect),
       logFor: () => silentLogger,
       minIntervalMs: 3000, // a second transaction within 3 s would wait for the rest of them
+      maxCombinedRuns: 64,
     });
     const at = (partition: number, event: ReturnType<typeof orderCreated> | null) =>
       ({ topic: TOPIC, partition, message: { offset: '0' } as KafkaMessage, event });

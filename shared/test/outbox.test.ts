@@ -334,13 +334,13 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
         applier.apply([{ topic: 'handoff-test', partition: 0, message: { offset: String(offset++) } as KafkaMessage, event: orderCreated() }]);
 
       const before = notifications;
-      expect(await run(new RunApplier({ db, groupId: 'handing-over', handler, logFor: () => silentLogger, handoff }))).to.deep.equal(['processed']);
+      expect(await run(new RunApplier({ db, groupId: 'handing-over', handler, logFor: () => silentLogger, maxCombinedRuns: 1, handoff }))).to.deep.equal(['processed']);
       await reader.waitForCount((m) => m.value?.includes(caused[0]!.eventId) ?? false, 1, 5000);
       await sleep(200);
       expect(notifications - before, 'NOTIFYs while handing over').to.equal(0);
 
       // A consumer whose process's relay does not lead: the leading relay learns of the rows by NOTIFY.
-      expect(await run(new RunApplier({ db, groupId: 'notifying', handler, logFor: () => silentLogger }))).to.deep.equal(['processed']);
+      expect(await run(new RunApplier({ db, groupId: 'notifying', handler, logFor: () => silentLogger, maxCombinedRuns: 1 }))).to.deep.equal(['processed']);
       await reader.waitForCount((m) => m.value?.includes(caused[1]!.eventId) ?? false, 1, 5000);
       expect(notifications - before, 'NOTIFYs without a handoff').to.equal(1);
     });

@@ -37,7 +37,7 @@ export interface RunApplierOptions {
   /** A transaction starts at most this long after the one before (0: at once). */
   minIntervalMs?: number;
   /** Most runs (of different partitions) applied together in one transaction; the consumer's concurrency. */
-  maxCombinedRuns?: number;
+  maxCombinedRuns: number;
   /** Where the outbox rows a transaction commits go, when the process's relay takes them. */
   handoff?: OutboxHandoff;
   metrics?: ServiceMetrics;
@@ -56,7 +56,7 @@ export class RunApplier {
 
   constructor(private readonly options: RunApplierOptions) {
     this.combined = new WriteBatcher((runs) => this.applyCombined(runs), {
-      maxBatch: options.maxCombinedRuns ?? 64,
+      maxBatch: options.maxCombinedRuns,
       maxInFlight: 1,
       minIntervalMs: options.minIntervalMs ?? 0,
     });
