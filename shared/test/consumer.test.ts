@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
-import { pino } from 'pino';
 import { dlqTopic, EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { createEvent } from '../src/events/envelope.js';
 import { createKafka, createProducer } from '../src/kafka/client.js';
@@ -17,6 +15,7 @@ import { PROCESSED_MESSAGES_TABLE } from '../src/kafka/inbox-table.js';
 import { RunApplier } from '../src/kafka/run-applier.js';
 import { orderCreated } from './support/events.js';
 import {
+  capturingLogger,
   committedOffset,
   createTestDatabase,
   ensureSagaTopics,
@@ -338,8 +337,7 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
         { topic: PAYMENT_TOPIC, messages: toPartitions(paid) },
       ],
     });
-    const warnings: string[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => (warnings.push(JSON.parse(String(chunk)).msg), done()) }));
+    const { logger, lines: warnings } = capturingLogger('warn');
     await startConsumer({ OrderCreated: noteTransaction, PaymentCompleted: noteTransaction }, groupId, false, {
       topics: [TOPICS.order, TOPICS.payment],
       logger,
@@ -350,12 +348,11 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       return found.length === ids.length ? found : undefined;
     });
     expect(new Set(rows.map((r) => String(r.txid))).size, 'transactions for one fetch of 12 partitions').to.equal(1);
-    expect(warnings, 'no warning: the default concurrency covers the assignment').to.deep.equal([]);
+    expect(warnings.map((w) => w.msg), 'no warning: the default concurrency covers the assignment').to.deep.equal([]);
   });
 
   it('warns when it is assigned more partitions than CONSUMER_CONCURRENCY', async function () {
-    const warnings: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => (warnings.push(JSON.parse(String(chunk))), done()) }));
+    const { logger, lines: warnings } = capturingLogger('warn');
     await startConsumer(recordEffect, `test-${randomUUID()}`, true, { logger, partitionsConsumedConcurrently: 4 });
     await waitFor('the warning', async () => warnings.length > 0 || undefined);
     expect(warnings.map((w) => [w.assignedPartitions, w.concurrency])).to.deep.equal([[6, 4]]);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { DbSettings, KafkaSettings } from '../../src/config/index.js';
 import { createDb } from '../../src/db/knex.js';
 import { migrateLatest, type Migration } from '../../src/db/migrations.js';
@@ -27,6 +28,13 @@ export const testKafkaSettings = (clientId = 'test'): KafkaSettings => ({
 });
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A logger at `level` whose lines are kept, parsed, in `lines`. */
+export function capturingLogger(level: pino.LevelWithSilent): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+  return { logger: pino({ level }, sink), lines };
+}
 
 export function testKafka(clientId = 'test'): Kafka {
   return new Kafka({ ...testKafkaSettings(clientId), logLevel: logLevel.NOTHING });
