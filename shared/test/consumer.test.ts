@@ -43,6 +43,15 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     statement('insert into effects (order_id, event_id) values (?, ?)', [event.orderId, event.eventId]);
   const recordEffect: EventHandlers = { OrderCreated: (event) => [effect(event)] };
   const effectsOf = async (orderId: string) => Number((await db('effects').where({ order_id: orderId }).count({ n: '*' }))[0]!.n);
+  /** A handler's effect that notes the transaction applying the event. */
+  const noteTransaction = (event: { eventId: string }) =>
+    [statement('insert into event_transactions (event_id, txid) values (?, txid_current())', [event.eventId])];
+  /** Waits until every event is applied; the transaction of each. */
+  const transactionsOf = (eventIds: readonly string[]) =>
+    waitFor(`${eventIds.length} events applied`, async () => {
+      const rows = await db('event_transactions').whereIn('event_id', eventIds).select('txid');
+      return rows.length === eventIds.length ? rows.map((r) => String(r.txid)) : undefined;
+    });
 
   async function startConsumer(
     handlers: EventHandlers,
@@ -83,6 +92,10 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     await db.schema.createTable('effects', (t) => {
       t.uuid('order_id').notNullable();
       t.uuid('event_id').notNullable();
+    });
+    await db.schema.createTable('event_transactions', (t) => {
+      t.uuid('event_id').notNullable();
+      t.bigint('txid').notNullable();
     });
     dlq = await TopicReader.start(kafka, [dlqTopic(TOPIC)]);
   });
@@ -325,11 +338,6 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     const paid = Array.from({ length: 6 }, () =>
       createEvent('PaymentCompleted', { orderId: randomUUID(), correlationId: randomUUID(), payload: { customerId: 'c-1', amountCents: 100 } }),
     );
-    await db.schema.createTable('fetch_transactions', (t) => {
-      t.uuid('event_id').notNullable();
-      t.bigint('txid').notNullable();
-    });
-    const noteTransaction = (event: { eventId: string }) => [statement('insert into fetch_transactions (event_id, txid) values (?, txid_current())', [event.eventId])];
     const toPartitions = (events: typeof created | typeof paid) => events.map((event, partition) => ({ partition, key: event.orderId, value: JSON.stringify(event) }));
     await producer.sendBatch({
       topicMessages: [
@@ -342,13 +350,28 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       topics: [TOPICS.order, TOPICS.payment],
       logger,
     });
-    const ids = [...created, ...paid].map((e) => e.eventId);
-    const rows = await waitFor('all 12 events applied', async () => {
-      const found = await db('fetch_transactions').whereIn('event_id', ids).select('txid');
-      return found.length === ids.length ? found : undefined;
-    });
-    expect(new Set(rows.map((r) => String(r.txid))).size, 'transactions for one fetch of 12 partitions').to.equal(1);
+    const txids = await transactionsOf([...created, ...paid].map((e) => e.eventId));
+    expect(new Set(txids).size, 'transactions for one fetch of 12 partitions').to.equal(1);
     expect(warnings.map((w) => w.msg), 'no warning: the default concurrency covers the assignment').to.deep.equal([]);
+  });
+
+  it('waits out the batch interval before it fetches again, so a transaction takes every event that reached the broker meanwhile', async function () {
+    // Waiting after the fetch instead would start the next transaction with the first event
+    // only: the one sent a third of an interval later would still be at the broker.
+    const INTERVAL_MS = 3000;
+    await startConsumer({ OrderCreated: noteTransaction }, undefined, true, { batchIntervalMs: INTERVAL_MS });
+    const sendToPartition0 = (event: ReturnType<typeof orderCreated>) =>
+      producer.send({ topic: TOPIC, messages: [{ partition: 0, key: event.orderId, value: JSON.stringify(event) }] });
+    const [first, second, third] = [orderCreated(), orderCreated(), orderCreated()];
+    await sendToPartition0(first);
+    await transactionsOf([first.eventId]);
+    const firstApplied = Date.now();
+    await sendToPartition0(second);
+    await sleep(INTERVAL_MS / 3);
+    await sendToPartition0(third);
+    expect(Date.now() - firstApplied, 'ms from the first transaction to the third send').to.be.below(INTERVAL_MS * 0.8);
+    const txids = await transactionsOf([second.eventId, third.eventId]);
+    expect(new Set(txids).size, 'transactions for two events sent within one interval').to.equal(1);
   });
 
   it('warns when it is assigned more partitions than CONSUMER_CONCURRENCY', async function () {

@@ -116,6 +116,27 @@ describe('WriteBatcher (group commit)', function () {
     expect(await Promise.all(rest)).to.deep.equal(['done 2', 'done 3', 'done 4']);
   });
 
+  it('untilDue resolves at once before any batch, and once the interval after a batch started has passed', async function () {
+    const { write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 10, maxInFlight: 1, minIntervalMs: 150 });
+    let due = performance.now();
+    await batcher.untilDue();
+    expect(performance.now() - due, 'ms waited with no batch before').to.be.below(50);
+    const first = batcher.submit(1);
+    await settle();
+    const started = performance.now();
+    releaseAll();
+    await first;
+    await batcher.untilDue();
+    due = performance.now();
+    expect(due - started, 'ms from the batch start until due').to.be.at.least(140);
+    const second = batcher.submit(2);
+    await settle();
+    expect(performance.now() - due, 'ms the batch submitted when due waited').to.be.below(50);
+    releaseAll();
+    await second;
+  });
+
   it('with an interval, a full batch does not wait for it', async function () {
     const { batches, write, releaseAll } = recordingWrite();
     const batcher = new WriteBatcher(write, { maxBatch: 2, maxInFlight: 1, minIntervalMs: 60_000 });

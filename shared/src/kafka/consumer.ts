@@ -125,6 +125,11 @@ export class EventConsumer {
       // Leaving (stop or rebalance): commit now, while this member still holds the partition.
       if (leaving()) await this.offsets.flush();
     }
+    // KafkaJS fetches again once every batch of a fetch is handled. Waiting out the batch
+    // interval here, before that fetch, rather than after it, lets the next transaction take
+    // everything the broker received until it starts; events that came during the wait
+    // would otherwise stay at the broker for one more turn.
+    if (!leaving()) await this.applier.untilNextTransaction();
   }
 
   /** Applies the leading valid messages of a run in one transaction (with other partitions' runs). */

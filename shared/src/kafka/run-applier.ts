@@ -72,6 +72,11 @@ export class RunApplier {
     return 'error' in result && result.error === RETRY_ALONE ? this.settled(run) : result;
   }
 
+  /** Resolves when a transaction started then would not wait out the batch interval. */
+  untilNextTransaction(): Promise<void> {
+    return this.combined.untilDue();
+  }
+
   /** Applies messages in one transaction of their own, or none when none is handled here. */
   async apply(decoded: readonly Decoded[]): Promise<Outcome[]> {
     const ignored = ignoredAll(decoded);
