@@ -50,6 +50,13 @@ die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# A JVM that exited while starting: its last lines go with the error (a chaos run or a
+# test shows them), as the next start replaces the log.
+died() { # name
+  tail -n 20 "$LOGS/$1.out" >&2 2>/dev/null || true
+  die "$1 exited; see $LOGS/$1.out (the run before it: $1.out.1)"
+}
+
 pid_alive() {
   local name="$1" pidfile="$RUN/$1.pid"
   [[ -f "$pidfile" ]] || return 1
@@ -98,6 +105,7 @@ start_node() { # name role heap config-template
   java="$(java_bin)"
   cluster_id="$(node "$ROOT/infra/kafka/dist/src/cli.js" cluster-id local)"
   mkdir -p "$RUN" "$LOGS"
+  [[ -f "$LOGS/$name.out" ]] && mv -f "$LOGS/$name.out" "$LOGS/$name.out.1"
   POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/infra/kafka/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
     KAFKA_JVM_OPTS="$JVM_TUNING -Djava.awt.headless=true -Dinfra.component=$name" \
     KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
@@ -139,7 +147,7 @@ start_zookeeper() {
 }
 
 zookeeper_ok() {
-  pid_alive zookeeper || die "zookeeper exited; see $LOGS/zookeeper.out"
+  pid_alive zookeeper || died zookeeper
   local answer
   answer="$( { exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT" && printf 'ruok' >&3 && timeout 2 cat <&3; } 2>/dev/null)" || return 1
   [[ "$answer" == "imok" ]]
@@ -147,7 +155,7 @@ zookeeper_ok() {
 
 # ---------------------------------------------------------------- Kafka
 kafka_ok() {
-  pid_alive kafka || die "kafka exited; see $LOGS/kafka.out"
+  pid_alive kafka || died kafka
   port_open 127.0.0.1 "$KAFKA_PORT" || return 1
   # The broker logs this once its request handlers serve clients (ZooKeeper and KRaft).
   grep -qE '\[Kafka(Server|RaftServer) .*\] started|Kafka Server started' "$LOGS/kafka.out" 2>/dev/null
