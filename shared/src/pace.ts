@@ -11,6 +11,12 @@ export class Pace {
     return this.lastStart + this.intervalMs - performance.now();
   }
 
+  /** Resolves once the next start is due. */
+  async untilDue(): Promise<void> {
+    // A timer may fire a fraction of a millisecond early: check again.
+    for (let wait = this.wait(); wait > 0; wait = this.wait()) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+  }
+
   /** Notes a start, now. */
   started(): void {
     this.lastStart = performance.now();

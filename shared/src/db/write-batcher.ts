@@ -40,9 +40,8 @@ export class WriteBatcher<T, R> {
   }
 
   /** Resolves when a batch submitted then would start without waiting out the interval. */
-  async untilDue(): Promise<void> {
-    // A timer may fire a fraction of a millisecond early: check again.
-    for (let wait = this.pace.wait(); wait > 0; wait = this.pace.wait()) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+  untilDue(): Promise<void> {
+    return this.pace.untilDue();
   }
 
   /** Pumps once the current turn of the event loop has submitted what it will. */

@@ -304,8 +304,7 @@ export class OutboxRelay implements HandoffTarget {
 
   /** Waits until `minIntervalMs` has passed since the last read started, so commits meanwhile join it. */
   private async pace(): Promise<void> {
-    const wait = this.reads.wait();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.reads.untilDue();
     this.reads.started();
   }
 
