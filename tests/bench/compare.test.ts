@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { compareSweeps, parseCompareArgs, renderComparison } from './compare.js';
+import type { SweepResult } from './sweep.js';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** A sweep whose step at `pct` % has these figures; the other steps are filler. */
+function sweep(max: number, half: { p50: number; p99: number; cpu: number }, faults = { errors: 0, lost: 0 }): SweepResult {
+  const step = (pct: number) => ({
+    load_pct: pct,
+    offered_per_sec: pct === 100 ? 0 : Math.round((max * pct) / 100),
+    orders_per_sec: pct === 100 ? max : Math.round((max * pct) / 100),
+    p50_ms: pct === 50 ? half.p50 : 40,
+    p95_ms: pct === 50 ? half.p99 - 10 : 60,
+    p99_ms: pct === 50 ? half.p99 : 80,
+    errors: pct === 90 ? faults.errors : 0,
+    lost: pct === 90 ? faults.lost : 0,
+    cpu_ms_per_order: { total: pct === 50 ? half.cpu : 1 },
+    hops: [],
+  });
+  return { max_orders_per_sec: max, steps: [10, 25, 50, 75, 90, 100].map(step) } as unknown as SweepResult;
+}
+
+describe('bench:compare, the report of sweeps before and after', () => {
+  const before = [sweep(1400, { p50: 450, p99: 1300, cpu: 2.9 }), sweep(1420, { p50: 550, p99: 1100, cpu: 2.7 })];
+  const after = [sweep(2010, { p50: 58, p99: 160, cpu: 1.7 }), sweep(1900, { p50: 70, p99: 260, cpu: 1.6 }, { errors: 0, lost: 1 })];
+
+  it('pairs the n-th sweeps, reads each at its own half load and checks every target on the "after" sweep', () => {
+    const c = compareSweeps(before, after);
+    assert.deepEqual(
+      c.pairs.map((p) => [p.before.offeredPerSec, p.after.offeredPerSec, p.cpuChangePct]),
+      [
+        [700, 1005, -41.4],
+        [710, 950, -40.7],
+      ],
+    );
+    assert.deepEqual(c.pairs[0]!.met, { p99: true, p50: true, max: true, cpu: true, noErrorsNoneLost: true });
+    assert.deepEqual(c.pairs[1]!.met, { p99: false, p50: false, max: false, cpu: true, noErrorsNoneLost: false });
+    assert.deepEqual(c.meanCpu, { before: 2.8, after: 1.65, changePct: -41.1 });
+  });
+
+  it('a CPU change short of −40 % is not met, exactly −40 % is', () => {
+    const at = (cpu: number) => compareSweeps([sweep(1400, { p50: 400, p99: 900, cpu: 2.5 })], [sweep(2000, { p50: 50, p99: 100, cpu })]).pairs[0]!.met.cpu;
+    assert.equal(at(1.5), true);
+    assert.equal(at(1.51), false);
+  });
+
+  it('renders each pair step by step and the targets with how many pairs met them', () => {
+    const text = renderComparison(before, after, compareSweeps(before, after));
+    assert.match(text, /^Pair 1$/m);
+    assert.match(text, /^\| 50 % \| 700 \| 700 \| 450 \/ 1290 \/ 1300 \| 2\.9 \| 1005 \| 1005 \| 58 \/ 150 \/ 160 \| 1\.7 \|$/m);
+    assert.match(text, /^\| max \| — \| 1400 \| .* \| — \| 2010 \| /m);
+    assert.match(text, /p99: 1300 → 160, 1100 → 260 ms; at most 250: 1 of 2/);
+    assert.match(text, /mean 2\.8 → 1\.65 ms \(-41\.1 %\); -40 % or less: 2 of 2/);
+    assert.match(text, /nothing lost in any step: 1 of 2/);
+  });
+
+  it('refuses pairs that do not match up, and sweeps without a half-load step', () => {
+    assert.throws(() => compareSweeps(before, after.slice(1)), /as many sweeps before as after/);
+    const noHalf = { ...before[0]!, steps: before[0]!.steps.filter((s) => s.load_pct !== 50) } as SweepResult;
+    assert.throws(() => compareSweeps([noHalf], [after[0]!]), /without its 50 % step/);
+    assert.deepEqual(parseCompareArgs(['--before', 'b1', 'b2', '--after', 'a1', 'a2', '--json']), { before: ['b1', 'b2'], after: ['a1', 'a2'], json: true });
+    assert.throws(() => parseCompareArgs(['--before', 'b1', '--after']), /as many --before sweeps as --after/);
+    assert.throws(() => parseCompareArgs(['b1']), /name --before or --after first/);
+    assert.throws(() => parseCompareArgs(['--before', 'b', '--after', 'a', '--fast']), /unknown option --fast/);
+  });
+
+  it('the script refuses a missing or unknown commit and a wrong number of pairs with its usage, exit 2, before it touches anything', () => {
+    const run = (...args: string[]) => spawnSync('bash', [path.join(ROOT, 'scripts', 'bench-compare.sh'), ...args], { cwd: ROOT, encoding: 'utf8' });
+    for (const args of [[], ['HEAD', '9'], ['HEAD', '2', 'more']]) {
+      const r = run(...args);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, /usage: npm run bench:compare -- <commit> \[pairs 1-5\]/);
+    }
+    const unknown = run('no-such-commit-anywhere');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /no commit no-such-commit-anywhere in this repository/);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Sweeps of two versions of the code, made in one session, side by side
+ * (`npm run bench:compare -- <commit>`, scripts/bench-compare.sh): per pair the steps of
+ * both sweeps, and at half of each run's maximum the figures the speed targets are about.
+ *
+ *   node tests/dist/bench/compare.js --before B1.json B2.json --after A1.json A2.json [--json]
+ *
+ * The n-th file of --before and of --after form the n-th pair.
+ */
+import { readFileSync } from 'node:fs';
+import type { SweepResult, SweepStep } from './sweep.js';
+
+/** The speed targets, checked on each "after" sweep at half of its own maximum. */
+export const SPEED_TARGETS = {
+  p99AtHalfMs: 250,
+  p50AtHalfMs: 60,
+  maxOrdersPerSec: 2000,
+  /** CPU per order at half load against the "before" sweep of the same pair, in percent. */
+  cpuChangeAtHalfPct: -40,
+} as const;
+
+export interface HalfLoad {
+  maxPerSec: number;
+  offeredPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  cpuMsPerOrder: number;
+  errors: number;
+  lost: number;
+}
+
+export interface PairComparison {
+  before: HalfLoad;
+  after: HalfLoad;
+  /** CPU per order at half load, after against before, in percent (negative: less). */
+  cpuChangePct: number;
+  /** Each target, met or not, for this pair's "after" sweep. */
+  met: { p99: boolean; p50: boolean; max: boolean; cpu: boolean; noErrorsNoneLost: boolean };
+}
+
+export interface Comparison {
+  pairs: PairComparison[];
+  /** Means over the pairs of CPU per order at half load, and the change between them. */
+  meanCpu: { before: number; after: number; changePct: number };
+}
+
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+function halfOf(sweep: SweepResult): HalfLoad {
+  const half = sweep.steps.find((s) => s.load_pct === 50);
+  if (!half) throw new Error('a sweep without its 50 % step');
+  return {
+    maxPerSec: sweep.max_orders_per_sec,
+    offeredPerSec: half.offered_per_sec,
+    p50: half.p50_ms,
+    p95: half.p95_ms,
+    p99: half.p99_ms,
+    cpuMsPerOrder: half.cpu_ms_per_order.total!,
+    errors: sweep.steps.reduce((n, s) => n + s.errors, 0),
+    lost: sweep.steps.reduce((n, s) => n + s.lost, 0),
+  };
+}
+
+const changePct = (before: number, after: number) => round(((after - before) / before) * 100);
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+export function compareSweeps(before: readonly SweepResult[], after: readonly SweepResult[]): Comparison {
+  if (before.length === 0 || before.length !== after.length) {
+    throw new Error(`pairs need as many sweeps before as after (${before.length} and ${after.length})`);
+  }
+  const pairs = before.map((b, k): PairComparison => {
+    const hb = halfOf(b);
+    const ha = halfOf(after[k]!);
+    const cpu = changePct(hb.cpuMsPerOrder, ha.cpuMsPerOrder);
+    return {
+      before: hb,
+      after: ha,
+      cpuChangePct: cpu,
+      met: {
+        p99: ha.p99 <= SPEED_TARGETS.p99AtHalfMs,
+        p50: ha.p50 <= SPEED_TARGETS.p50AtHalfMs,
+        max: ha.maxPerSec >= SPEED_TARGETS.maxOrdersPerSec,
+        cpu: cpu <= SPEED_TARGETS.cpuChangeAtHalfPct,
+        noErrorsNoneLost: ha.errors === 0 && ha.lost === 0,
+      },
+    };
+  });
+  const meanBefore = mean(pairs.map((p) => p.before.cpuMsPerOrder));
+  const meanAfter = mean(pairs.map((p) => p.after.cpuMsPerOrder));
+  return { pairs, meanCpu: { before: round(meanBefore, 2), after: round(meanAfter, 2), changePct: changePct(meanBefore, meanAfter) } };
+}
+
+const stepName = (s: SweepStep) => (s.load_pct === 100 ? 'max' : `${s.load_pct} %`);
+const stepCells = (s: SweepStep | undefined) =>
+  s ? [s.load_pct === 100 ? '—' : String(s.offered_per_sec), String(s.orders_per_sec), `${s.p50_ms} / ${s.p95_ms} / ${s.p99_ms}`, String(s.cpu_ms_per_order.total)] : ['', '', '', ''];
+const tally = (pairs: PairComparison[], key: keyof PairComparison['met']) => `${pairs.filter((p) => p.met[key]).length} of ${pairs.length}`;
+
+/** The comparison as Markdown: each pair's steps, then the targets at half load. */
+export function renderComparison(before: readonly SweepResult[], after: readonly SweepResult[], c: Comparison): string {
+  const lines: string[] = [];
+  before.forEach((b, k) => {
+    const a = after[k]!;
+    lines.push(`Pair ${k + 1}`, '');
+    lines.push('| step | before: offered/s | done/s | p50 / p95 / p99 ms | CPU ms/order | after: offered/s | done/s | p50 / p95 / p99 ms | CPU ms/order |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const s of b.steps) lines.push(`| ${[stepName(s), ...stepCells(s), ...stepCells(a.steps.find((x) => x.load_pct === s.load_pct))].join(' | ')} |`);
+    lines.push('');
+  });
+  const { pairs, meanCpu } = c;
+  const list = (f: (p: PairComparison) => string | number) => pairs.map(f).join(', ');
+  lines.push(
+    'At half of each run\'s maximum (before → after):',
+    '',
+    `- maximum: ${list((p) => `${p.before.maxPerSec} → ${p.after.maxPerSec}`)} orders/s; at least ${SPEED_TARGETS.maxOrdersPerSec}: ${tally(pairs, 'max')}`,
+    `- p99: ${list((p) => `${p.before.p99} → ${p.after.p99}`)} ms; at most ${SPEED_TARGETS.p99AtHalfMs}: ${tally(pairs, 'p99')}`,
+    `- p50: ${list((p) => `${p.before.p50} → ${p.after.p50}`)} ms; at most ${SPEED_TARGETS.p50AtHalfMs}: ${tally(pairs, 'p50')}`,
+    `- CPU per order: ${list((p) => `${p.before.cpuMsPerOrder} → ${p.after.cpuMsPerOrder} ms (${p.cpuChangePct} %)`)}; mean ${meanCpu.before} → ${meanCpu.after} ms (${meanCpu.changePct} %); ${SPEED_TARGETS.cpuChangeAtHalfPct} % or less: ${tally(pairs, 'cpu')}`,
+    `- no errors and nothing lost in any step: ${tally(pairs, 'noErrorsNoneLost')}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--before f… --after f… [--json]`; a mistake is one line on stderr and exit 2. */
+export function parseCompareArgs(argv: readonly string[]): { before: string[]; after: string[]; json: boolean } {
+  const files: { before: string[]; after: string[] } = { before: [], after: [] };
+  let into: 'before' | 'after' | null = null;
+  let json = false;
+  for (const arg of argv) {
+    if (arg === '--before' || arg === '--after') into = arg === '--before' ? 'before' : 'after';
+    else if (arg === '--json') json = true;
+    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
+    else if (into) files[into].push(arg);
+    else throw new Error(`${arg}: name --before or --after first`);
+  }
+  if (files.before.length === 0 || files.before.length !== files.after.length) {
+    throw new Error(`give as many --before sweeps as --after sweeps, at least one (${files.before.length} and ${files.after.length})`);
+  }
+  return { ...files, json };
+}
+
+if (require.main === module) {
+  let args: ReturnType<typeof parseCompareArgs>;
+  try {
+    args = parseCompareArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`compare: ${(error as Error).message}\nusage: node tests/dist/bench/compare.js --before B.json… --after A.json… [--json]\n`);
+    process.exit(2);
+  }
+  const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as SweepResult;
+  const before = args.before.map(read);
+  const after = args.after.map(read);
+  const comparison = compareSweeps(before, after);
+  process.stdout.write(args.json ? `${JSON.stringify(comparison)}\n` : renderComparison(before, after, comparison));
+}
