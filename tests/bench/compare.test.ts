@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { compareSweeps, parseCompareArgs, renderComparison } from './compare.js';
+import { compareSweeps, cpuAtRate, parseCompareArgs, renderComparison } from './compare.js';
 import type { SweepResult } from './sweep.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -41,6 +41,20 @@ describe('bench:compare, the report of sweeps before and after', () => {
     assert.deepEqual(c.meanCpu, { before: 2.8, after: 1.65, changePct: -41.1 });
   });
 
+  it('reads CPU per order at another rate between two open-loop steps, log-linearly, and nowhere outside them', () => {
+    const s = { steps: [[10, 200, 6], [25, 500, 3], [50, 1000, 1.7], [100, 0, 0.9]].map(([load_pct, offered_per_sec, total]) => ({ load_pct, offered_per_sec, cpu_ms_per_order: { total } })) } as unknown as SweepResult;
+    assert.equal(cpuAtRate(s, 700), 2.28);
+    assert.equal(cpuAtRate(s, 1000), 1.7);
+    assert.equal(cpuAtRate(s, 200), 6);
+    assert.equal(cpuAtRate(s, 100), null);
+    assert.equal(cpuAtRate(s, 1200), null); // the closed-loop maximum is no step to read from
+    const c = compareSweeps(before, after);
+    assert.deepEqual(c.pairs.map((p) => p.atBeforeHalfRate), [
+      { afterCpuMsPerOrder: 1.29, cpuChangePct: -55.5 },
+      { afterCpuMsPerOrder: 1.31, cpuChangePct: -51.5 },
+    ]);
+  });
+
   it('a CPU change short of −40 % is not met, exactly −40 % is', () => {
     const at = (cpu: number) => compareSweeps([sweep(1400, { p50: 400, p99: 900, cpu: 2.5 })], [sweep(2000, { p50: 50, p99: 100, cpu })]).pairs[0]!.met.cpu;
     assert.equal(at(1.5), true);
@@ -55,6 +69,7 @@ describe('bench:compare, the report of sweeps before and after', () => {
     assert.match(text, /p99: 1300 → 160, 1100 → 260 ms; at most 250: 1 of 2/);
     assert.match(text, /mean 2\.8 → 1\.65 ms \(-41\.1 %\); -40 % or less: 2 of 2/);
     assert.match(text, /nothing lost in any step: 1 of 2/);
+    assert.match(text, /^- CPU per order: 700\/s: 2\.9 → 1\.29 ms \(-55\.5 %\), 710\/s: 2\.7 → 1\.31 ms \(-51\.5 %\)$/m);
   });
 
   it('refuses pairs that do not match up, and sweeps without a half-load step', () => {

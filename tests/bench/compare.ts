@@ -35,6 +35,13 @@ export interface PairComparison {
   after: HalfLoad;
   /** CPU per order at half load, after against before, in percent (negative: less). */
   cpuChangePct: number;
+  /**
+   * The same at one load: the "after" sweep's CPU per order at the "before" sweep's half rate,
+   * interpolated between its steps; null when that rate is outside them. Each run's half
+   * follows its own maximum, and CPU per order falls as the rate rises, so this tells how
+   * much of `cpuChangePct` is the code and how much the higher rate.
+   */
+  atBeforeHalfRate: { afterCpuMsPerOrder: number; cpuChangePct: number } | null;
   /** Each target, met or not, for this pair's "after" sweep. */
   met: { p99: boolean; p50: boolean; max: boolean; cpu: boolean; noErrorsNoneLost: boolean };
 }
@@ -63,6 +70,24 @@ function halfOf(sweep: SweepResult): HalfLoad {
 }
 
 const changePct = (before: number, after: number) => round(((after - before) / before) * 100);
+
+/**
+ * CPU per order of a sweep at an offered rate between two of its open-loop steps: linear in
+ * the logarithms of both (it falls about as 1/rate where a batch's fixed cost dominates).
+ */
+export function cpuAtRate(sweep: SweepResult, rate: number): number | null {
+  const steps = sweep.steps.filter((s) => s.load_pct < 100).sort((a, b) => a.offered_per_sec - b.offered_per_sec);
+  for (let k = 0; k + 1 < steps.length; k++) {
+    const lo = steps[k]!;
+    const hi = steps[k + 1]!;
+    if (rate < lo.offered_per_sec || rate > hi.offered_per_sec) continue;
+    const [r0, r1, c0, c1] = [lo.offered_per_sec, hi.offered_per_sec, lo.cpu_ms_per_order.total!, hi.cpu_ms_per_order.total!];
+    if (r0 === r1) return c0;
+    const t = Math.log(rate / r0) / Math.log(r1 / r0);
+    return round(Math.exp(Math.log(c0) + t * Math.log(c1 / c0)), 2);
+  }
+  return null;
+}
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export function compareSweeps(before: readonly SweepResult[], after: readonly SweepResult[]): Comparison {
@@ -73,10 +98,12 @@ export function compareSweeps(before: readonly SweepResult[], after: readonly Sw
     const hb = halfOf(b);
     const ha = halfOf(after[k]!);
     const cpu = changePct(hb.cpuMsPerOrder, ha.cpuMsPerOrder);
+    const sameLoad = cpuAtRate(after[k]!, hb.offeredPerSec);
     return {
       before: hb,
       after: ha,
       cpuChangePct: cpu,
+      atBeforeHalfRate: sameLoad === null ? null : { afterCpuMsPerOrder: sameLoad, cpuChangePct: changePct(hb.cpuMsPerOrder, sameLoad) },
       met: {
         p99: ha.p99 <= SPEED_TARGETS.p99AtHalfMs,
         p50: ha.p50 <= SPEED_TARGETS.p50AtHalfMs,
@@ -117,6 +144,10 @@ export function renderComparison(before: readonly SweepResult[], after: readonly
     `- p50: ${list((p) => `${p.before.p50} → ${p.after.p50}`)} ms; at most ${SPEED_TARGETS.p50AtHalfMs}: ${tally(pairs, 'p50')}`,
     `- CPU per order: ${list((p) => `${p.before.cpuMsPerOrder} → ${p.after.cpuMsPerOrder} ms (${p.cpuChangePct} %)`)}; mean ${meanCpu.before} → ${meanCpu.after} ms (${meanCpu.changePct} %); ${SPEED_TARGETS.cpuChangeAtHalfPct} % or less: ${tally(pairs, 'cpu')}`,
     `- no errors and nothing lost in any step: ${tally(pairs, 'noErrorsNoneLost')}`,
+    '',
+    'At one load, the "before" run\'s half rate (the "after" run\'s CPU interpolated between its steps):',
+    '',
+    `- CPU per order: ${list((p) => (p.atBeforeHalfRate ? `${p.before.offeredPerSec}/s: ${p.before.cpuMsPerOrder} → ${p.atBeforeHalfRate.afterCpuMsPerOrder} ms (${p.atBeforeHalfRate.cpuChangePct} %)` : `${p.before.offeredPerSec}/s: outside the after run's steps`))}`,
   );
   return `${lines.join('\n')}\n`;
 }
