@@ -70,6 +70,7 @@ function halfOf(sweep: SweepResult): HalfLoad {
 }
 
 const changePct = (before: number, after: number) => round(((after - before) / before) * 100);
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
  * CPU per order of a sweep at an offered rate between two of its open-loop steps: linear in
@@ -88,7 +89,6 @@ export function cpuAtRate(sweep: SweepResult, rate: number): number | null {
   }
   return null;
 }
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 export function compareSweeps(before: readonly SweepResult[], after: readonly SweepResult[]): Comparison {
   if (before.length === 0 || before.length !== after.length) {
