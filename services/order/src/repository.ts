@@ -186,6 +186,21 @@ export async function findIdempotencyKey(db: Knex, key: string): Promise<StoredR
   return db<StoredResponse & { key: string }>('idempotency_keys').where({ key }).first();
 }
 
+/**
+ * Whether a sweep has anything to do: an open order past its deadline (bound: now), a
+ * cancellation not confirmed since a moment (bound: that moment). The statuses are literals,
+ * so the conditions imply the partial indexes' predicates and the check reads only them.
+ */
+export const SWEEP_DUE_SQL = `select
+  exists (select 1 from orders where status in (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}) and deadline_at < ?) as overdue,
+  exists (select 1 from orders where status = 'CANCELLING' and updated_at < ?) as stale`;
+
+/** See SWEEP_DUE_SQL: one statement outside a transaction, so an idle sweep locks nothing. */
+export async function sweepDue(db: Knex, now: Date, staleBefore: Date): Promise<{ overdue: boolean; stale: boolean }> {
+  const { rows } = await preparedRaw<{ rows: { overdue: boolean; stale: boolean }[] }>(db, SWEEP_DUE_SQL, [now, staleBefore]);
+  return rows[0]!;
+}
+
 /** Open orders past their deadline, locked; replicas skip each other's rows. */
 export async function lockOverdueOrders(trx: Knex.Transaction, now: Date, limit: number): Promise<OrderRow[]> {
   return trx<OrderRow>('orders')

@@ -1,6 +1,6 @@
 import { type Knex, type Logger, PeriodicWorker, type Worker } from '@orders/shared';
 import { requestCompensation, startCancellation } from './commands.js';
-import { lockOverdueOrders, lockStaleCancellations, updateOrder } from './repository.js';
+import { lockOverdueOrders, lockStaleCancellations, sweepDue, updateOrder } from './repository.js';
 
 const BATCH = 200;
 
@@ -30,8 +30,15 @@ export class SagaSweeper implements Worker {
     return this.periodic.stop();
   }
 
-  /** One pass; returns how many orders it acted on. */
+  /** One pass; returns how many orders it acted on. A pass with nothing due is one statement. */
   async sweep(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.options.compensationRetryMs);
+    const due = await sweepDue(this.db, now, before);
+    return (due.overdue ? await this.cancelOverdue(now) : 0) + (due.stale ? await this.askAgain(before) : 0);
+  }
+
+  /** Cancels every open order past its deadline, a batch per transaction. */
+  private async cancelOverdue(now: Date): Promise<number> {
     let acted = 0;
     for (;;) {
       const n = await this.db.transaction(async (trx) => {
@@ -43,10 +50,13 @@ export class SagaSweeper implements Worker {
         return overdue.length;
       });
       acted += n;
-      if (n < BATCH) break;
+      if (n < BATCH) return acted;
     }
-    const before = new Date(now.getTime() - this.options.compensationRetryMs);
-    acted += await this.db.transaction(async (trx) => {
+  }
+
+  /** Asks again for the compensation of cancellations not confirmed since `before`. */
+  private askAgain(before: Date): Promise<number> {
+    return this.db.transaction(async (trx) => {
       const stale = await lockStaleCancellations(trx, before, BATCH);
       for (const row of stale) {
         await requestCompensation(trx, row, row.reason === 'TIMEOUT' ? 'TIMEOUT' : 'CUSTOMER_REQUEST');
@@ -55,6 +65,5 @@ export class SagaSweeper implements Worker {
       }
       return stale.length;
     });
-    return acted;
   }
 }

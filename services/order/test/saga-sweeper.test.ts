@@ -4,6 +4,7 @@ import type { Knex } from '@orders/shared';
 import { createTestDatabase, silentLogger } from '@orders/shared/testing';
 import type { OrderStatus } from '../src/domain.js';
 import { orderMigrations } from '../src/migrations.js';
+import { SWEEP_DUE_SQL } from '../src/repository.js';
 import { SagaSweeper } from '../src/saga-sweeper.js';
 
 describe('order: the saga sweeper against real PostgreSQL (timeouts and compensation re-requests)', function () {
@@ -87,5 +88,46 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     // A second pass at the same moment finds nothing more to do: no second event for anyone.
     expect(await sweeper.sweep(now)).to.equal(0);
     expect(await db('outbox').where({ event_type: 'OrderCancelled' }).count({ n: '*' })).to.deep.equal([{ n: '4' }]);
+  });
+  /** The SQL the sweeper sends during `work`, as knex reports it. */
+  async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
+    const sent: string[] = [];
+    const listener = (q: { sql: string }) => sent.push(q.sql.trim().toLowerCase());
+    db.on('query', listener);
+    try {
+      await work();
+    } finally {
+      db.off('query', listener);
+    }
+    return sent;
+  }
+
+  it('a pass with nothing due is one statement: no transaction, no row locked', async function () {
+    const sweeper = new SagaSweeper(db, silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    let acted = -1;
+    const sent = await statementsDuring(async () => (acted = await sweeper.sweep(now)));
+    expect(acted).to.equal(0);
+    expect(sent).to.have.length(1);
+    expect(sent[0]!.replace(/\$\d+/g, '?')).to.equal(SWEEP_DUE_SQL.toLowerCase());
+  });
+
+  it('a stale cancellation alone is asked for again, without a pass over open orders', async function () {
+    const stale = await order('CANCELLING', ago(1000), ago(RETRY_MS + 5000), 'CUSTOMER_REQUEST');
+    const sweeper = new SagaSweeper(db, silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    let acted = -1;
+    const sent = await statementsDuring(async () => (acted = await sweeper.sweep(now)));
+    expect(acted).to.equal(1);
+    expect(await cancellationsOf(stale)).to.deep.equal(['CUSTOMER_REQUEST']);
+    expect(sent.filter((q) => /deadline_at/.test(q) && /for update/.test(q)), 'the overdue orders were not locked').to.deep.equal([]);
+  });
+
+  it('the check for work can use the two partial indexes (its conditions imply their predicates)', async function () {
+    const plan = await db.transaction(async (trx) => {
+      await trx.raw('set local enable_seqscan = off');
+      const { rows } = await trx.raw(`explain ${SWEEP_DUE_SQL}`, [now, ago(RETRY_MS)]);
+      return rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).to.match(/orders_open_deadline/);
+    expect(plan).to.match(/orders_cancelling/);
   });
 });
