@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Level, type Logger } from 'pino';
+import type { SagaEvent } from './events/envelope.js';
 import { traceIdsForLog } from './tracing/trace-context.js';
 
 export type { Logger } from 'pino';
@@ -32,6 +33,25 @@ export function createLogger(service: string, level = 'info'): Logger {
   });
 }
 
-export function sagaLogger(logger: Logger, orderId: string, correlationId: string): Logger {
-  return logger.child({ orderId, correlationId });
+export function sagaLogger(logger: Logger, orderId: string, correlationId: string, more: Record<string, unknown> = {}): Logger {
+  return logger.child({ orderId, correlationId, ...more });
+}
+
+/**
+ * The lines a consumer writes about events, each with the event's orderId, correlationId,
+ * type and id. A line below the logger's level costs no child logger: the consumer notes a
+ * line or more per event, and building a child (its bindings serialised) is the cost.
+ */
+export class EventLogs {
+  constructor(private readonly logger: Logger) {}
+
+  /** A logger for any number of lines about `event`. */
+  for(event: SagaEvent): Logger {
+    return sagaLogger(this.logger, event.orderId, event.correlationId, { eventType: event.type, eventId: event.eventId });
+  }
+
+  /** One line about `event`, when `level` is written at all. */
+  write(event: SagaEvent, level: Level, fields: Record<string, unknown>, message: string): void {
+    if (this.logger.isLevelEnabled(level)) this.for(event)[level](fields, message);
+  }
 }

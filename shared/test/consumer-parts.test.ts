@@ -6,7 +6,9 @@ import { deadLetterHeaders } from '../src/kafka/dead-letter.js';
 import { eventDecoder } from '../src/kafka/event-decoder.js';
 import { backoffMs, classifyFailure, MAX_BACKOFF_MS, RetryPolicy, type Attempts } from '../src/kafka/retry-policy.js';
 import { BatchPlan, locateInRuns, type RunOutcome, type Step } from '../src/kafka/run-planner.js';
+import { EventLogs } from '../src/logger.js';
 import { orderCreated } from './support/events.js';
+import { capturingLogger } from './support/infra.js';
 
 /** Plays a plan to the end: `outcomeOf` answers each run; returns every step taken. */
 function play(plan: BatchPlan, outcomeOf: (step: Extract<Step, { kind: 'run' }>) => RunOutcome, onAlone?: (index: number) => void): Step[] {
@@ -211,5 +213,36 @@ describe('consumer decoding and dead-letter headers (pure)', function () {
       'dlq-failed-at': '2026-11-28T10:00:00.000Z',
     });
     expect(deadLetterHeaders(message('x'), 'plain', { topic: 't', partition: 0, groupId: 'g' }, at)).to.include({ 'dlq-error': 'plain', 'dlq-error-type': 'Error' });
+  });
+});
+
+describe('consumer event log lines (pure)', function () {
+  it('a line carries the event: orderId, correlationId, type and id, with its own fields', function () {
+    const { logger, lines } = capturingLogger('info');
+    const event = orderCreated(undefined, 'corr-7');
+    new EventLogs(logger).write(event, 'info', { amountCents: 5 }, 'payment captured');
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.include({
+      orderId: event.orderId,
+      correlationId: 'corr-7',
+      eventType: 'OrderCreated',
+      eventId: event.eventId,
+      amountCents: 5,
+      msg: 'payment captured',
+    });
+  });
+
+  it('a line below the level is neither written nor given a child logger; one at or above it is', function () {
+    const { logger, lines } = capturingLogger('warn');
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => (children++, child(...args))) as typeof logger.child;
+    const logs = new EventLogs(logger);
+    const event = orderCreated();
+    logs.write(event, 'info', {}, 'stock reserved');
+    expect([lines.length, children]).to.deep.equal([0, 0]);
+    logs.write(event, 'warn', {}, 'event for an unknown order ignored');
+    expect([lines.length, children]).to.deep.equal([1, 1]);
+    expect(lines[0]).to.include({ orderId: event.orderId, eventId: event.eventId, msg: 'event for an unknown order ignored' });
   });
 });

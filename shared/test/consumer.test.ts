@@ -13,6 +13,7 @@ import { statement } from '../src/db/statement-batch.js';
 import { createMetrics } from '../src/metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/kafka/inbox-table.js';
 import { RunApplier } from '../src/kafka/run-applier.js';
+import { EventLogs } from '../src/logger.js';
 import { orderCreated } from './support/events.js';
 import {
   capturingLogger,
@@ -255,7 +256,7 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       db,
       groupId: `test-${randomUUID()}`,
       handler: perEventHandler(recordEffect),
-      logFor: () => silentLogger,
+      logs: new EventLogs(silentLogger),
       minIntervalMs: 3000, // a second transaction within 3 s would wait for the rest of them
       maxCombinedRuns: 64,
     });

@@ -15,6 +15,7 @@ import { commitOutbox, OutboxHandoff, type OutboxCommit } from '../src/outbox/ha
 import { statement } from '../src/db/statement-batch.js';
 import type { EventBatchHandler } from '../src/kafka/event-handler.js';
 import { RunApplier } from '../src/kafka/run-applier.js';
+import { EventLogs } from '../src/logger.js';
 import type { EventEnvelope } from '../src/events/envelope.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/relay.js';
 import { createMetrics } from '../src/metrics.js';
@@ -334,13 +335,13 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
         applier.apply([{ topic: 'handoff-test', partition: 0, message: { offset: String(offset++) } as KafkaMessage, event: orderCreated() }]);
 
       const before = notifications;
-      expect(await run(new RunApplier({ db, groupId: 'handing-over', handler, logFor: () => silentLogger, maxCombinedRuns: 1, handoff }))).to.deep.equal(['processed']);
+      expect(await run(new RunApplier({ db, groupId: 'handing-over', handler, logs: new EventLogs(silentLogger), maxCombinedRuns: 1, handoff }))).to.deep.equal(['processed']);
       await reader.waitForCount((m) => m.value?.includes(caused[0]!.eventId) ?? false, 1, 5000);
       await sleep(200);
       expect(notifications - before, 'NOTIFYs while handing over').to.equal(0);
 
       // A consumer whose process's relay does not lead: the leading relay learns of the rows by NOTIFY.
-      expect(await run(new RunApplier({ db, groupId: 'notifying', handler, logFor: () => silentLogger, maxCombinedRuns: 1 }))).to.deep.equal(['processed']);
+      expect(await run(new RunApplier({ db, groupId: 'notifying', handler, logs: new EventLogs(silentLogger), maxCombinedRuns: 1 }))).to.deep.equal(['processed']);
       await reader.waitForCount((m) => m.value?.includes(caused[1]!.eventId) ?? false, 1, 5000);
       expect(notifications - before, 'NOTIFYs without a handoff').to.equal(1);
     });

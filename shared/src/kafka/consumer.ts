@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { SagaEvent } from '../events/envelope.js';
-import { sagaLogger, type Logger } from '../logger.js';
+import { EventLogs } from '../logger.js';
 import type { EventConsumerOptions } from './consumer-options.js';
 import { DeadLetterQueue } from './dead-letter.js';
 import { EventFailure } from './event-handler.js';
@@ -30,15 +30,17 @@ export class EventConsumer {
   private readonly applier: RunApplier;
   private readonly offsets: OffsetCommitter;
   private readonly single: SingleMessageHandler;
+  private readonly logs: EventLogs;
 
   constructor(private readonly options: EventConsumerOptions) {
     const { handler, topicPrefix, groupId, logger, metrics } = options;
+    this.logs = new EventLogs(logger);
     this.decode = eventDecoder(handler.types, topicPrefix);
     this.applier = new RunApplier({
       db: options.db,
       groupId,
       handler,
-      logFor: this.logFor,
+      logs: this.logs,
       minIntervalMs: options.batchIntervalMs,
       maxCombinedRuns: options.partitionsConsumedConcurrently,
       ...(options.handoff ? { handoff: options.handoff } : {}),
@@ -53,7 +55,7 @@ export class EventConsumer {
       applier: this.applier,
       retries: new RetryPolicy(options.maxRetries, options.retryBaseMs),
       deadLetters: new DeadLetterQueue(options.producer, groupId, logger),
-      logFor: this.logFor,
+      logs: this.logs,
       count: (topic, decoded, outcomes) => this.count(topic, decoded, outcomes),
       ...(metrics ? { metrics } : {}),
     });
@@ -170,13 +172,11 @@ export class EventConsumer {
     }
   }
 
-  private readonly logFor = (event: SagaEvent): Logger =>
-    sagaLogger(this.options.logger, event.orderId, event.correlationId).child({ eventType: event.type, eventId: event.eventId });
 
   private count(topic: string, decoded: readonly Decoded[], outcomes: readonly Outcome[]): void {
     outcomes.forEach((outcome, k) => {
       this.options.metrics?.messagesConsumed.inc({ topic, outcome });
-      if (outcome === 'duplicate') this.logFor(decoded[k]!.event!).info('duplicate event skipped');
+      if (outcome === 'duplicate') this.logs.write(decoded[k]!.event!, 'info', {}, 'duplicate event skipped');
     });
   }
 

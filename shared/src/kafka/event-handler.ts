@@ -2,13 +2,13 @@ import type { QueryResult } from 'pg';
 import type { Statement } from '../db/statement-batch.js';
 import type { EventEnvelope, SagaEvent } from '../events/envelope.js';
 import type { EventType } from '@orders/contracts';
-import type { Logger } from '../logger.js';
+import type { EventLogs, Logger } from '../logger.js';
 
 export interface PlayContext {
   /** The results of the handler's `load` statements, in their order. */
   loaded: readonly QueryResult[];
-  /** A logger carrying the event's orderId, correlationId, type and id. */
-  logFor(event: SagaEvent): Logger;
+  /** Lines about the events, carrying each one's orderId, correlationId, type and id. */
+  logs: EventLogs;
 }
 
 /**
@@ -47,12 +47,12 @@ export function perEventHandler(handlers: EventHandlers): EventBatchHandler {
   return {
     types: Object.keys(handlers) as EventType[],
     load: () => [],
-    async play(events, { logFor }) {
+    async play(events, { logs }) {
       const writes: Statement[] = [];
       for (const [index, event] of events.entries()) {
         const handler = handlers[event.type] as EventHandler<EventType>;
         try {
-          writes.push(...(await handler(event, logFor(event))));
+          writes.push(...(await handler(event, logs.for(event))));
         } catch (error) {
           throw new EventFailure(index, error);
         }

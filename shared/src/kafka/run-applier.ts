@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { inBatchedTransaction, type BatchedTransaction } from '../db/batched-transaction.js';
 import { WriteBatcher } from '../db/write-batcher.js';
 import type { SagaEvent } from '../events/envelope.js';
-import type { Logger } from '../logger.js';
+import type { EventLogs } from '../logger.js';
 import type { Statement } from '../db/statement-batch.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { EventFailure, type EventBatchHandler } from './event-handler.js';
@@ -33,7 +33,7 @@ export interface RunApplierOptions {
   db: Knex;
   groupId: string;
   handler: EventBatchHandler;
-  logFor: (event: SagaEvent) => Logger;
+  logs: EventLogs;
   /** A transaction starts at most this long after the one before (0: at once). */
   minIntervalMs?: number;
   /** Most runs (of different partitions) applied together in one transaction; the consumer's concurrency. */
@@ -132,7 +132,7 @@ export class RunApplier {
       d.event ? [{ event: d.event, topic: d.topic, partition: d.partition, offset: d.message.offset }] : [],
     );
     if (deliveries.length === 0) return outcomes;
-    const { handler, groupId, logFor } = this.options;
+    const { handler, groupId, logs } = this.options;
     const [recorded, ...loaded] = await tx.send([recordDeliveries(groupId, deliveries), ...handler.load(deliveries.map((d) => d.event))]);
     const firstSeen = firstDeliveries(recorded!);
     const events: SagaEvent[] = [];
@@ -150,7 +150,7 @@ export class RunApplier {
     if (events.length === 0) return outcomes; // nothing was recorded: the transaction is rolled back
     let writes;
     try {
-      writes = await handler.play(events, { loaded, logFor });
+      writes = await handler.play(events, { loaded, logs });
     } catch (error) {
       throw error instanceof EventFailure ? new EventFailure(indexInRun[error.index]!, error.cause) : error;
     }

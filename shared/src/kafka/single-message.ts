@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { SagaEvent } from '../events/envelope.js';
-import type { Logger } from '../logger.js';
+import type { EventLogs } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { DeadLetterQueue } from './dead-letter.js';
 import { EventFailure } from './event-handler.js';
@@ -12,7 +12,7 @@ export interface SingleMessageDeps {
   applier: RunApplier;
   retries: RetryPolicy;
   deadLetters: DeadLetterQueue;
-  logFor: (event: SagaEvent) => Logger;
+  logs: EventLogs;
   count: (topic: string, decoded: readonly Decoded[], outcomes: readonly Outcome[]) => void;
   metrics?: ServiceMetrics;
 }
@@ -31,7 +31,7 @@ export class SingleMessageHandler {
     /** The error of an attempt already made (in a batched transaction): it counts as one. */
     priorFailure?: unknown,
   ): Promise<void> {
-    const { decode, applier, retries, logFor, count, metrics } = this.deps;
+    const { decode, applier, retries, logs, count, metrics } = this.deps;
     const deadLetter = async (error: unknown) => {
       await this.deps.deadLetters.send({ topic, partition }, message, error, (attempt) => wait(backoffMs(attempt, retries.baseMs)));
       metrics?.messagesConsumed.inc({ topic, outcome: 'dead_lettered' });
@@ -43,7 +43,7 @@ export class SingleMessageHandler {
       return deadLetter(error);
     }
     if (!decoded.event) return count(topic, [decoded], ['ignored']);
-    const log = logFor(decoded.event);
+    const log = logs.for(decoded.event);
     let attempts: Attempts = { handler: 0, infrastructure: 0 };
     for (let error = priorFailure; ; ) {
       if (error !== undefined) {

@@ -1,6 +1,6 @@
 import type { EventPayload, EventType } from '@orders/contracts';
 import { followUpEvent, type EventEnvelope, type SagaEvent } from '../events/envelope.js';
-import type { Logger } from '../logger.js';
+import type { EventLogs } from '../logger.js';
 
 /** An event a domain decided to send, caused by another (same order, same correlation). */
 export interface Emit<T extends EventType = EventType> {
@@ -39,7 +39,7 @@ export class RunRecord<T extends EventType = EventType> {
     return this.emits.map((e) => followUpEvent(e.cause, e.type, e.payload as EventPayload<EventType>));
   }
 
-  writeNotes(logFor: (event: SagaEvent) => Logger): void {
-    for (const n of this.notes) logFor(n.event)[n.level](n.fields ?? {}, n.message);
+  writeNotes(logs: EventLogs): void {
+    for (const n of this.notes) logs.write(n.event, n.level, n.fields ?? {}, n.message);
   }
 }

@@ -28,9 +28,9 @@ export function sagaHandler(types: readonly EventType[], options: { lockOrders: 
       const orderIds = [...new Set(events.map((e) => e.orderId))];
       return [...(options.lockOrders ? [lockKeys(orderIds)] : []), ...step.load(events, orderIds)];
     },
-    play(events, { loaded, logFor }) {
+    play(events, { loaded, logs }) {
       const { writes, record } = step.play(events, options.lockOrders ? loaded.slice(1) : loaded);
-      record.writeNotes(logFor);
+      record.writeNotes(logs);
       return writes;
     },
   };
