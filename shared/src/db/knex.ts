@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import type { ClientConfig } from 'pg';
 import type { DbSettings } from '../config/index.js';
+import { arrayLiteral } from './parameter.js';
 
 export type { Knex } from 'knex';
 
@@ -73,10 +74,11 @@ export function statementName(sql: string): string {
  * A raw statement run as a named prepared statement: each pooled connection parses it once
  * and then only binds and executes it (for the short statements of the saga, parsing and
  * planning cost PostgreSQL more than executing). `sql` must be a fixed template whose values,
- * arrays included, are all bound as parameters.
+ * arrays included (sent as `arrayLiteral` writes them), are all bound as parameters.
  */
 export function preparedRaw<R = unknown>(db: Knex | Knex.Transaction, sql: string, bindings: readonly unknown[]): Knex.Raw<R> {
-  return db.raw<R>(sql, bindings as Knex.RawBinding[]).options({ name: statementName(sql) });
+  const values = bindings.map((b) => (Array.isArray(b) ? arrayLiteral(b) : b));
+  return db.raw<R>(sql, values as Knex.RawBinding[]).options({ name: statementName(sql) });
 }
 
 /** Runs a statement (see statement-batch) on knex, as a prepared statement. */

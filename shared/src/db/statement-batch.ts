@@ -1,5 +1,6 @@
 import { types, type Client, type FieldDef, type QueryResult } from 'pg';
 import { statementName } from './knex.js';
+import { parameterOf } from './parameter.js';
 import type { OutboxMessage } from '../outbox/handoff.js';
 
 export type { QueryResult } from 'pg';
@@ -18,9 +19,6 @@ export interface Statement {
 export const statement = (text: string, values: readonly unknown[] = [], outbox?: readonly OutboxMessage[]): Statement =>
   outbox ? { text, values, outbox } : { text, values };
 
-// pg's own conversion of a JavaScript value to a parameter (arrays, dates, JSON, buffers);
-// the package exports its lib files for this.
-const { prepareValue } = require('pg/lib/utils.js') as { prepareValue(value: unknown): string | Buffer | null };
 
 /** Messages of pg's protocol connection that a batch writes and reads (its events carry the replies). */
 interface Connection {
@@ -107,7 +105,7 @@ class StatementBatch {
           connection.parse({ text: p.text, name: p.name, types: [] });
           this.parsing.push(p);
         }
-        connection.bind({ portal: '', statement: p.name, values, valueMapper: prepareValue });
+        connection.bind({ portal: '', statement: p.name, values, valueMapper: parameterOf });
         connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
       }
