@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { createEvent, decodeEvent, followUpEvent, InvalidEventError, OutgoingEventError, validateEvent } from '../src/events/envelope.js';
+import { createEvent, decodeEvent, followUpEvent, InvalidEventError, outgoingEvent, OutgoingEventError, validateEvent } from '../src/events/envelope.js';
 
 const valid = () => ({
   eventId: randomUUID(),
@@ -75,5 +75,19 @@ describe('event envelope validation (pure)', function () {
       .that.is.instanceOf(InvalidEventError)
       // The dead-letter headers carry the error's name.
       .and.has.property('name', 'OutgoingEventError');
+  });
+  it('an envelope createEvent made is frozen to the last item, so it is written as it was validated; any other is validated when written', function () {
+    const created = createEvent('OrderCreated', { orderId: randomUUID(), correlationId: 'c', payload: { customerId: 'alice', items: [{ sku: 'A', quantity: 1 }] } });
+    expect(outgoingEvent(created)).to.equal(created);
+    expect(() => ((created as { orderId: string }).orderId = 'x')).to.throw(TypeError);
+    expect(() => (created.payload.items as { quantity: number }[])[0]!.quantity = 0).to.throw(TypeError);
+    expect(() => (created.payload.items as unknown[]).push({ sku: 'B', quantity: 1 })).to.throw(TypeError);
+
+    const other = valid();
+    const written = outgoingEvent(other as never);
+    expect(written).to.deep.equal(other);
+    expect(written, 'a validated copy').to.not.equal(other);
+    expect(() => outgoingEvent({ ...valid(), payload: { customerId: 'alice', amountCents: -1 } } as never)).to.throw(InvalidEventError);
+    expect(() => outgoingEvent({ ...created, eventId: 'not-a-uuid' })).to.throw(InvalidEventError, 'event envelope is invalid');
   });
 });

@@ -59,11 +59,30 @@ export function createEvent<T extends EventType>(
     correlationId: fields.correlationId,
     payload: fields.payload,
   };
+  let valid: SagaEvent;
   try {
-    return validateEvent(event) as EventEnvelope<T>;
+    valid = validateEvent(event);
   } catch (error) {
     throw error instanceof InvalidEventError ? new OutgoingEventError(error) : error;
   }
+  validated.add(deepFreeze(valid));
+  return valid as EventEnvelope<T>;
+}
+
+/** Envelopes `createEvent` validated; frozen, so each is still valid when it is written. */
+const validated = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** An event to write: the envelope itself when `createEvent` made it (validated then), else validated now. */
+export function outgoingEvent(event: EventEnvelope): SagaEvent {
+  return validated.has(event) ? (event as SagaEvent) : validateEvent(event);
 }
 
 /** An event caused by another: same order, same correlation id. */

@@ -1,5 +1,5 @@
 import { EVENT_CONTRACTS } from '@orders/contracts';
-import { validateEvent, type EventEnvelope } from '../events/envelope.js';
+import { outgoingEvent, type EventEnvelope } from '../events/envelope.js';
 import { traceparentForEvent } from '../tracing/trace-context.js';
 
 /** An outbox row as it is stored and as the relay sends it. */
@@ -15,10 +15,10 @@ export interface OutboxMessage {
   traceContext: string | null;
 }
 
-/** Validates events and gives their outbox rows. */
+/** Validates events (those `createEvent` made are valid already) and gives their outbox rows. */
 export function outboxMessages(events: readonly EventEnvelope[]): OutboxMessage[] {
   return events.map((event) => {
-    const valid = validateEvent(event);
+    const valid = outgoingEvent(event);
     return {
       eventId: valid.eventId,
       topic: EVENT_CONTRACTS[valid.type].topic,
