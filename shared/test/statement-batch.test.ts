@@ -118,21 +118,26 @@ describe('statement batches and batched transactions (real PostgreSQL)', functio
     expect(open[0].n).to.equal(0);
   });
 
-  it('plans a prepared statement for each of its executions, never with a generic plan cached while the table was small', async function () {
-    // As a consumer locks the orders of a run: the ids of twenty orders.
+  it('plans a prepared statement once per connection, and by its index also while the table is small', async function () {
+    // As a consumer locks the orders of a run: the ids of twenty orders, on a table of a few hundred rows, analyzed.
     const ids = Array.from({ length: 20 }, () => randomUUID());
-    const lookup = statement(`select * from notes where id = any(?::uuid[]) order by id for update /* ${randomUUID()} */`, [ids]);
+    const text = `select * from notes where id = any(?::uuid[]) order by id for update /* ${randomUUID()} */`;
+    await db.raw('truncate notes');
+    await db.raw(`insert into notes (id, n) select gen_random_uuid(), g from generate_series(1, 300) as g`);
+    await db.raw('analyze notes');
     await withClient(async (client) => {
-      // Executed while the table is nearly empty: a cached generic plan would be a full scan.
-      for (let i = 0; i < 8; i++) await sendBatch(client, [lookup]);
-      await db.raw(`insert into notes (id, n) select gen_random_uuid(), g from generate_series(1, 20000) as g`);
-      await db.raw('analyze notes');
-      await sendBatch(client, [lookup]);
+      for (let i = 0; i < 8; i++) await sendBatch(client, [statement(text, [ids])]);
       const { rows } = await client.query<{ generic_plans: string; custom_plans: string }>(
         `select generic_plans, custom_plans from pg_prepared_statements where statement like '%' || $1 || '%'`,
-        [lookup.text.slice(-40, -3)],
+        [text.slice(-40, -3)],
       );
-      expect(rows.map((r) => [Number(r.generic_plans), Number(r.custom_plans)])).to.deep.equal([[0, 9]]);
+      expect(rows.map((r) => [Number(r.generic_plans), Number(r.custom_plans)])).to.deep.equal([[8, 0]]);
+      // The plan the connection caches for it (an SQL-level twin, as EXPLAIN cannot name a protocol-level statement).
+      await client.query(`prepare twin(uuid[]) as ${text.replace('?', '$1')}`);
+      const plan = (await client.query<{ 'QUERY PLAN': string }>(`explain execute twin('{${ids.join(',')}}')`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      await client.query('deallocate twin');
+      expect(plan).to.match(/Index Scan (using|on) notes_pkey/);
+      expect(plan).not.to.match(/Seq Scan/);
     });
   });
 });
