@@ -119,6 +119,7 @@ describe('HTTP app factory', function () {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).to.match(/http_request_duration_seconds_count\{[^}]*route="\/things"[^}]*\} \d+/);
     expect(metrics).to.include('process_cpu_user_seconds_total');
+    expect(metrics).to.match(/nodejs_eventloop_lag_p99_seconds\{[^}]*\} \d/);
     const docs = await fetch(`${base}/docs`);
     expect(docs.headers.get('content-type')).to.match(/^text\/html/);
     const html = await docs.text();

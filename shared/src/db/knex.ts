@@ -19,7 +19,7 @@ const CLIENT_TIMEOUT_MARGIN_MS = 5000;
  * index serves still gets its scan: the setting makes a scan look costly, it does not forbid it.
  * Planning once, not at each execution, is what PostgreSQL saves (docs/benchmarks.md).
  */
-export const PLANNING = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
+const PLANNING = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
 
 /**
  * The connection settings of every pg client in a service (the knex pool and the relay's

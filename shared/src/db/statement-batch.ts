@@ -19,7 +19,6 @@ export interface Statement {
 export const statement = (text: string, values: readonly unknown[] = [], outbox?: readonly OutboxMessage[]): Statement =>
   outbox ? { text, values, outbox } : { text, values };
 
-
 /** Messages of pg's protocol connection that a batch writes and reads (its events carry the replies). */
 interface Connection {
   stream: { cork?(): void; uncork?(): void };

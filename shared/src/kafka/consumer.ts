@@ -172,7 +172,6 @@ export class EventConsumer {
     }
   }
 
-
   private count(topic: string, decoded: readonly Decoded[], outcomes: readonly Outcome[]): void {
     outcomes.forEach((outcome, k) => {
       this.options.metrics?.messagesConsumed.inc({ topic, outcome });
