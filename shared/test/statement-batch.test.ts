@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { Client } from 'pg';
 import { inBatchedTransaction } from '../src/db/batched-transaction.js';
-import { sendBatch, statement } from '../src/db/statement-batch.js';
+import { positional, sendBatch, statement } from '../src/db/statement-batch.js';
 import { createTestDatabase } from './support/infra.js';
 
 /** Counts the replies that end a round trip (ReadyForQuery) and the statements parsed, on one connection. */
@@ -133,7 +133,7 @@ describe('statement batches and batched transactions (real PostgreSQL)', functio
       );
       expect(rows.map((r) => [Number(r.generic_plans), Number(r.custom_plans)])).to.deep.equal([[8, 0]]);
       // The plan the connection caches for it (an SQL-level twin, as EXPLAIN cannot name a protocol-level statement).
-      await client.query(`prepare twin(uuid[]) as ${text.replace('?', '$1')}`);
+      await client.query(`prepare twin(uuid[]) as ${positional(text)}`);
       const plan = (await client.query<{ 'QUERY PLAN': string }>(`explain execute twin('{${ids.join(',')}}')`)).rows.map((r) => r['QUERY PLAN']).join('\n');
       await client.query('deallocate twin');
       expect(plan).to.match(/Index Scan (using|on) notes_pkey/);

@@ -13,10 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import { silenceKnownKafkaJsWarning } from '@orders/shared';
-import { Api } from '../support/api.js';
+import { Api, TERMINAL } from '../support/api.js';
 import { commitCount, commitLimitTps } from '../support/pg-stats.js';
 import { LocalSystem, SERVICES } from '../support/system.js';
-import { percentile, printTable, readOptions } from './options.js';
+import { percentile, printTable, readOptions, round } from './options.js';
 import { batchingOf, sagaHops } from './saga-measures.js';
 import { CpuMeter, pidsNamed } from '../support/cpu.js';
 
@@ -56,9 +56,6 @@ export interface BenchResult {
   /** Orders of the warm-up, all terminal before the measurement starts; counted nowhere else. */
   warmup_orders: number;
 }
-
-const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 export async function runBenchmark(options: BenchOptions, system?: LocalSystem): Promise<BenchResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);

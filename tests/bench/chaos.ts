@@ -20,7 +20,7 @@ import { settledViolations } from '../support/invariants.js';
 import { OrderStream } from '../support/load.js';
 import { LocalSystem } from '../support/system.js';
 import { chaosFaults } from './faults.js';
-import { printTable, readOptions } from './options.js';
+import { printTable, readOptions, round } from './options.js';
 
 export const CHAOS_DEFAULTS = {
   rate: 40,
@@ -55,7 +55,6 @@ export interface ChaosResult {
   violations: string[];
 }
 
-const round1 = (n: number) => Number(n.toFixed(1));
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[chaos] ${line}\n`);
@@ -123,14 +122,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const recovery = (Date.now() - cleared) / 1000;
         results.push({
           fault: fault.name,
-          fault_s: round1((cleared - started) / 1000),
-          recovery_s: round1(recovery),
+          fault_s: round((cleared - started) / 1000),
+          recovery_s: round(recovery),
           ok: true,
           ...(detail ? { detail } : {}),
         });
         log(`${fault.name}: recovered in ${recovery.toFixed(1)} s`);
       } catch (error) {
-        results.push({ fault: fault.name, fault_s: round1((cleared - started) / 1000), recovery_s: round1((Date.now() - cleared) / 1000), ok: false, detail: String(error) });
+        results.push({ fault: fault.name, fault_s: round((cleared - started) / 1000), recovery_s: round((Date.now() - cleared) / 1000), ok: false, detail: String(error) });
         log(`${fault.name}: FAILED ${String(error)}`);
       }
       await fault.after?.();

@@ -8,6 +8,7 @@
  * The n-th file of --before and of --after form the n-th pair.
  */
 import { readFileSync } from 'node:fs';
+import { round } from './options.js';
 import type { SweepResult, SweepStep } from './sweep.js';
 
 /** The speed targets, checked on each "after" sweep at half of its own maximum. */
@@ -51,8 +52,6 @@ export interface Comparison {
   /** Means over the pairs of CPU per order at half load, and the change between them. */
   meanCpu: { before: number; after: number; changePct: number };
 }
-
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 function halfOf(sweep: SweepResult): HalfLoad {
   const half = sweep.steps.find((s) => s.load_pct === 50);

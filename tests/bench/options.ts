@@ -48,6 +48,9 @@ export function readOptions<T extends Record<string, number | boolean>>(argv: st
   }
 }
 
+/** `n` with at most `digits` decimals, as a number (for reports). */
+export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -1,9 +1,7 @@
 /** What the benchmark reads from the running system besides latency: per-hop times and batch sizes. */
 import type { LocalSystem } from '../support/system.js';
 import { SERVICES } from '../support/system.js';
-import { percentile } from './options.js';
-
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+import { percentile, round } from './options.js';
 
 /**
  * Where the time goes for confirmed orders, from each service's own commit timestamps:

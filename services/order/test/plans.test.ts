@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { Knex } from '@orders/shared';
+import { positional, type Knex } from '@orders/shared';
 import { createTestDatabase } from '@orders/shared/testing';
 import { orderMigrations } from '../src/migrations.js';
 import { lockOrders, saveOrders } from '../src/repository.js';
-
-/** `?` placeholders numbered as PostgreSQL reads them. */
-const numbered = (text: string) => {
-  let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
-};
 
 describe('order: the plans of the saga statements on a new database (real PostgreSQL, the services’ connection settings)', function () {
   this.timeout(60000);
@@ -35,7 +29,7 @@ describe('order: the plans of the saga statements on a new database (real Postgr
     await addOrders(trx, 300);
     await trx.raw('analyze orders');
     const name = `probe_${randomUUID().slice(0, 8)}`;
-    await trx.raw(`prepare ${name}(${types}) as ${numbered(text)}`);
+    await trx.raw(`prepare ${name}(${types}) as ${positional(text)}`);
     const plan = async () =>
       ((await trx.raw(`explain execute ${name}(${args})`)) as { rows: { 'QUERY PLAN': string }[] }).rows.map((r) => r['QUERY PLAN']).join('\n');
     const small = await plan();

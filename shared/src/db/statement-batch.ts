@@ -40,13 +40,17 @@ interface Prepared {
 
 const prepared = new Map<string, Prepared>();
 
+/** A statement's text with `$1`, `$2`, … for its `?`, as knex's pg client numbers them: `\?` is a literal question mark. */
+export function positional(text: string): string {
+  let n = 0;
+  return text.replace(/(\\*)\?/g, (_match, escapes: string) => (escapes.length % 2 ? '?' : `$${++n}`));
+}
+
 /** A statement's server-side name and text: the same as `preparedRaw` gives it, so both share the parsed statement. */
 function preparedOf(text: string): Prepared {
   let p = prepared.get(text);
   if (p === undefined) {
-    let n = 0;
-    // As knex's pg client numbers them: `\?` is a literal question mark.
-    p = { name: statementName(text), text: text.replace(/(\\*)\?/g, (_match, escapes: string) => (escapes.length % 2 ? '?' : `$${++n}`)) };
+    p = { name: statementName(text), text: positional(text) };
     prepared.set(text, p);
   }
   return p;
