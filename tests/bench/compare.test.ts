@@ -61,7 +61,7 @@ describe('bench:compare, the report of sweeps before and after', () => {
     assert.equal(at(1.51), false);
   });
 
-  it('renders each pair step by step and the targets with how many pairs met them', () => {
+  it('renders each pair step by step, the targets with how many pairs met them, and the sweeps that met them all', () => {
     const text = renderComparison(before, after, compareSweeps(before, after));
     assert.match(text, /^Pair 1$/m);
     assert.match(text, /^\| 50 % \| 700 \| 700 \| 450 \/ 1290 \/ 1300 \| 2\.9 \| 1005 \| 1005 \| 58 \/ 150 \/ 160 \| 1\.7 \|$/m);
@@ -69,6 +69,10 @@ describe('bench:compare, the report of sweeps before and after', () => {
     assert.match(text, /p99: 1300 → 160, 1100 → 260 ms; at most 250: 1 of 2/);
     assert.match(text, /mean 2\.8 → 1\.65 ms \(-41\.1 %\); -40 % or less: 2 of 2/);
     assert.match(text, /nothing lost in any step: 1 of 2/);
+    // Pair 2 meets the CPU target alone: a sweep counts only when it meets every one.
+    assert.match(text, /^- every one of these in the same sweep: 1 of 2 \(pair 1\)$/m);
+    const none = renderComparison(after.slice(1), after.slice(1), compareSweeps(after.slice(1), after.slice(1)));
+    assert.match(none, /^- every one of these in the same sweep: 0 of 1$/m);
     assert.match(text, /^- CPU per order: 700\/s: 2\.9 → 1\.29 ms \(-55\.5 %\), 710\/s: 2\.7 → 1\.31 ms \(-51\.5 %\)$/m);
   });
 

@@ -121,6 +121,11 @@ const stepName = (s: SweepStep) => (s.load_pct === 100 ? 'max' : `${s.load_pct} 
 const stepCells = (s: SweepStep | undefined) =>
   s ? [s.load_pct === 100 ? '—' : String(s.offered_per_sec), String(s.orders_per_sec), `${s.p50_ms} / ${s.p95_ms} / ${s.p99_ms}`, String(s.cpu_ms_per_order.total)] : ['', '', '', ''];
 const tally = (pairs: PairComparison[], key: keyof PairComparison['met']) => `${pairs.filter((p) => p.met[key]).length} of ${pairs.length}`;
+/** The targets are about one run, both phases in it: the pairs whose "after" sweep met all of them. */
+const allMet = (pairs: PairComparison[]) => {
+  const numbers = pairs.flatMap((p, k) => (Object.values(p.met).every(Boolean) ? [k + 1] : []));
+  return `${numbers.length} of ${pairs.length}${numbers.length ? ` (pair ${numbers.join(', ')})` : ''}`;
+};
 
 /** The comparison as Markdown: each pair's steps, then the targets at half load. */
 export function renderComparison(before: readonly SweepResult[], after: readonly SweepResult[], c: Comparison): string {
@@ -143,6 +148,7 @@ export function renderComparison(before: readonly SweepResult[], after: readonly
     `- p50: ${list((p) => `${p.before.p50} → ${p.after.p50}`)} ms; at most ${SPEED_TARGETS.p50AtHalfMs}: ${tally(pairs, 'p50')}`,
     `- CPU per order: ${list((p) => `${p.before.cpuMsPerOrder} → ${p.after.cpuMsPerOrder} ms (${p.cpuChangePct} %)`)}; mean ${meanCpu.before} → ${meanCpu.after} ms (${meanCpu.changePct} %); ${SPEED_TARGETS.cpuChangeAtHalfPct} % or less: ${tally(pairs, 'cpu')}`,
     `- no errors and nothing lost in any step: ${tally(pairs, 'noErrorsNoneLost')}`,
+    `- every one of these in the same sweep: ${allMet(pairs)}`,
     '',
     'At one load, the "before" run\'s half rate (the "after" run\'s CPU interpolated between its steps):',
     '',
