@@ -55,7 +55,6 @@ export interface ChaosResult {
   violations: string[];
 }
 
-
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[chaos] ${line}\n`);
   const system = await LocalSystem.start({ env: { LOG_LEVEL: 'warn', SAGA_TIMEOUT_MS: '15000', COMPENSATION_RETRY_MS: '5000' } });

@@ -89,6 +89,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     expect(await sweeper.sweep(now)).to.equal(0);
     expect(await db('outbox').where({ event_type: 'OrderCancelled' }).count({ n: '*' })).to.deep.equal([{ n: '4' }]);
   });
+
   /** The SQL the sweeper sends during `work`, as knex reports it. */
   async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
     const sent: string[] = [];
