@@ -8,7 +8,7 @@
  * every accepted order is terminal. Latency is POST → terminal (the order service's
  * own commit time of the final status). Prints a table and, with --json, one JSON line on
  * stdout (the table goes to stderr). CPU per order is read from the OS for each process.
- * --sweep: the maximum, then open-loop steps at fractions of it (sweep.ts).
+ * --sweep: the maximum, then open-loop steps at 10 orders/s and at fractions of it (sweep.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';

@@ -74,6 +74,16 @@ describe('bench:compare, the report of sweeps before and after', () => {
     const none = renderComparison(after.slice(1), after.slice(1), compareSweeps(after.slice(1), after.slice(1)));
     assert.match(none, /^- every one of these in the same sweep: 0 of 1$/m);
     assert.match(text, /^- CPU per order: 700\/s: 2\.9 → 1\.29 ms \(-55\.5 %\), 710\/s: 2\.7 → 1\.31 ms \(-51\.5 %\)$/m);
+    assert.doesNotMatch(text, /^\| 10\/s /m);
+  });
+
+  it('shows the fixed low-rate step first, also when only one sweep of a pair has it (the older bench had none)', () => {
+    const low = { load_pct: 0.5, offered_per_sec: 10, orders_per_sec: 10, p50_ms: 31, p95_ms: 44, p99_ms: 52, errors: 0, lost: 0, cpu_ms_per_order: { total: 21.4 }, hops: {} };
+    const withLow = { ...after[0]!, low_rate: low } as SweepResult;
+    const text = renderComparison(before.slice(0, 1), [withLow], compareSweeps(before.slice(0, 1), [withLow]));
+    const rows = text.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| step'));
+    assert.equal(rows[1], '| 10/s |  |  |  |  | 10 | 10 | 31 / 44 / 52 | 21.4 |');
+    assert.match(rows[2]!, /^\| 10 % \|/);
   });
 
   it('refuses pairs that do not match up, and sweeps without a half-load step', () => {

@@ -135,6 +135,9 @@ export function renderComparison(before: readonly SweepResult[], after: readonly
     lines.push(`Pair ${k + 1}`, '');
     lines.push('| step | before: offered/s | done/s | p50 / p95 / p99 ms | CPU ms/order | after: offered/s | done/s | p50 / p95 / p99 ms | CPU ms/order |');
     lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    // Sweeps made before the fixed low-rate step existed have none: its cells stay empty.
+    const low = b.low_rate ?? a.low_rate;
+    if (low) lines.push(`| ${[`${low.offered_per_sec}/s`, ...stepCells(b.low_rate), ...stepCells(a.low_rate)].join(' | ')} |`);
     for (const s of b.steps) lines.push(`| ${[stepName(s), ...stepCells(s), ...stepCells(a.steps.find((x) => x.load_pct === s.load_pct))].join(' | ')} |`);
     lines.push('');
   });

@@ -1,7 +1,7 @@
 /**
  * The latency-against-load sweep (`npm run bench -- --sweep`): the maximum end-to-end rate
- * in a closed loop, then open-loop steps at fractions of it, all on one running system, so
- * the steps are comparable. Writes bench-results/<date>.json and .svg (the chart).
+ * in a closed loop, then open-loop steps at LOW_RATE_PER_SEC and at fractions of the
+ * maximum, all on one running system, so the steps are comparable. Writes bench-results/<date>.json and .svg (the chart).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,12 @@ import { latencyChart } from './chart.js';
 import { printTable } from './options.js';
 
 export const SWEEP_STEPS_PCT = [10, 25, 50, 75, 90];
+/**
+ * One fixed rate besides the fractions of the maximum: what an order costs and how long it
+ * takes when it travels about alone, as in a demo or a quiet shop (the fractions start at
+ * hundreds a second on this machine).
+ */
+export const LOW_RATE_PER_SEC = 10;
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Between steps the system is left alone until it uses less than this much CPU (ms per s)… */
 const QUIET_CPU_MS_PER_S = 400;
@@ -52,6 +58,11 @@ export interface SweepResult extends BenchResult {
   p50_at_half_ms: number;
   p99_at_half_ms: number;
   steps: SweepStep[];
+  /**
+   * The open-loop step at LOW_RATE_PER_SEC; its `load_pct` is that rate's share of the
+   * maximum. Absent from sweeps made before it was added, which bench:compare still reads.
+   */
+  low_rate?: SweepStep;
   files: { json: string; chart: string };
 }
 
@@ -79,14 +90,19 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
     const max = await runBenchmark({ ...quiet, rate: 0 }, system);
     const steps: SweepStep[] = [step(100, 0, max)];
     log(`maximum ${max.orders_per_sec} orders/s end to end, p99 ${max.p99_ms} ms`);
-    for (const pct of SWEEP_STEPS_PCT) {
+    const openLoop = async (name: string, rate: number): Promise<BenchResult> => {
       log(`quiet after ${(await waitForQuiet(system)).toFixed(0)} s`);
-      const rate = Math.max(1, Math.round((max.orders_per_sec * pct) / 100));
-      log(`${pct} %: ${rate} orders/s open loop for ${options.duration} s`);
+      log(`${name}: ${rate} orders/s open loop for ${options.duration} s`);
       // The system is warm from the maximum's run.
       const r = await runBenchmark({ ...quiet, rate, commitProbe: 0, warmup: 0 }, system);
-      steps.push(step(pct, rate, r));
-      log(`${pct} %: ${r.orders_per_sec} orders/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_order.total} ms/order`);
+      log(`${name}: ${r.orders_per_sec} orders/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_order.total} ms/order`);
+      return r;
+    };
+    const lowPct = Math.round((LOW_RATE_PER_SEC / max.orders_per_sec) * 10000) / 100;
+    const low = step(lowPct, LOW_RATE_PER_SEC, await openLoop(`${LOW_RATE_PER_SEC}/s`, LOW_RATE_PER_SEC));
+    for (const pct of SWEEP_STEPS_PCT) {
+      const rate = Math.max(1, Math.round((max.orders_per_sec * pct) / 100));
+      steps.push(step(pct, rate, await openLoop(`${pct} %`, rate)));
     }
     const half = steps.find((s) => s.load_pct === 50)!;
     const date = new Date().toISOString().slice(0, 10);
@@ -95,7 +111,7 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
     const ordered = [...steps].sort((a, b) => a.load_pct - b.load_pct);
     // The open-loop steps: the closed-loop maximum has no offered rate.
     const chart = await latencyChart(
-      ordered.filter((s) => s.load_pct < 100).map((s) => ({ offeredPerSec: s.offered_per_sec, p50: Math.max(1, s.p50_ms), p95: Math.max(1, s.p95_ms), p99: Math.max(1, s.p99_ms) })),
+      [low, ...ordered.filter((s) => s.load_pct < 100)].map((s) => ({ offeredPerSec: s.offered_per_sec, p50: Math.max(1, s.p50_ms), p95: Math.max(1, s.p95_ms), p99: Math.max(1, s.p99_ms) })),
       `Latency against load, ${date} (2-core VM, everything on one machine)`,
     );
     const result: SweepResult = {
@@ -105,6 +121,7 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
       p50_at_half_ms: half.p50_ms,
       p99_at_half_ms: half.p99_ms,
       steps: ordered,
+      low_rate: low,
       files: { json: path.relative(ROOT, files.json), chart: path.relative(ROOT, files.chart) },
     };
     writeFileSync(files.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -114,8 +131,8 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
       out.write('\nsweep: latency against load\n');
       printTable(
         out,
-        ordered.map((s): [string, string] => [
-          s.load_pct === 100 ? `max (${options.concurrency} in flight)` : `${s.load_pct} % (${s.offered_per_sec}/s offered)`,
+        [low, ...ordered].map((s): [string, string] => [
+          s === low ? `${LOW_RATE_PER_SEC}/s offered` : s.load_pct === 100 ? `max (${options.concurrency} in flight)` : `${s.load_pct} % (${s.offered_per_sec}/s offered)`,
           `${s.orders_per_sec} orders/s, p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms, CPU ${s.cpu_ms_per_order.total} ms/order, errors ${s.errors}, lost ${s.lost}`,
         ]),
       );

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { BENCH_DEFAULTS, runBenchmark } from '../bench/bench.js';
 import { CHAOS_DEFAULTS, runChaos } from '../bench/chaos.js';
-import { runSweep, SWEEP_STEPS_PCT } from '../bench/sweep.js';
+import { LOW_RATE_PER_SEC, runSweep, SWEEP_STEPS_PCT } from '../bench/sweep.js';
 import { LocalSystem } from '../support/system.js';
 
 describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm run bench / npm run chaos)', function () {
@@ -83,7 +83,15 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
         expect(s.lost, `${s.load_pct} %`).to.equal(0);
         expect(s.cpu_ms_per_order.total, `${s.load_pct} %`).to.be.greaterThan(0);
       }
-      expect(JSON.parse(readFileSync(path.join(dir, path.basename(result.files.json)), 'utf8')).steps).to.have.length(6);
+      // The fixed low rate, besides the fractions: what an order costs when it travels about alone.
+      const low = result.low_rate!;
+      expect([low.offered_per_sec, low.lost, low.errors]).to.deep.equal([LOW_RATE_PER_SEC, 0, 0]);
+      expect(low.orders_per_sec).to.be.within(LOW_RATE_PER_SEC / 2, LOW_RATE_PER_SEC * 1.1);
+      expect(low.cpu_ms_per_order.total).to.be.greaterThan(0);
+      expect(low.load_pct).to.be.within(0.01, 10);
+      const written = JSON.parse(readFileSync(path.join(dir, path.basename(result.files.json)), 'utf8'));
+      expect(written.steps).to.have.length(6);
+      expect(written.low_rate.offered_per_sec).to.equal(LOW_RATE_PER_SEC);
       const svg = readFileSync(path.join(dir, path.basename(result.files.chart)), 'utf8');
       expect(svg).to.match(/^<svg /);
       for (const label of ['p50', 'p95', 'p99', 'offered load (orders/s)']) expect(svg).to.include(label);
