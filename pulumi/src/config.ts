@@ -71,6 +71,7 @@ export const StackSettings = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
     demoSeed: z.boolean(),
     sagaTimeoutMs: z.number().int().min(1000).max(3_600_000),
+    batchIntervalMs: z.number().int().min(0).max(1000),
     kafkaUiReadOnly: z.boolean(),
     tracing: z.boolean(),
     dozzleAuth: z.boolean(),
@@ -220,6 +221,7 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
     },
     logLevel: config.logLevel,
     env: {
+      BATCH_INTERVAL_MS: String(config.batchIntervalMs),
       ...(name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) }),
       ...(config.tracing ? { TRACING_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaegerCollectorUrl(config.tracingNamespace) } : {}),
     },

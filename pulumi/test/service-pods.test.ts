@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { loadOrderConfig } from '@orders/order-service/config';
-import { loadSeededServiceConfig, PROBE_PATHS, SERVICE_CONTRACTS, type CommonConfig } from '@orders/shared';
+import { loadOrderConfig, orderSettings } from '@orders/order-service/config';
+import { commonSettings, loadSeededServiceConfig, PROBE_PATHS, SERVICE_CONTRACTS, type CommonConfig } from '@orders/shared';
+import { declaredConfig } from '../src/config.js';
 import { kubeObjects, ofKind, podSpecOf } from './cluster/objects.js';
 import { podsOf, type ModelPod } from './cluster/pods.js';
 import { runVariant, type Variant } from './support/program.js';
@@ -96,6 +97,27 @@ describe('rollouts that apply configuration (engine mocks)', function () {
     expect(templateOf(changed, order).job).to.not.equal(templateOf(base, order).job);
     const payment = SERVICE_CONTRACTS.payment.serviceName;
     expect(templateOf(changed, payment), 'a service whose config did not change keeps its pods').to.deep.equal(templateOf(base, payment));
+  });
+
+  it('batchIntervalMs reaches every service, as its settings parser reads the pod environment, and rolls their pods', async function () {
+    const changed = await runVariant('kind', 'zookeeper', { batchIntervalMs: '25' });
+    const intervalOf = (v: Variant, service: string) => {
+      const objects = kubeObjects(v.resources);
+      const pod = podsOf(objects, ofKind(objects, 'Deployment').find((d) => d.name === service)!)[0]!;
+      return LOADERS[service]!(pod.containers.find((c) => !c.init)!.environment.env).batchIntervalMs;
+    };
+    for (const service of Object.keys(LOADERS)) {
+      expect([intervalOf(base, service), intervalOf(changed, service)], service).to.deep.equal([15, 25]);
+      expect(templateOf(changed, service).annotations['checksum/config'], service).to.not.equal(templateOf(base, service).annotations['checksum/config']);
+    }
+  });
+
+  it("the stack's defaults for the service settings it passes on are the services' own", function () {
+    const declared = declaredConfig();
+    expect([declared.batchIntervalMs?.default, declared.sagaTimeoutMs?.default]).to.deep.equal([
+      Number(commonSettings.batchIntervalMs.default),
+      Number(orderSettings.sagaTimeoutMs.default),
+    ]);
   });
 
   it('a changed database password migrates again (which applies it to PostgreSQL) and rolls the pods', async function () {
