@@ -1,7 +1,8 @@
 /**
  * The latency-against-load sweep (`npm run bench -- --sweep`): the maximum end-to-end rate
  * in a closed loop, then open-loop steps at LOW_RATE_PER_SEC and at fractions of the
- * maximum, all on one running system, so the steps are comparable. Writes bench-results/<date>.json and .svg (the chart).
+ * maximum, all on one running system, so the steps are comparable. Writes
+ * bench-results/<date>.json and .svg (the chart).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
