@@ -13,6 +13,17 @@ const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => CommonConfig> = {
   [SERVICE_CONTRACTS.inventory.serviceName]: (env) => loadSeededServiceConfig(SERVICE_CONTRACTS.inventory, env),
 };
 
+/** The first pod of each service's Deployment, as the cluster model starts it. */
+const servicePodsOf = (v: Variant): ModelPod[] => {
+  const objects = kubeObjects(v.resources);
+  return ofKind(objects, 'Deployment')
+    .filter((d) => LOADERS[d.name])
+    .map((d) => podsOf(objects, d)[0]!);
+};
+
+/** A service's settings as its own parser reads them from its pod's main container. */
+const settingsOfPod = (pod: ModelPod): CommonConfig => LOADERS[pod.workload.name]!(pod.containers.find((c) => !c.init)!.environment.env);
+
 describe('service pods as the kubelet starts them (cluster model)', function () {
   this.timeout(60000);
   let variant: Variant;
@@ -20,22 +31,15 @@ describe('service pods as the kubelet starts them (cluster model)', function () 
 
   before(async function () {
     variant = await runVariant('kind', 'zookeeper');
-    const objects = kubeObjects(variant.resources);
-    servicePods = ofKind(objects, 'Deployment')
-      .filter((d) => LOADERS[d.name])
-      .map((d) => podsOf(objects, d)[0]!);
+    servicePods = servicePodsOf(variant);
     expect(servicePods).to.have.length(3);
   });
 
   it("each service's settings parser accepts the environment its pod gets, and the pod's grace period covers drain and stop", async function () {
     // A long topic retention too: processed-event ids must outlive the events.
-    const longRetention = kubeObjects((await runVariant('kind', 'zookeeper', { topicRetentionHours: '720' })).resources);
-    const longRetentionPods = ofKind(longRetention, 'Deployment')
-      .filter((d) => LOADERS[d.name])
-      .map((d) => podsOf(longRetention, d)[0]!);
+    const longRetentionPods = servicePodsOf(await runVariant('kind', 'zookeeper', { topicRetentionHours: '720' }));
     for (const pod of [...servicePods, ...longRetentionPods]) {
-      const main = pod.containers.find((c) => !c.init)!;
-      const config = LOADERS[pod.workload.name]!(main.environment.env);
+      const config = settingsOfPod(pod);
       expect(config.db.password, pod.name).to.not.equal('');
       expect(config.shutdown.drainMs, pod.name).to.be.at.least(1000);
       const graceMs = podSpecOf(pod.workload).terminationGracePeriodSeconds * 1000;
@@ -60,7 +64,7 @@ describe('service pods as the kubelet starts them (cluster model)', function () 
       const job = ofKind(objects, 'Job').find((j) => j.name.startsWith(`${pod.workload.name}-migrate-`))!;
       const migrate = podsOf(objects, job)[0]!.containers.find((c) => !c.init)!;
       const migration = LOADERS[pod.workload.name]!(migrate.environment.env);
-      const running = LOADERS[pod.workload.name]!(service.environment.env);
+      const running = settingsOfPod(pod);
       expect(migration.db.user, pod.name).to.equal('postgres');
       expect(migration.appRole.user, pod.name).to.match(/^[a-z]+_app$/);
       expect(running.db.user, pod.name).to.equal(migration.appRole.user);
@@ -101,13 +105,10 @@ describe('rollouts that apply configuration (engine mocks)', function () {
 
   it('batchIntervalMs reaches every service, as its settings parser reads the pod environment, and rolls their pods', async function () {
     const changed = await runVariant('kind', 'zookeeper', { batchIntervalMs: '25' });
-    const intervalOf = (v: Variant, service: string) => {
-      const objects = kubeObjects(v.resources);
-      const pod = podsOf(objects, ofKind(objects, 'Deployment').find((d) => d.name === service)!)[0]!;
-      return LOADERS[service]!(pod.containers.find((c) => !c.init)!.environment.env).batchIntervalMs;
-    };
+    const intervals = (v: Variant) => Object.fromEntries(servicePodsOf(v).map((pod) => [pod.workload.name, settingsOfPod(pod).batchIntervalMs]));
+    const [before, after] = [intervals(base), intervals(changed)];
     for (const service of Object.keys(LOADERS)) {
-      expect([intervalOf(base, service), intervalOf(changed, service)], service).to.deep.equal([15, 25]);
+      expect([before[service], after[service]], service).to.deep.equal([15, 25]);
       expect(templateOf(changed, service).annotations['checksum/config'], service).to.not.equal(templateOf(base, service).annotations['checksum/config']);
     }
   });

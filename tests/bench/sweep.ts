@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LocalSystem } from '../support/system.js';
 import { cpuMeterOf, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
 import { latencyChart } from './chart.js';
-import { printTable } from './options.js';
+import { printTable, round } from './options.js';
 
 export const SWEEP_STEPS_PCT = [10, 25, 50, 75, 90];
 /**
@@ -99,8 +99,7 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
       log(`${name}: ${r.orders_per_sec} orders/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_order.total} ms/order`);
       return r;
     };
-    const lowPct = Math.round((LOW_RATE_PER_SEC / max.orders_per_sec) * 10000) / 100;
-    const low = step(lowPct, LOW_RATE_PER_SEC, await openLoop(`${LOW_RATE_PER_SEC}/s`, LOW_RATE_PER_SEC));
+    const low = step(round((LOW_RATE_PER_SEC / max.orders_per_sec) * 100, 2), LOW_RATE_PER_SEC, await openLoop(`${LOW_RATE_PER_SEC}/s`, LOW_RATE_PER_SEC));
     for (const pct of SWEEP_STEPS_PCT) {
       const rate = Math.max(1, Math.round((max.orders_per_sec * pct) / 100));
       steps.push(step(pct, rate, await openLoop(`${pct} %`, rate)));
