@@ -44,6 +44,8 @@ SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_
 KAFKA_CONF="$RUN/kafka-config"
 # shellcheck source=lib/node.sh
 source "$ROOT/scripts/lib/node.sh"
+# shellcheck source=lib/pids.sh
+source "$ROOT/scripts/lib/pids.sh"
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -55,15 +57,6 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 died() { # name
   tail -n 20 "$LOGS/$1.out" >&2 2>/dev/null || true
   die "$1 exited; see $LOGS/$1.out (the run before it: $1.out.1)"
-}
-
-pid_alive() {
-  local name="$1" pidfile="$RUN/$1.pid"
-  [[ -f "$pidfile" ]] || return 1
-  local pid; pid="$(cat "$pidfile")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: the process must still be the one we started.
-  grep -qa -- "$(cat "$RUN/$name.marker" 2>/dev/null || echo __none__)" "/proc/$pid/cmdline" 2>/dev/null
 }
 
 wait_for() { # description timeout_s command...
@@ -111,18 +104,12 @@ start_node() { # name role heap config-template
     KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
     setsid nohup sh "$ROOT/infra/kafka/start.sh" "$role" "$template" "$RUN/$name-work" \
     >"$LOGS/$name.out" 2>&1 </dev/null &
-  local pid=$!
-  echo "$pid" >"$RUN/$name.pid"
-  # In the command line of start.sh and, after its exec, of the JVM; seen once the
-  # background shell has exec'd.
-  echo "$RUN/$name-work" >"$RUN/$name.marker"
-  local deadline=$((SECONDS + 10))
-  until pid_alive "$name" || ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); do sleep 0.05; done
+  record_pid "$name" $!
 }
 
 stop_pid() { # name
   local name="$1"
-  if ! pid_alive "$name"; then rm -f "$RUN/$name.pid" "$RUN/$name.marker"; return 0; fi
+  if ! pid_alive "$name"; then forget_pid "$name"; return 0; fi
   local pid; pid="$(cat "$RUN/$name.pid")"
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
@@ -133,7 +120,7 @@ stop_pid() { # name
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   fi
-  rm -f "$RUN/$name.pid" "$RUN/$name.marker"
+  forget_pid "$name"
 }
 
 # ---------------------------------------------------------------- ZooKeeper
@@ -208,8 +195,7 @@ start_postgres() {
     "${as[@]}" "$bindir/postgres" -D "$pgdata" -h 127.0.0.1 -p "$PGPORT" -k /tmp \
       -c max_connections=300 -c shared_buffers=256MB -c fsync=on \
       -c infra.component=postgres >"$LOGS/postgres.out" 2>&1 < /dev/null &
-    echo $! >"$RUN/postgres.pid"
-    echo "infra.component=postgres" >"$RUN/postgres.marker"
+    record_pid postgres $!
     wait_for "postgres on 127.0.0.1:$PGPORT" 60 pg_ready || die "postgres did not start; see $LOGS/postgres.out"
   fi
   local db
