@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './lifecycle.js';
+export * from './deadline.js';
 export * from './db/knex.js';
 export * from './db/statement-batch.js';
 export * from './db/app-role.js';

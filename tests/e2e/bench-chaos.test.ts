@@ -59,6 +59,13 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     expect(Object.keys(result.cpu_ms_per_order)).to.deep.equal(['order', 'payment', 'inventory', 'kafka', 'zookeeper', 'postgres', 'load_generator', 'total']);
     for (const name of ['order', 'payment', 'inventory', 'kafka', 'postgres']) expect(result.cpu_ms_per_order[name], name).to.be.greaterThan(0);
     expect(Object.keys(result.hops)).to.have.length(3);
+    // Each hop split at the send of the event that carries it on: both sides read (above 0)
+    // and neither longer than the hop (an event of another hop would be).
+    for (const [name, hop] of Object.entries(result.hops)) {
+      expect(Object.keys(hop), name).to.deep.equal(['p50_ms', 'p99_ms', 'to_send_p50_ms', 'from_send_p50_ms']);
+      expect(hop.to_send_p50_ms, `${name}: up to the send`).to.be.greaterThan(0).and.at.most(hop.p50_ms + 1);
+      expect(hop.from_send_p50_ms, `${name}: after the send`).to.be.greaterThan(0).and.at.most(hop.p50_ms + 1);
+    }
     expect(result.orders).to.be.greaterThan(50);
     expect(result.lost).to.equal(0);
     expect(result.errors).to.equal(0);
