@@ -154,7 +154,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
         ['events per outbox relay batch', batching.relayBatch],
         ...hops.flatMap((h): [string, string][] => [
           [`${h.hop} p50 / p99`, `${h.p50} / ${h.p99} ms`],
-          [`  p50 up to the send / after it`, `${h.toSendP50} / ${h.fromSendP50} ms`],
+          ['  p50 up to the send / after it', `${h.toSendP50} / ${h.fromSendP50} ms`],
         ]),
         ...Object.entries(result.cpu_ms_per_order).map(([k, ms]): [string, string] => [`CPU per order: ${k}`, `${ms} ms`]),
       ]);
