@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { EVENT_TYPE_HEADER, type EventType } from '@orders/contracts';
 import { settlesWithin } from '@orders/shared';
-import { testKafka } from '@orders/shared/testing';
+import { endOffsets, testKafka } from '@orders/shared/testing';
 
 const READ_TIMEOUT_MS = 60_000;
 
@@ -74,9 +74,9 @@ async function partitionsSince(admin: Admin, topics: readonly string[], since: n
   const partitions: PartitionToRead[] = [];
   for (const topic of topics) {
     const starts = new Map((await admin.fetchTopicOffsetsByTimestamp(topic, since)).map((s) => [s.partition, BigInt(s.offset)]));
-    for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+    for (const [partition, high] of await endOffsets(admin, topic)) {
       const from = starts.get(partition);
-      if (from !== undefined && from >= 0n && from < BigInt(high)) partitions.push({ topic, partition, from: from.toString(), last: BigInt(high) - 1n });
+      if (from !== undefined && from >= 0n && from < high) partitions.push({ topic, partition, from: from.toString(), last: high - 1n });
     }
   }
   return partitions;
