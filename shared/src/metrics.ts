@@ -27,6 +27,12 @@ export function createMetrics(service: string) {
       buckets: [1, 2, 5, 10, 25, 50, 100, 200, 500],
       registers: [registry],
     }),
+    consumerTransactionSeconds: new Histogram({
+      name: 'kafka_consumer_transaction_seconds',
+      help: 'Wall time of each consumer transaction that succeeds, from taking a connection until it ends; the sum over a period divided by its length is the share of that time spent in transactions',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
     offsetCommitRequests: new Counter({
       name: 'kafka_consumer_offset_commit_requests_total',
       help: 'Offset commit requests sent (each commits every partition with applied messages)',

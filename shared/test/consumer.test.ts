@@ -461,6 +461,11 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     const value = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.reduce((sum, v) => sum + v.value, 0);
     const histogram = await metrics.registry.getSingleMetric('kafka_consumer_transaction_messages')!.get();
     const transactions = (histogram.values as { metricName?: string; value: number }[]).find((v) => v.metricName?.endsWith('_count'))!.value;
+    // Every transaction's wall time is recorded too: the bench divides their sum by its window.
+    const times = (await metrics.registry.getSingleMetric('kafka_consumer_transaction_seconds')!.get()).values as { metricName?: string; value: number }[];
+    const timed = (suffix: string) => times.find((v) => v.metricName?.endsWith(suffix))!.value;
+    expect(timed('_count'), 'one duration per transaction').to.equal(transactions);
+    expect(timed('_sum') / transactions, 'mean seconds per transaction').to.be.greaterThan(0).and.lessThan(seconds);
     const requests = await value('kafka_consumer_offset_commit_requests_total');
     expect(transactions, 'the events came in separate batches').to.be.greaterThan(12);
     expect(requests, 'one commit request per interval, not per batch').to.be.at.most(Math.ceil(seconds) + 1);

@@ -11,13 +11,14 @@
  * --sweep: the maximum, then open-loop steps at 10 orders/s and at fractions of it (sweep.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { silenceKnownKafkaJsWarning } from '@orders/shared';
 import { Api, TERMINAL } from '../support/api.js';
 import { commitCount, commitLimitTps } from '../support/pg-stats.js';
-import { LocalSystem, SERVICES } from '../support/system.js';
+import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
 import { percentile, printTable, readOptions, round } from './options.js';
-import { batchingOf, sagaHops } from './saga-measures.js';
+import { sagaHops, stageCounters, stageFigures, type ConsumerFigures } from './saga-measures.js';
 import { CpuMeter, pidsNamed } from '../support/cpu.js';
 
 export const BENCH_DEFAULTS = {
@@ -57,6 +58,8 @@ export interface BenchResult {
    * the next service's transaction.
    */
   hops: Record<string, { p50_ms: number; p99_ms: number; to_send_p50_ms: number; from_send_p50_ms: number }>;
+  /** Each service's consumer over the same window as the CPU: transactions, their size and time, its busy share. */
+  consumers: Record<ServiceName, ConsumerFigures>;
   /** Orders of the warm-up, all terminal before the measurement starts; counted nowhere else. */
   warmup_orders: number;
 }
@@ -92,7 +95,9 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     }
     const databases = SERVICES.map((s) => system!.dbName(s));
     const commitsBefore = await commitCount(databases);
+    const stagesBefore = await stageCounters(system);
     const cpu = cpuMeterOf(system);
+    const measureStart = performance.now();
     cpu.begin();
 
     const load = await placeOrders(pool, options, customers, skus, log, 'load');
@@ -101,8 +106,8 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     await untilTerminal(system, ids, Date.now() + options.settleTimeout * 1000);
     const orderDb = system.db('order');
     const cpuUsed = cpu.end();
+    const stages = stageFigures(stagesBefore, await stageCounters(system), (performance.now() - measureStart) / 1000, ids.length);
     const commitsAfter = await commitCount(databases);
-    const batching = await batchingOf(system);
 
     const finished: { id: string; updated_at: Date }[] = [];
     for (let i = 0; i < ids.length; i += 5000) {
@@ -131,6 +136,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       hops: Object.fromEntries(
         hops.map((h) => [h.hop, { p50_ms: h.p50, p99_ms: h.p99, to_send_p50_ms: h.toSendP50, from_send_p50_ms: h.fromSendP50 }]),
       ),
+      consumers: stages.consumers,
       warmup_orders: warmupOrders,
     };
     if (!options.quiet) {
@@ -150,8 +156,11 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
         ['PostgreSQL commit limit', `${result.pg_commit_limit_tps} tps`],
         ['commits per order', result.commits_per_order],
         ['share of the commit limit used', result.limit_ratio],
-        ['messages per consumer transaction', batching.consumerRun],
-        ['events per outbox relay batch', batching.relayBatch],
+        ['events per outbox relay batch', stages.relayBatch],
+        ...Object.entries(result.consumers).map(([service, c]): [string, string] => [
+          `${service} consumer: transactions/s, messages each, mean ms, busy`,
+          `${c.transactions_per_sec}, ${c.messages_per_transaction}, ${c.transaction_ms} ms, ${Math.round(c.busy_share * 100)} %`,
+        ]),
         ...hops.flatMap((h): [string, string][] => [
           [`${h.hop} p50 / p99`, `${h.p50} / ${h.p99} ms`],
           ['  p50 up to the send / after it', `${h.toSendP50} / ${h.fromSendP50} ms`],

@@ -1,7 +1,7 @@
 /** What the benchmark reads from the running system besides latency: per-hop times and batch sizes. */
 import { TOPICS, type EventType } from '@orders/contracts';
 import type { LocalSystem } from '../support/system.js';
-import { SERVICES } from '../support/system.js';
+import { SERVICES, type ServiceName } from '../support/system.js';
 import { eventSendTimes } from './event-sends.js';
 import { percentile, round } from './options.js';
 
@@ -75,20 +75,68 @@ export async function sagaHops(system: LocalSystem, ids: string[], since: number
   ];
 }
 
-/** Mean consumer run and relay batch sizes over the three services, from their /metrics. */
-export async function batchingOf(system: LocalSystem): Promise<{ consumerRun: number; relayBatch: number }> {
-  const totals = { runSum: 0, runCount: 0, batchSum: 0, batchCount: 0 };
-  for (const service of SERVICES) {
+/** A service's counters, read from its /metrics before and after a phase of the bench. */
+export interface StageCounters {
+  transactions: number;
+  messages: number;
+  transactionSeconds: number;
+  relayBatches: number;
+  relayEvents: number;
+}
+
+/** What a service's consumer did during a phase. */
+export interface ConsumerFigures {
+  transactions_per_sec: number;
+  messages_per_transaction: number;
+  /** Messages its transactions applied per order placed in the phase (2 for order and inventory, 1 for payment when every order confirms). */
+  messages_per_order: number;
+  /** Mean wall time of a transaction, from taking a connection until it ends. */
+  transaction_ms: number;
+  /** Share of the phase the consumer spent in transactions (near 1: it is what bounds the stage, not BATCH_INTERVAL_MS). */
+  busy_share: number;
+}
+
+export type ServiceCounters = Record<ServiceName, StageCounters>;
+
+/** Each service's consumer and relay counters (cumulative since it started). */
+export async function stageCounters(system: LocalSystem): Promise<ServiceCounters> {
+  const read = async (service: ServiceName): Promise<[ServiceName, StageCounters]> => {
     const text = await (await fetch(`${system.url(service)}/metrics`)).text();
     const sum = (name: string) =>
       [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'gm'))].reduce((acc, m) => acc + Number(m[1]), 0);
-    totals.runSum += sum('kafka_consumer_transaction_messages_sum');
-    totals.runCount += sum('kafka_consumer_transaction_messages_count');
-    totals.batchSum += sum('outbox_publish_batch_events_sum');
-    totals.batchCount += sum('outbox_publish_batch_events_count');
-  }
-  return {
-    consumerRun: round(totals.runCount ? totals.runSum / totals.runCount : 0),
-    relayBatch: round(totals.batchCount ? totals.batchSum / totals.batchCount : 0),
+    return [
+      service,
+      {
+        transactions: sum('kafka_consumer_transaction_messages_count'),
+        messages: sum('kafka_consumer_transaction_messages_sum'),
+        transactionSeconds: sum('kafka_consumer_transaction_seconds_sum'),
+        relayBatches: sum('outbox_publish_batch_events_count'),
+        relayEvents: sum('outbox_publish_batch_events_sum'),
+      },
+    ];
   };
+  return Object.fromEntries(await Promise.all(SERVICES.map(read))) as ServiceCounters;
+}
+
+/** Each consumer's figures between two readings `seconds` apart with `orders` placed, and the mean relay batch over the three services. */
+export function stageFigures(before: ServiceCounters, after: ServiceCounters, seconds: number, orders: number) {
+  const delta = (s: ServiceName, k: keyof StageCounters) => after[s][k] - before[s][k];
+  const consumers = Object.fromEntries(
+    SERVICES.map((s): [ServiceName, ConsumerFigures] => {
+      const transactions = delta(s, 'transactions');
+      return [
+        s,
+        {
+          transactions_per_sec: round(seconds > 0 ? transactions / seconds : 0),
+          messages_per_transaction: round(transactions > 0 ? delta(s, 'messages') / transactions : 0),
+          messages_per_order: round(orders > 0 ? delta(s, 'messages') / orders : 0, 2),
+          transaction_ms: round(transactions > 0 ? (delta(s, 'transactionSeconds') * 1000) / transactions : 0),
+          busy_share: round(seconds > 0 ? delta(s, 'transactionSeconds') / seconds : 0, 2),
+        },
+      ];
+    }),
+  ) as Record<ServiceName, ConsumerFigures>;
+  const batches = SERVICES.reduce((n, s) => n + delta(s, 'relayBatches'), 0);
+  const events = SERVICES.reduce((n, s) => n + delta(s, 'relayEvents'), 0);
+  return { consumers, relayBatch: round(batches > 0 ? events / batches : 0) };
 }

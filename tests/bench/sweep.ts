@@ -51,6 +51,8 @@ export interface SweepStep {
   lost: number;
   cpu_ms_per_order: Record<string, number>;
   hops: BenchResult['hops'];
+  /** Absent from sweeps made before it was added, which bench:compare still reads. */
+  consumers?: BenchResult['consumers'];
 }
 
 export interface SweepResult extends BenchResult {
@@ -78,6 +80,7 @@ const step = (loadPct: number, offered: number, r: BenchResult): SweepStep => ({
   lost: r.lost,
   cpu_ms_per_order: r.cpu_ms_per_order,
   hops: r.hops,
+  consumers: r.consumers,
 });
 
 export async function runSweep(options: BenchOptions, resultsDir = path.join(ROOT, 'bench-results')): Promise<SweepResult> {

@@ -53,6 +53,7 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
       'limit_ratio',
       'cpu_ms_per_order',
       'hops',
+      'consumers',
       'warmup_orders',
     ]);
     // CPU is read from the OS for every process of the system and the load generator.
@@ -65,6 +66,19 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
       expect(Object.keys(hop), name).to.deep.equal(['p50_ms', 'p99_ms', 'to_send_p50_ms', 'from_send_p50_ms']);
       expect(hop.to_send_p50_ms, `${name}: up to the send`).to.be.greaterThan(0).and.at.most(hop.p50_ms + 1);
       expect(hop.from_send_p50_ms, `${name}: after the send`).to.be.greaterThan(0).and.at.most(hop.p50_ms + 1);
+    }
+    // Each consumer's counters are read over the measured window only: every order confirms,
+    // so the order service and inventory apply two events per order and payment one; counters
+    // read since the start would add the warm-up's events.
+    const perOrder = { order: 2, payment: 1, inventory: 2 };
+    expect(Object.keys(result.consumers)).to.deep.equal(Object.keys(perOrder));
+    for (const [service, c] of Object.entries(result.consumers)) {
+      expect(Object.keys(c), service).to.deep.equal(['transactions_per_sec', 'messages_per_transaction', 'messages_per_order', 'transaction_ms', 'busy_share']);
+      const expected = perOrder[service as keyof typeof perOrder];
+      expect(c.messages_per_order, `${service}: messages per order`).to.be.within(expected * 0.85, expected * 1.15);
+      expect(c.messages_per_transaction, service).to.be.at.least(1);
+      expect(c.transaction_ms, service).to.be.greaterThan(0);
+      expect(c.busy_share, service).to.be.greaterThan(0).and.at.most(1);
     }
     expect(result.orders).to.be.greaterThan(50);
     expect(result.lost).to.equal(0);

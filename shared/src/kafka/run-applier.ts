@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { context, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Knex } from 'knex';
@@ -87,10 +88,12 @@ export class RunApplier {
     decoded.forEach((d, k) => d.event && byOrder.set(d.event.orderId, trace.setSpan(ROOT_CONTEXT, spans[k]!)));
     // The statements belong to one event's span only when the transaction applies one event.
     const base = traced.length === 1 ? trace.setSpan(context.active(), traced[0]!) : ROOT_CONTEXT;
+    const started = performance.now();
     try {
       const outcomes = await withOrderTraces(base, byOrder, () => inBatchedTransaction(this.options.db, (tx) => this.applyInTransaction(tx, decoded)));
       outcomes.forEach((outcome, k) => spans[k]?.setAttribute('orders.outcome', outcome).end());
       this.options.metrics?.consumerTransactionSize.observe(decoded.length);
+      this.options.metrics?.consumerTransactionSeconds.observe((performance.now() - started) / 1000);
       return outcomes;
     } catch (error) {
       endFailed(traced, error);
