@@ -5,9 +5,10 @@
  * creates its own products and accounts, places orders for `warmup` seconds and waits until
  * they are terminal (not measured), then places orders for `duration` seconds — closed loop
  * with `concurrency` requests in flight, or open loop at `rate` orders/s — and waits until
- * every accepted order is terminal. Latency is POST → terminal (the order service's
- * own commit time of the final status). Prints a table and, with --json, one JSON line on
- * stdout (the table goes to stderr). CPU per order is read from the OS for each process.
+ * every accepted order is terminal. Latency is POST → terminal (when the order service
+ * wrote the final status, in the transaction that commits it one round trip later).
+ * Prints a table and, with --json, one JSON line on stdout (the table goes to stderr).
+ * CPU per order is read from the OS for each process.
  * --sweep: the maximum, then open-loop steps at 10 orders/s and at fractions of it (sweep.ts).
  */
 import { randomUUID } from 'node:crypto';

@@ -15,7 +15,8 @@ export interface HopFigures {
 }
 
 /**
- * Where the time goes for confirmed orders, from each service's own commit timestamps:
+ * Where the time goes for confirmed orders, from the timestamps each service writes in its
+ * transaction (its start in inventory and payment, when the order service plays the event):
  * order placed → stock reserved → payment captured → order confirmed (each hop includes
  * the outbox relay, Kafka and the next consumer). Each hop is also split at the Kafka
  * timestamp of the event that carries it on (`OrderCreated`, `InventoryReserved`,
