@@ -12,7 +12,7 @@ import { settlesWithin } from './deadline.js';
 import { migrateLatest, type Migration } from './db/migrations.js';
 import type { Topic } from '@orders/contracts';
 import { createKafka, createProducer } from './kafka/client.js';
-import { consumerTuning, EventConsumer } from './kafka/consumer.js';
+import { consumerIntervalMs, consumerTuning, EventConsumer } from './kafka/consumer.js';
 import type { EventBatchHandler } from './kafka/event-handler.js';
 import { KafkaHealth } from './kafka/health.js';
 import { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
@@ -153,7 +153,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     topicPrefix: config.kafka.topicPrefix,
     handler: definition.handler(deps),
     ...consumerTuning(config.consumer),
-    batchIntervalMs: config.batchIntervalMs,
+    batchIntervalMs: consumerIntervalMs(config.batchIntervalMs),
     handoff,
     metrics,
   });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { InvalidEventError, OutgoingEventError } from '../src/events/envelope.js';
+import { consumerIntervalMs } from '../src/kafka/consumer-options.js';
 import { deadLetterHeaders } from '../src/kafka/dead-letter.js';
 import { eventDecoder } from '../src/kafka/event-decoder.js';
 import { backoffMs, classifyFailure, MAX_BACKOFF_MS, RetryPolicy, type Attempts } from '../src/kafka/retry-policy.js';
@@ -124,6 +125,13 @@ describe('consumer run planner (pure)', function () {
     expect(locateInRuns([2, 3, 1], 2)).to.deep.equal({ run: 1, index: 0 });
     expect(locateInRuns([2, 3, 1], 5)).to.deep.equal({ run: 2, index: 0 });
     expect(() => locateInRuns([2, 3, 1], 6)).to.throw(/past the 6 events/);
+  });
+});
+
+describe('consumer batch interval (pure)', function () {
+  it('is two thirds of BATCH_INTERVAL_MS, so a consumer is ready before the next batch from upstream lands; 0 stays 0', function () {
+    expect([0, 1, 3, 15, 25, 1000].map(consumerIntervalMs)).to.deep.equal([0, 1, 2, 10, 17, 667]);
+    for (let ms = 2; ms <= 1000; ms++) expect(consumerIntervalMs(ms), `${ms} ms`).to.be.greaterThan(0).and.lessThan(ms);
   });
 });
 

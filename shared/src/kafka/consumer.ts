@@ -11,7 +11,7 @@ import { RunApplier, type Decoded, type Outcome } from './run-applier.js';
 import { BatchPlan, type RunOutcome } from './run-planner.js';
 import { SingleMessageHandler } from './single-message.js';
 
-export { consumerTuning, type EventConsumerOptions } from './consumer-options.js';
+export { consumerIntervalMs, consumerTuning, type EventConsumerOptions } from './consumer-options.js';
 
 /** Thrown by a wait when the consumer stops while a message is being retried. */
 export class ConsumerStoppedError extends Error {}
