@@ -39,17 +39,18 @@ export interface EventConsumerOptions {
 }
 
 /**
- * A consumer's batch interval, from the BATCH_INTERVAL_MS of the stages that feed it (the
- * group commit of `POST /orders` and each upstream consumer). A consumer fetches only once
- * its interval has passed since its last transaction started, and a fetch takes a few
- * milliseconds more, so at the same interval it turns a little slower than the stage before
- * it and catches that stage's batches at a random point of its own wait: an event then
- * waits about half a turn at the broker, at every hop. At two thirds of the interval it is
- * mostly fetching already when the next batch from upstream lands, and takes it at once; the
- * price can be some more, smaller transactions. Measured (docs/benchmarks.md, 2026-11-29,
- * tenth session): 10 against 15 ms at 500 orders/s, six alternating pairs, p50 61 against
- * 72 ms on average, CPU per order +6 %; in two pairs of sweeps, p50 lower at every step of
- * the first (48 against 70 ms at half load) and CPU per order 4.5 and 6.1 % lower at one load.
+ * A consumer's batch interval: two thirds of BATCH_INTERVAL_MS. The saga's batches start at
+ * the group commit of `POST /orders`, at most one per BATCH_INTERVAL_MS, and travel from
+ * consumer to consumer. A consumer fetches only once its own interval has passed since its
+ * last transaction started, and the fetch takes a few milliseconds more, so at the full
+ * interval its turn was a little longer than the rhythm of the batches reaching it: it met
+ * each at a random point of its wait, and an event waited about half a turn at the broker,
+ * at every hop. With a turn shorter than that rhythm it is mostly fetching already when the
+ * next batch lands, and takes it at once; the price can be some more, smaller transactions.
+ * Measured (docs/benchmarks.md, 2026-11-29, tenth session): 10 against 15 ms at 500
+ * orders/s, six alternating pairs, p50 61 against 72 ms on average, CPU per order +6 %; in
+ * two pairs of sweeps, p50 lower at every step of the first (48 against 70 ms at half load)
+ * and CPU per order 4.5 and 6.1 % lower at one load.
  */
 export function consumerIntervalMs(batchIntervalMs: number): number {
   return Math.round((batchIntervalMs * 2) / 3);
