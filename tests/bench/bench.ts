@@ -107,7 +107,8 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     await untilTerminal(system, ids, Date.now() + options.settleTimeout * 1000);
     const orderDb = system.db('order');
     const cpuUsed = cpu.end();
-    const stages = stageFigures(stagesBefore, await stageCounters(system), (performance.now() - measureStart) / 1000, ids.length);
+    const measuredSeconds = (performance.now() - measureStart) / 1000;
+    const stages = stageFigures(stagesBefore, await stageCounters(system), measuredSeconds, ids.length);
     const commitsAfter = await commitCount(databases);
 
     const finished: { id: string; updated_at: Date }[] = [];
