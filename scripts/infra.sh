@@ -6,7 +6,10 @@
 # infra/kafka/start.sh: the configuration and the start command the cluster uses.
 #
 #   scripts/infra.sh fetch               download the Kafka jars into .cache/kafka/lib
-#   scripts/infra.sh up [--kraft]        start what is not running, wait until it answers
+#   scripts/infra.sh up [--kraft] [--quick-start-jvm]
+#                                        start what is not running, wait until it answers;
+#                                        the JVMs as the cluster runs them, or tuned to start
+#                                        fast (scripts/lib/jvm-tuning.sh)
 #   scripts/infra.sh down                stop exactly what this script started
 #   scripts/infra.sh status              what runs, by pid
 #   scripts/infra.sh stop|start kafka|zookeeper|postgres   one component (fault tests)
@@ -35,17 +38,14 @@ PGUSER="${PGUSER:-postgres}"
 KAFKA_MODE="${KAFKA_MODE:-zookeeper}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 ZK_HEAP="${ZK_HEAP:--Xms64m -Xmx192m}"
-# The JIT and collector of the ZooKeeper and Kafka JVMs here: C1 only and the serial
-# collector start fast and stay small, for the tests' many restarts. The cluster's brokers
-# run the JVM's defaults (C2, G1); JVM_TUNING= (empty) runs those here, to measure the
-# broker in its steady state (README, "Benchmark and chaos").
-JVM_TUNING="${JVM_TUNING--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_service}"
 KAFKA_CONF="$RUN/kafka-config"
 # shellcheck source=lib/node.sh
 source "$ROOT/scripts/lib/node.sh"
 # shellcheck source=lib/pids.sh
 source "$ROOT/scripts/lib/pids.sh"
+# shellcheck source=lib/jvm-tuning.sh
+source "$ROOT/scripts/lib/jvm-tuning.sh"
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
@@ -94,13 +94,15 @@ render_kafka_config() {
 }
 
 start_node() { # name role heap config-template
-  local name="$1" role="$2" heap="$3" template="$4" java cluster_id
+  local name="$1" role="$2" heap="$3" template="$4" java cluster_id tuning
   java="$(java_bin)"
+  tuning="$(jvm_tuning)"
+  record_jvm_tuning "$tuning"
   cluster_id="$(node "$ROOT/infra/kafka/dist/src/cli.js" cluster-id local)"
   mkdir -p "$RUN" "$LOGS"
   [[ -f "$LOGS/$name.out" ]] && mv -f "$LOGS/$name.out" "$LOGS/$name.out.1"
   POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/infra/kafka/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
-    KAFKA_JVM_OPTS="$JVM_TUNING -Djava.awt.headless=true -Dinfra.component=$name" \
+    KAFKA_JVM_OPTS="$tuning -Djava.awt.headless=true -Dinfra.component=$name" \
     KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
     setsid nohup sh "$ROOT/infra/kafka/start.sh" "$role" "$template" "$RUN/$name-work" \
     >"$LOGS/$name.out" 2>&1 </dev/null &
@@ -230,12 +232,13 @@ status() {
   done
 }
 
-mode_from_args() {
+up_options() {
   local arg
   for arg in "$@"; do
     case "$arg" in
       --kraft) KAFKA_MODE=kraft ;;
       --zookeeper) KAFKA_MODE=zookeeper ;;
+      --quick-start-jvm) JVM_TUNING="$QUICK_START_JVM" ;;
       *) die "unknown option $arg" ;;
     esac
   done
@@ -246,7 +249,7 @@ cmd="${1:-}"; shift || true
 case "$cmd" in
   fetch) fetch ;;
   up)
-    mode_from_args "$@"
+    up_options "$@"
     fetch
     start_postgres
     start_zookeeper
@@ -256,6 +259,7 @@ case "$cmd" in
     stop_pid kafka
     stop_pid zookeeper
     stop_pid postgres
+    forget_jvm_tuning
     ;;
   start)
     [[ -f "$RUN/kafka.mode" ]] && KAFKA_MODE="$(cat "$RUN/kafka.mode")"
@@ -296,5 +300,5 @@ case "$cmd" in
     "$0" down
     rm -rf "$DATA" "$LOGS" "$RUN"
     ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

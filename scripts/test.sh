@@ -45,7 +45,7 @@ infra_was_up=false
 if bash scripts/infra.sh status | grep -q '^kafka: running'; then infra_was_up=true; fi
 if [[ "$infra_was_up" == false ]]; then
   trap 'bash scripts/infra.sh down >&2 || true' EXIT
-  timeout 600 bash scripts/infra.sh up >&2
+  timeout 600 bash scripts/infra.sh up --quick-start-jvm >&2
 fi
 
 step "tests"

@@ -21,6 +21,7 @@ import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
 import { percentile, printTable, readOptions, round } from './options.js';
 import { sagaHops, stageCounters, stageFigures, type ConsumerFigures } from './saga-measures.js';
 import { CpuMeter, pidsNamed } from '../support/cpu.js';
+import { BrokerLoadRecord, warmUpSeconds } from './broker-warmth.js';
 
 export const BENCH_DEFAULTS = {
   duration: 20,
@@ -65,6 +66,9 @@ export interface BenchResult {
   warmup_orders: number;
 }
 
+/** The load benches have put on the running broker of scripts/infra.sh. */
+const brokerLoad = new BrokerLoadRecord(LocalSystem.infraRunDir);
+
 export async function runBenchmark(options: BenchOptions, system?: LocalSystem): Promise<BenchResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);
   const owned = !system;
@@ -82,11 +86,15 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
 
     // Fresh processes compile their hot paths during the first seconds of load (V8, the
     // Kafka JVM), and at more CPU than later: that load is placed and settled, then measured.
+    // A broker that still compiles gets the rest of its minute (broker-warmth.ts).
     let warmupOrders = 0;
-    if (options.warmup > 0) {
-      const warm = await placeOrders(pool, { ...options, duration: options.warmup }, customers, skus, log, 'warm-up');
+    const warmup = warmUpSeconds(options.warmup, brokerLoad.read());
+    if (warmup > options.warmup) log(`the broker still compiles its hot paths: warming up for ${warmup} s`);
+    if (warmup > 0) {
+      const warm = await placeOrders(pool, { ...options, duration: warmup }, customers, skus, log, 'warm-up');
       warmupOrders = warm.sent.size;
       await untilTerminal(system, [...warm.sent.keys()], Date.now() + options.settleTimeout * 1000);
+      brokerLoad.add(warmup);
     }
 
     let pgLimit = 0;
@@ -102,6 +110,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     cpu.begin();
 
     const load = await placeOrders(pool, options, customers, skus, log, 'load');
+    brokerLoad.add(options.duration);
     const { sent, errors, started } = load;
     const ids = [...sent.keys()];
     await untilTerminal(system, ids, Date.now() + options.settleTimeout * 1000);

@@ -171,9 +171,12 @@ export class LocalSystem {
   }
 
   /** The pid of a process `scripts/infra.sh` started (kafka, zookeeper; postgres only when it started one). */
+  /** Where scripts/infra.sh records what it started. */
+  static readonly infraRunDir = path.join(ROOT, '.cache', 'infra', 'run');
+
   static infraPid(name: 'kafka' | 'zookeeper' | 'postgres'): number | undefined {
     try {
-      return Number(readFileSync(path.join(ROOT, '.cache', 'infra', 'run', `${name}.pid`), 'utf8').trim());
+      return Number(readFileSync(path.join(LocalSystem.infraRunDir, `${name}.pid`), 'utf8').trim());
     } catch {
       return undefined;
     }
