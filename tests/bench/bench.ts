@@ -67,7 +67,7 @@ export interface BenchResult {
 }
 
 /** The load benches have put on the running broker of scripts/infra.sh. */
-const brokerLoad = new BrokerLoadRecord(LocalSystem.infraRunDir);
+export const brokerLoad = new BrokerLoadRecord(LocalSystem.infraRunDir);
 
 export async function runBenchmark(options: BenchOptions, system?: LocalSystem): Promise<BenchResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);

@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalSystem } from '../support/system.js';
-import { cpuMeterOf, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
+import { brokerLoad, cpuMeterOf, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
+import { warmUpSeconds } from './broker-warmth.js';
 import { latencyChart } from './chart.js';
 import { printTable, round } from './options.js';
 
@@ -90,7 +91,9 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
   });
   try {
     const quiet = { ...options, quiet: true };
-    log(`maximum: ${options.concurrency} in flight for ${options.duration} s`);
+    const warmup = warmUpSeconds(options.warmup, brokerLoad.read());
+    const still = warmup > options.warmup ? ' (the broker still compiles its hot paths)' : '';
+    log(`maximum: ${options.concurrency} in flight for ${options.duration} s, after ${warmup} s of warm-up${still}`);
     const max = await runBenchmark({ ...quiet, rate: 0 }, system);
     const steps: SweepStep[] = [step(100, 0, max)];
     log(`maximum ${max.orders_per_sec} orders/s end to end, p99 ${max.p99_ms} ms`);
