@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compareSweeps, cpuAtRate, parseCompareArgs, renderComparison } from './compare.js';
 import type { SweepResult } from './sweep.js';
@@ -106,5 +107,14 @@ describe('bench:compare, the report of sweeps before and after', () => {
     const unknown = run('no-such-commit-anywhere');
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /no commit no-such-commit-anywhere in this repository/);
+  });
+
+  it("the script runs this checkout's bench once before the first sweep, so neither side meets a broker that still compiles", () => {
+    const script = readFileSync(path.join(ROOT, 'scripts', 'bench-compare.sh'), 'utf8');
+    const warm = script.indexOf('(cd "$ROOT" && node tests/dist/bench/bench.js --duration 5');
+    const firstSweep = script.indexOf('for ((k = 1; k <= PAIRS; k++))');
+    assert.ok(warm > 0 && firstSweep > 0, 'both are in the script');
+    assert.ok(warm < firstSweep, 'the warm-up comes before the pairs');
+    assert.ok(!script.slice(warm, script.indexOf('\n', warm)).includes('--warmup'), 'with the default warm-up, which the bench makes a minute on a cold broker');
   });
 });
