@@ -67,7 +67,10 @@ export interface BenchResult {
 }
 
 /** The load benches have put on the running broker of scripts/infra.sh. */
-export const brokerLoad = new BrokerLoadRecord(LocalSystem.infraRunDir);
+const brokerLoad = new BrokerLoadRecord(LocalSystem.infraRunDir, () => LocalSystem.infraPid('kafka'));
+
+/** The warm-up a bench asked for `asked` seconds runs now: longer on a broker that still compiles. */
+export const plannedWarmUp = (asked: number): number => warmUpSeconds(asked, brokerLoad.read());
 
 export async function runBenchmark(options: BenchOptions, system?: LocalSystem): Promise<BenchResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);
@@ -88,7 +91,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     // Kafka JVM), and at more CPU than later: that load is placed and settled, then measured.
     // A broker that still compiles gets the rest of its minute (broker-warmth.ts).
     let warmupOrders = 0;
-    const warmup = warmUpSeconds(options.warmup, brokerLoad.read());
+    const warmup = plannedWarmUp(options.warmup);
     if (warmup > options.warmup) log(`the broker still compiles its hot paths: warming up for ${warmup} s`);
     if (warmup > 0) {
       const warm = await placeOrders(pool, { ...options, duration: warmup }, customers, skus, log, 'warm-up');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -9,11 +9,10 @@ describe('bench: the warm-up a broker that still compiles needs (broker-warmth.t
   const children: ChildProcess[] = [];
   after(() => children.forEach((c) => c.kill()));
 
-  /** A stand-in for the broker: a process with these arguments, recorded as infra.sh records kafka. */
-  function broker(runDir: string, ...args: string[]): void {
+  /** A stand-in for the broker: a process with these arguments, now the one the record asks about. */
+  function broker(...args: string[]): void {
     const child = spawn('sh', ['-c', 'sleep 60', ...args], { stdio: 'ignore' });
     children.push(child);
-    writeFileSync(path.join(runDir, 'kafka.pid'), `${child.pid}\n`);
   }
 
   it('makes a broker with the tiered JIT up to a minute of load in all, and leaves the asked warm-up otherwise', function () {
@@ -28,17 +27,17 @@ describe('bench: the warm-up a broker that still compiles needs (broker-warmth.t
 
   it('counts the load per broker process: a restarted broker starts from zero', async function () {
     const runDir = mkdtempSync(path.join(tmpdir(), 'broker-warmth-'));
-    const record = new BrokerLoadRecord(runDir);
-    expect(record.read(), 'nothing recorded').to.equal(null);
+    const record = new BrokerLoadRecord(runDir, () => children.at(-1)?.pid);
+    expect(record.read(), 'no broker').to.equal(null);
 
-    broker(runDir, '-Xmx64m');
+    broker('-Xmx64m');
     expect(record.read()).to.include({ quickStartJit: false, servedSeconds: 0 });
     record.add(20);
     record.add(45);
     expect(record.read()!.servedSeconds).to.equal(65);
 
     await new Promise((r) => setTimeout(r, 20)); // another start time (clock ticks of 10 ms)
-    broker(runDir, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1');
+    broker('-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1');
     expect(record.read()).to.include({ quickStartJit: true, servedSeconds: 0 });
 
     children.at(-1)!.kill();

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { procStatFields } from '../support/proc-stat.js';
 
 /**
  * Seconds of load a broker run with the JVM's tiered JIT (C2, as the cluster runs it, and
@@ -26,20 +27,22 @@ export function warmUpSeconds(asked: number, broker: BrokerWarmth | null): numbe
 }
 
 /**
- * The broker of `scripts/infra.sh` (pid in `runDir`) and the load benches have put on it,
+ * The broker of `scripts/infra.sh` (its pid from `pid`) and the load benches have put on it,
  * kept in `runDir/kafka.bench-load` as "<start time of the process> <seconds>": a restarted
  * broker, whose start time differs, counts from zero. Null without a running broker.
  */
 export class BrokerLoadRecord {
-  constructor(private readonly runDir: string) {}
+  constructor(
+    private readonly runDir: string,
+    private readonly pid: () => number | undefined,
+  ) {}
 
   read(): (BrokerWarmth & { started: string }) | null {
-    const pid = readText(path.join(this.runDir, 'kafka.pid'));
-    const stat = pid ? readText(`/proc/${pid}/stat`) : null;
+    const pid = this.pid();
+    const fields = pid ? procStatFields(pid) : null;
     const cmdline = pid ? readText(`/proc/${pid}/cmdline`) : null;
-    if (!stat || cmdline === null) return null;
-    // The start time is the 22nd field; the command name before it may hold spaces.
-    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+    if (!fields || cmdline === null) return null;
+    const started = fields[19]!;
     const [recordedStart, seconds] = (readText(path.join(this.runDir, 'kafka.bench-load')) ?? '').split(' ');
     return {
       started,

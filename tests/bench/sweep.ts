@@ -7,8 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalSystem } from '../support/system.js';
-import { brokerLoad, cpuMeterOf, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
-import { warmUpSeconds } from './broker-warmth.js';
+import { cpuMeterOf, plannedWarmUp, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
 import { latencyChart } from './chart.js';
 import { printTable, round } from './options.js';
 
@@ -91,7 +90,7 @@ export async function runSweep(options: BenchOptions, resultsDir = path.join(ROO
   });
   try {
     const quiet = { ...options, quiet: true };
-    const warmup = warmUpSeconds(options.warmup, brokerLoad.read());
+    const warmup = plannedWarmUp(options.warmup);
     const still = warmup > options.warmup ? ' (the broker still compiles its hot paths)' : '';
     log(`maximum: ${options.concurrency} in flight for ${options.duration} s, after ${warmup} s of warm-up${still}`);
     const max = await runBenchmark({ ...quiet, rate: 0 }, system);

@@ -4,19 +4,14 @@
  * backends are counted by the postmaster that reaped them).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from './proc-stat.js';
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture Node runs on
 
 /** Milliseconds of CPU a process and its reaped children used so far; 0 once it is gone. */
 export function processCpuMs(pid: number): number {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return 0;
-  }
-  // Fields after the command name (which may hold spaces) start at field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = procStatFields(pid);
+  if (!fields) return 0;
   const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
   return ((utime! + stime! + cutime! + cstime!) * 1000) / TICKS_PER_SECOND;
 }
