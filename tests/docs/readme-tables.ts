@@ -3,9 +3,20 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { commonSettings, seededServiceSettings, settingsOf, settingsTable } from '@orders/shared';
 import { orderSettings } from '@orders/order-service/config';
+import type { SweepResult } from '../bench/sweep.js';
+import { sweepTable } from '../bench/sweep-table.js';
 
-export const README = path.resolve(__dirname, '..', '..', '..', 'README.md');
-const PULUMI_YAML = path.resolve(__dirname, '..', '..', '..', 'Pulumi.yaml');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const README = path.join(ROOT, 'README.md');
+const PULUMI_YAML = path.join(ROOT, 'Pulumi.yaml');
+
+/** The sweep whose chart the README shows (its first `![…](bench-results/<name>.svg)`): the JSON beside it. */
+export function shownSweep(readme: string): { json: string; sweep: SweepResult } {
+  const [, name] = /!\[[^\]]*\]\((bench-results\/[^)]+)\.svg\)/.exec(readme) ?? [];
+  if (!name) throw new Error('README.md shows no chart from bench-results/');
+  const json = `${name}.json`;
+  return { json, sweep: JSON.parse(readFileSync(path.join(ROOT, json), 'utf8')) as SweepResult };
+}
 
 interface Declared {
   type: string;
@@ -16,8 +27,11 @@ interface Declared {
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
-/** The README's generated tables, by name: each is written from the one declaration of its settings. */
-export function readmeTables(): Record<string, string> {
+/**
+ * The README's generated tables, by name: the settings tables from the one declaration of
+ * each setting, the latency table from the sweep whose chart the README shows.
+ */
+export function readmeTables(readme: string): Record<string, string> {
   const stack = (parseYaml(readFileSync(PULUMI_YAML, 'utf8')) as { config: Record<string, Declared> }).config;
   return {
     'service-settings': settingsTable(settingsOf(commonSettings)),
@@ -33,6 +47,7 @@ export function readmeTables(): Record<string, string> {
         return `| \`${key}\` | ${d.type} | ${fallback} | ${cell(d.description)} |`;
       }),
     ].join('\n'),
+    'latency-sweep': sweepTable(shownSweep(readme).sweep),
   };
 }
 
@@ -41,7 +56,7 @@ const block = (name: string) => new RegExp(`(<!-- generated: ${name} -->\\n)[\\s
 /** The README with every generated table as the declarations give it. */
 export function withTables(readme: string): string {
   let text = readme;
-  for (const [name, table] of Object.entries(readmeTables())) {
+  for (const [name, table] of Object.entries(readmeTables(readme))) {
     if (!block(name).test(text)) throw new Error(`README.md has no <!-- generated: ${name} --> … <!-- end: ${name} --> block`);
     text = text.replace(block(name), `$1${table}\n$2`);
   }
