@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { README, readmeTables, shownSweep, withTables } from './readme-tables.js';
 
-describe('README tables come from the one declaration of each setting', function () {
+describe('README tables are written from their one source (npm run docs)', function () {
   it('the environment and stack settings tables are as the declarations give them (npm run docs rewrites them)', function () {
     const readme = readFileSync(README, 'utf8');
     expect(withTables(readme) === readme, 'README.md tables are stale: run npm run docs').to.equal(true);
