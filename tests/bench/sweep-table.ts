@@ -1,6 +1,5 @@
+import { SERVICES } from '../support/system.js';
 import type { SweepResult, SweepStep } from './sweep.js';
-
-const SERVICES = ['order', 'payment', 'inventory'] as const;
 
 const whole = (n: number) => Math.round(n).toLocaleString('en-US');
 const tenths = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });

@@ -170,10 +170,10 @@ export class LocalSystem {
     return children.flatMap((c) => (c?.pid !== undefined && c.exitCode === null ? [c.pid] : []));
   }
 
-  /** The pid of a process `scripts/infra.sh` started (kafka, zookeeper; postgres only when it started one). */
   /** Where scripts/infra.sh records what it started. */
   static readonly infraRunDir = path.join(ROOT, '.cache', 'infra', 'run');
 
+  /** The pid of a process `scripts/infra.sh` started (kafka, zookeeper; postgres only when it started one). */
   static infraPid(name: 'kafka' | 'zookeeper' | 'postgres'): number | undefined {
     try {
       return Number(readFileSync(path.join(LocalSystem.infraRunDir, `${name}.pid`), 'utf8').trim());
