@@ -31,8 +31,9 @@ case "$role" in
     logs="$(sed -n 's/^log\.dirs=//p' "$config")"
     if grep -q '^process\.roles=' "$config" && [ ! -f "$logs/meta.properties" ]; then
       # shellcheck disable=SC2086
+      # --cluster-id=ID in one word: an id given as the next word is read as an option when it starts with -.
       "$java" $opts -cp "$classpath" kafka.tools.StorageTool format --ignore-formatted \
-        -t "${KAFKA_CLUSTER_ID:?KAFKA_CLUSTER_ID}" -c "$config"
+        "--cluster-id=${KAFKA_CLUSTER_ID:?KAFKA_CLUSTER_ID}" -c "$config"
     fi
     ;;
   *) echo "start.sh: the role is kafka or zookeeper, not '$role'" >&2; exit 2 ;;

@@ -142,7 +142,31 @@ export function parseProperties(text: string): Map<string, string> {
   return map;
 }
 
-/** A stable 22-character KRaft cluster id derived from `key` (the same id for a stack on every run). */
+/**
+ * Whether `id` is a cluster id Kafka itself could have generated: 16 bytes in unpadded
+ * base64url (22 characters), not one of the reserved ids (all zeros, or 0…01: the metadata
+ * topic's), and not starting with `-`, which the command-line tools would read as an
+ * option (`kafka-storage format -t -…` fails with "expected one argument").
+ * apache/kafka 3.9.1 clients/src/main/java/org/apache/kafka/common/Uuid.java, randomUuid().
+ */
+export function isValidKafkaUuid(id: string): boolean {
+  if (!/^[A-Za-z0-9_-]{22}$/.test(id) || id.startsWith('-')) return false;
+  const bytes = Buffer.from(id, 'base64url');
+  if (bytes.length !== 16 || bytes.toString('base64url') !== id) return false;
+  const reserved = bytes.subarray(0, 15).every((b) => b === 0) && bytes[15]! <= 1;
+  return !reserved;
+}
+
+/**
+ * A stable KRaft cluster id derived from `key` (the same id for a stack on every run): the
+ * first 16 bytes of sha256(key) in base64url, hashed again with a counter while that is not
+ * a valid Kafka id (about one key in 64 starts with `-`). Keys whose first id is valid keep
+ * it, so brokers formatted with it still start.
+ */
 export function kraftClusterId(key: string): string {
-  return createHash('sha256').update(key).digest().subarray(0, 16).toString('base64url');
+  for (let attempt = 0; ; attempt++) {
+    const input = attempt === 0 ? key : `${key}#${attempt}`;
+    const id = createHash('sha256').update(input).digest().subarray(0, 16).toString('base64url');
+    if (isValidKafkaUuid(id)) return id;
+  }
 }

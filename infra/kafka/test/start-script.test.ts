@@ -68,7 +68,7 @@ describe('infra/kafka/start.sh: the start command of every Kafka and ZooKeeper n
     expect(start('kafka', 'kafka-0', config, dir).status).to.equal(0);
     let calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
     expect(calls).to.have.length(2);
-    expect(calls[0]).to.include(`kafka.tools.StorageTool format --ignore-formatted -t ${kraftClusterId('test')} -c ${dir}/work/kafka.properties`);
+    expect(calls[0]).to.include(`kafka.tools.StorageTool format --ignore-formatted --cluster-id=${kraftClusterId('test')} -c ${dir}/work/kafka.properties`);
     expect(calls[1]).to.match(/ kafka\.Kafka /);
 
     const logs = parseProperties(readFileSync(path.join(dir, 'work', 'kafka.properties'), 'utf8')).get('log.dirs')!;
