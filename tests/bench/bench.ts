@@ -21,6 +21,7 @@ import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
 import { percentile, printTable, readOptions, round } from './options.js';
 import { sagaHops, stageCounters, stageFigures, type ConsumerFigures } from './saga-measures.js';
 import { CpuMeter, pidsNamed } from '../support/cpu.js';
+import { MemoryMeter } from '../support/memory.js';
 import { BrokerLoadRecord, warmUpSeconds } from './broker-warmth.js';
 
 export const BENCH_DEFAULTS = {
@@ -54,6 +55,12 @@ export interface BenchResult {
   limit_ratio: number;
   /** CPU milliseconds per terminal order, per process group (read from the OS) and in total. */
   cpu_ms_per_order: Record<string, number>;
+  /**
+   * What each process group used over the same window as the CPU: its mean CPU in
+   * millicores (CPU ms per second) and the most memory it held (PSS, MiB). The stack's
+   * requests are set from these (pulumi/src/sizing.ts).
+   */
+  footprint: Record<string, { millicores: number; peak_mib: number }>;
   /**
    * p50 and p99 of each saga hop, in ms, and the p50 of its two sides: up to the Kafka
    * timestamp of the event that carries the order on (the relay's send), and from there to
@@ -109,8 +116,10 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     const commitsBefore = await commitCount(databases);
     const stagesBefore = await stageCounters(system);
     const cpu = cpuMeterOf(system);
+    const memory = new MemoryMeter(processGroupsOf(system));
     const measureStart = performance.now();
     cpu.begin();
+    memory.begin();
 
     const load = await placeOrders(pool, options, customers, skus, log, 'load');
     brokerLoad.add(options.duration);
@@ -119,6 +128,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     await untilTerminal(system, ids, Date.now() + options.settleTimeout * 1000);
     const orderDb = system.db('order');
     const cpuUsed = cpu.end();
+    const peakMemory = memory.end();
     const measuredSeconds = (performance.now() - measureStart) / 1000;
     const stages = stageFigures(stagesBefore, await stageCounters(system), measuredSeconds, ids.length);
     const commitsAfter = await commitCount(databases);
@@ -147,6 +157,9 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       commits_per_order: round(commitsPerOrder, 2),
       limit_ratio: round(pgLimit > 0 ? (ordersPerSec * commitsPerOrder) / pgLimit : 0, 3),
       cpu_ms_per_order: Object.fromEntries(Object.entries(cpuUsed).map(([k, ms]) => [k, round(orders > 0 ? ms / orders : 0, 2)])),
+      footprint: Object.fromEntries(
+        Object.entries(peakMemory).map(([k, mib]) => [k, { millicores: round(cpuUsed[k]! / measuredSeconds, 0), peak_mib: mib }]),
+      ),
       hops: Object.fromEntries(
         hops.map((h) => [h.hop, { p50_ms: h.p50, p99_ms: h.p99, to_send_p50_ms: h.toSendP50, from_send_p50_ms: h.fromSendP50 }]),
       ),
@@ -180,6 +193,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
           ['  p50 up to the send / after it', `${h.toSendP50} / ${h.fromSendP50} ms`],
         ]),
         ...Object.entries(result.cpu_ms_per_order).map(([k, ms]): [string, string] => [`CPU per order: ${k}`, `${ms} ms`]),
+        ...Object.entries(result.footprint).map(([k, f]): [string, string] => [`mean CPU, peak memory: ${k}`, `${f.millicores}m, ${f.peak_mib} MiB`]),
       ]);
     }
     return result;
@@ -260,20 +274,22 @@ async function untilTerminal(system: LocalSystem, ids: string[], deadline: numbe
   }
 }
 
-/** The processes of the system under test, and the load generator (this process). */
-export function cpuMeterOf(system: LocalSystem): CpuMeter {
+/** The processes of the system under test, by group, and the load generator (this process). */
+export function processGroupsOf(system: LocalSystem): Record<string, () => number[]> {
   const infra = (name: 'kafka' | 'zookeeper') => () => {
     const pid = LocalSystem.infraPid(name);
     return pid ? [pid] : [];
   };
-  return new CpuMeter({
+  return {
     ...Object.fromEntries(SERVICES.map((s) => [s, () => system.pidsOf(s)])),
     kafka: infra('kafka'),
     zookeeper: infra('zookeeper'),
     postgres: () => pidsNamed('postgres'),
     load_generator: () => [process.pid],
-  });
+  };
 }
+
+export const cpuMeterOf = (system: LocalSystem): CpuMeter => new CpuMeter(processGroupsOf(system));
 
 if (require.main === module) {
   silenceKnownKafkaJsWarning();

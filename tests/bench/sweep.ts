@@ -50,6 +50,8 @@ export interface SweepStep {
   errors: number;
   lost: number;
   cpu_ms_per_order: Record<string, number>;
+  /** Absent from sweeps made before it was added. */
+  footprint?: BenchResult['footprint'];
   hops: BenchResult['hops'];
   /** Absent from sweeps made before it was added, which bench:compare still reads. */
   consumers?: BenchResult['consumers'];
@@ -79,6 +81,7 @@ const step = (loadPct: number, offered: number, r: BenchResult): SweepStep => ({
   errors: r.errors,
   lost: r.lost,
   cpu_ms_per_order: r.cpu_ms_per_order,
+  footprint: r.footprint,
   hops: r.hops,
   consumers: r.consumers,
 });

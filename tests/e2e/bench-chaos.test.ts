@@ -52,6 +52,7 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
       'commits_per_order',
       'limit_ratio',
       'cpu_ms_per_order',
+      'footprint',
       'hops',
       'consumers',
       'warmup_orders',
@@ -59,6 +60,12 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     // CPU is read from the OS for every process of the system and the load generator.
     expect(Object.keys(result.cpu_ms_per_order)).to.deep.equal(['order', 'payment', 'inventory', 'kafka', 'zookeeper', 'postgres', 'load_generator', 'total']);
     for (const name of ['order', 'payment', 'inventory', 'kafka', 'postgres']) expect(result.cpu_ms_per_order[name], name).to.be.greaterThan(0);
+    // Memory is read for the same groups: every process of the system holds some.
+    expect(Object.keys(result.footprint)).to.deep.equal(['order', 'payment', 'inventory', 'kafka', 'zookeeper', 'postgres', 'load_generator']);
+    for (const name of ['order', 'payment', 'inventory', 'kafka', 'postgres']) {
+      expect(result.footprint[name]!.peak_mib, name).to.be.greaterThan(20);
+      expect(result.footprint[name]!.millicores, name).to.be.greaterThan(0);
+    }
     expect(Object.keys(result.hops)).to.have.length(3);
     // Each hop split at the send of the event that carries it on: both sides read (above 0)
     // and neither longer than the hop (an event of another hop would be).
