@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Places an order through the deployed order service's NodePort and waits until it is
-# CONFIRMED (demo data: customer alice, product KEYBOARD-01); with tracing on, finds its
-# trace in Jaeger with spans of the three services. Run after scripts/kind-up.sh.
+# Checks every published tool answers and Dozzle survives its page (its stats need
+# metrics.k8s.io), places an order through the deployed order service's NodePort and waits
+# until it is CONFIRMED (demo data: customer alice, product KEYBOARD-01); with tracing on,
+# finds its trace in Jaeger with spans of the three services. Run after scripts/kind-up.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -21,6 +22,17 @@ check() { curl -fsSL -o /dev/null --retry 20 --retry-delay 3 --retry-all-errors 
 for u in "$ORDER" "$PAYMENT" "$INVENTORY"; do check "$u/readyz"; done
 check "$(url_of kafkaUi)/"
 check "$(url_of dozzle)/"
+
+# Dozzle's page subscribes to /api/events/stream, which starts its stats collector: it lists
+# pod metrics every second and exits when metrics.k8s.io does not answer. Hold the stream
+# open as a page would, then check Dozzle did not restart.
+kube() { docker exec "${KIND_CLUSTER:-orders}-control-plane" kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
+dozzle_ns="$(pulumi stack output namespaces --json --stack "$STACK" | json dozzle)"
+kube get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/$dozzle_ns/pods" >/dev/null
+curl -sS -N --max-time 20 -o /dev/null "$(url_of dozzle)/api/events/stream" || true
+restarts="$(kube -n "$dozzle_ns" get pods -l app=dozzle -o jsonpath='{.items[*].status.containerStatuses[*].restartCount}')"
+[[ "$restarts" == 0 ]] || { echo "e2e: Dozzle restarted ($restarts) while its page was open" >&2; exit 1; }
+echo "e2e: Dozzle streamed events for 20 s, pod metrics served by metrics.k8s.io; restarts: 0"
 
 before="$(curl -fsS "$PAYMENT/accounts/alice" | json balanceCents)"
 order="$(curl -fsS -X POST "$ORDER/orders" -H 'content-type: application/json' -H "Idempotency-Key: e2e-$(date +%s%N)" \

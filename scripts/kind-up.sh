@@ -5,9 +5,10 @@
 #   3. selects or creates the stack (local file backend in .pulumi/)
 #   4. creates the kind cluster with the stack's NodePorts published on 127.0.0.1
 #      (or checks an existing cluster publishes them)
-#   5. `pulumi up --refresh`: builds the images, loads them into kind, deploys, waits
-#   6. prints the stack outputs (URLs of order, payment, inventory, Kafka UI, Dozzle)
-# Settings: KIND_CLUSTER (orders), PULUMI_STACK (dev), PULUMI_CONFIG_PASSPHRASE.
+#   5. checks the node has room for the stack's requests (CAPACITY_CHECK=off skips it)
+#   6. `pulumi up --refresh`: builds the images, loads them into kind, deploys, waits
+#   7. prints the stack outputs (URLs of order, payment, inventory, Kafka UI, Dozzle)
+# Settings: KIND_CLUSTER (orders), PULUMI_STACK (dev), PULUMI_CONFIG_PASSPHRASE, CAPACITY_CHECK.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRIPT=kind-up
@@ -43,6 +44,11 @@ else
     exit 1
   fi
 fi
+
+# The node's own kubectl: kind-up needs none on this machine.
+docker exec "$CLUSTER-control-plane" kubectl --kubeconfig /etc/kubernetes/admin.conf \
+  get nodes,pods --all-namespaces -o json >.cache/kind/nodes-and-pods.json
+check_capacity .cache/kind/stack-config.json .cache/kind/nodes-and-pods.json
 
 # --refresh: after `kind delete cluster` the state still lists everything; refresh finds it gone.
 pulumi up --yes --refresh --stack "$STACK"

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { replicationOf } from '@orders/kafka-config';
 import { z } from 'zod';
 import { NODE_PORT_KEYS } from './kind.js';
+import { serviceSize, type ContainerSize } from './sizing.js';
 
 /** The repository root (Pulumi.yaml, Dockerfiles, kind/cluster.yaml). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -50,6 +51,7 @@ export const StackSettings = z
     kafkaUiImage: pinnedImage,
     dozzleImage: pinnedImage,
     jaegerImage: pinnedImage,
+    metricsServerImage: pinnedImage,
     nodeImage: pinnedImage,
     storageClass: z.string(),
     kafkaStorage: quantity,
@@ -73,6 +75,7 @@ export const StackSettings = z
     sagaTimeoutMs: z.number().int().min(1000).max(3_600_000),
     batchIntervalMs: z.number().int().min(0).max(1000),
     kafkaUiReadOnly: z.boolean(),
+    metricsServer: z.boolean(),
     tracing: z.boolean(),
     dozzleAuth: z.boolean(),
     dozzleUsername: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 of a-z 0-9 _ . -'),
@@ -174,20 +177,13 @@ export function loadStackConfig(project = pulumi.getProject()): StackConfig {
 export type ServiceName = 'order' | 'payment' | 'inventory';
 export const SERVICE_NAMES: readonly ServiceName[] = ['order', 'payment', 'inventory'];
 
-export interface ContainerResources {
-  cpuRequest: string;
-  cpuLimit: string;
-  memoryRequest: string;
-  memoryLimit: string;
-}
-
 /** Everything one service's part of the stack is configured with. */
 export interface ServiceSettings {
   name: ServiceName;
   namespace: string;
   nodePort: number;
   replicas: number;
-  resources: ContainerResources;
+  resources: ContainerSize;
   logLevel: string;
   /** The service's own variables besides the common ones: the saga clock, demo data, where traces go. */
   env: Record<string, string>;
@@ -213,12 +209,7 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
     namespace: perService.namespace,
     nodePort: perService.nodePort,
     replicas: config.serviceReplicas,
-    resources: {
-      cpuRequest: config.serviceCpuRequest,
-      cpuLimit: config.serviceCpuLimit,
-      memoryRequest: config.serviceMemoryRequest,
-      memoryLimit: config.serviceMemoryLimit,
-    },
+    resources: serviceSize(config),
     logLevel: config.logLevel,
     env: {
       BATCH_INTERVAL_MS: String(config.batchIntervalMs),

@@ -50,10 +50,6 @@ export function podSecurity(fsGroup: number): k8s.types.input.core.v1.PodSecurit
   return { runAsNonRoot: true, fsGroup, seccompProfile: { type: 'RuntimeDefault' } };
 }
 
-export function resources(cpuRequest: string, memoryRequest: string, cpuLimit: string, memoryLimit: string) {
-  return { requests: { cpu: cpuRequest, memory: memoryRequest }, limits: { cpu: cpuLimit, memory: memoryLimit } };
-}
-
 /** In-cluster DNS name of a Service. */
 export const serviceHost = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
 

@@ -99,6 +99,22 @@ export function allowFromAnywhere(pods: Pods, ports: readonly number[], opts: pu
   );
 }
 
+/** Lets `pods` reach every node's kubelet on its port (10250): node addresses are not known in advance. */
+export function allowKubelets(pods: Pods, opts: pulumi.CustomResourceOptions): void {
+  policy(
+    `${pods.app}-to-kubelets`,
+    pods.namespace,
+    {
+      podSelector: { matchLabels: { app: pods.app } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp([KUBELET_PORT]) }],
+    },
+    opts,
+  );
+}
+
+export const KUBELET_PORT = 10250;
+
 /**
  * Lets `pods` reach the Kubernetes API. Its address depends on the cluster (kind: the
  * control-plane container; after the `kubernetes` Service's translation, port 6443 on most

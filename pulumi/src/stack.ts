@@ -8,6 +8,7 @@ import { Jaeger } from './components/jaeger.js';
 import { Kafka } from './components/kafka.js';
 import { KafkaTopics } from './components/kafka-topics.js';
 import { KafkaUi } from './components/kafka-ui.js';
+import { MetricsServer } from './components/metrics-server.js';
 import { ServiceImage } from './components/service-image.js';
 import { ServiceStack } from './components/service-stack.js';
 import type { NodePortEndpoint } from './k8s.js';
@@ -65,6 +66,8 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
       ),
   );
   const kafkaUi = new KafkaUi('kafka-ui', { ...inKafkaNamespace, image: config.kafkaUiImage, kafka, nodePort: config.kafkaUiNodePort, readOnly: config.kafkaUiReadOnly }, opts);
+  // One metrics API per cluster: none where the cluster serves it already (metricsServer off).
+  const metrics = config.metricsServer ? new MetricsServer('metrics-server', { image: config.metricsServerImage }, opts) : undefined;
   const dozzle = new Dozzle(
     'dozzle',
     {
@@ -74,6 +77,7 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
       image: config.dozzleImage,
       nodePort: config.dozzleNodePort,
       auth: config.dozzleAuth ? { username: config.dozzleUsername, password: config.secrets.dozzlePassword! } : null,
+      metricsApi: metrics?.apiService,
     },
     opts,
   );

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../src/config.js';
+import { KIND_CONTROL_PLANE, MINIKUBE_CALICO, oneNodeCluster, runDeployScript, type ScriptRun } from './support/stand-in-tools.js';
 
 const cli = (name: string) => path.join(REPO_ROOT, 'pulumi', 'dist', 'src', 'cli', `${name}.js`);
 const node = (script: string, args: string[], input: string) => spawnSync(process.execPath, [script, ...args], { input, encoding: 'utf8' });
@@ -72,5 +73,59 @@ describe('deploy scripts: what they derive from the stack', function () {
       expect(result.stderr, script).to.include('missing prerequisites');
       for (const tool of tools) expect(result.stderr, `${script} ${tool}`).to.match(new RegExp(`^  - ${tool}: `, 'm'));
     }
+  });
+});
+
+describe('deploy scripts, run against stand-ins for docker, kind, minikube and pulumi', function () {
+  this.timeout(240000);
+  const ran = (run: ScriptRun, tool: string) => run.calls.filter((c) => c.startsWith(`${tool} `));
+  const pulumiUp = (run: ScriptRun) => run.calls.some((c) => /^pulumi up /.test(c));
+
+  it('minikube-up creates a missing profile with a CNI that enforces NetworkPolicies (calico), and deploys metrics-server', function () {
+    const run = runDeployScript('minikube-up.sh', { nodesAndPods: oneNodeCluster(4, 6, MINIKUBE_CALICO) });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(ran(run, 'minikube')).to.include('minikube -p minikube start --memory 6g --cpus 4 --cni=calico');
+    expect(run.calls).to.include('pulumi config set metricsServer true --stack minikube');
+    expect(run.stderr).to.match(/minikube-up: the stack \(ZooKeeper mode, 1 broker, .*\) requests 480m CPU/);
+    expect(pulumiUp(run)).to.equal(true);
+  });
+
+  it("minikube-up refuses an existing profile whose CNI ignores NetworkPolicies (minikube's default bridge), before deploying anything", function () {
+    const profiles = { valid: [{ Name: 'minikube', Status: 'Running', Config: { Driver: 'docker', KubernetesConfig: { CNI: '', ContainerRuntime: 'docker', KubernetesVersion: 'v1.35.1' } } }] };
+    const run = runDeployScript('minikube-up.sh', { nodesAndPods: oneNodeCluster(4, 6, MINIKUBE_CALICO), profiles, minikubeRunning: true });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.include("the minikube profile 'minikube' runs the CNI 'bridge', which does not enforce NetworkPolicies");
+    expect(ran(run, 'minikube').filter((c) => c.includes(' start'))).to.deep.equal([]);
+    expect(ran(run, 'pulumi')).to.deep.equal([]);
+    // Knowingly: deploys, the problem said.
+    const anyway = runDeployScript('minikube-up.sh', { nodesAndPods: oneNodeCluster(4, 6, MINIKUBE_CALICO), profiles, minikubeRunning: true }, { MINIKUBE_ALLOW_UNENFORCED_POLICIES: '1' });
+    expect(anyway.status, anyway.stderr).to.equal(0);
+    expect(pulumiUp(anyway)).to.equal(true);
+  });
+
+  it("minikube-up leaves the metrics API to a profile whose metrics-server addon is on (a cluster has one)", function () {
+    const profiles = { valid: [{ Name: 'minikube', Status: 'Stopped', Config: { Driver: 'docker', Addons: { 'metrics-server': true }, KubernetesConfig: { CNI: 'calico', ContainerRuntime: 'docker' } } }] };
+    const run = runDeployScript('minikube-up.sh', { nodesAndPods: oneNodeCluster(4, 6, MINIKUBE_CALICO), profiles });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(ran(run, 'minikube')).to.include('minikube -p minikube start');
+    expect(run.calls).to.include('pulumi config set metricsServer false --stack minikube');
+    expect(run.stderr).to.include('requests 470m CPU');
+  });
+
+  it('kind-up stops before pulumi up when the node has too little room for the variant, naming the figures', function () {
+    const small = oneNodeCluster(2, 4, KIND_CONTROL_PLANE);
+    const big = { kafkaBrokers: '3', serviceReplicas: '2', tracing: 'true' };
+    const run = runDeployScript('kind-up.sh', { nodesAndPods: small, stackConfig: big });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.include('kind-up: the stack (ZooKeeper mode, 3 brokers, 2 replicas of each service, tracing, metrics-server) requests 970m CPU');
+    expect(run.stderr).to.include('kind-up: node node-0: allocatable 2,000m, 4,096 MiB; other pods request 950m, 290 MiB; free 1,050m, 3,806 MiB');
+    expect(run.stderr).to.include('kind-up: does not fit: 160m CPU and 226 MiB short.');
+    expect(pulumiUp(run)).to.equal(false);
+    const fits = runDeployScript('kind-up.sh', { nodesAndPods: small, stackConfig: {} });
+    expect(fits.status, fits.stderr).to.equal(0);
+    expect(pulumiUp(fits)).to.equal(true);
+    const forced = runDeployScript('kind-up.sh', { nodesAndPods: small, stackConfig: big }, { CAPACITY_CHECK: 'off' });
+    expect(forced.status, forced.stderr).to.equal(0);
+    expect(forced.stderr).to.include('capacity check skipped');
   });
 });

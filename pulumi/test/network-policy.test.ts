@@ -3,6 +3,8 @@ import { COMMAND_DEPENDENCIES, SERVICE_CONTRACTS, type ServiceCommand } from '@o
 import { commonSettings, settingsOf } from '@orders/shared';
 import { buildAwaitGraph } from './cluster/await-graph.js';
 import { hostsIn, resolveHost, type HostReference } from './cluster/hosts.js';
+import { KUBELET_PORT } from '../src/network.js';
+import { needsOf } from './cluster/image-needs.js';
 import { allows, type Connection, type Party } from './cluster/network.js';
 import { ofKind, podLabelsOf, podSpecOf, selectedWorkloads, workloads, type KubeObject } from './cluster/objects.js';
 import { podsOf, type ModelPod } from './cluster/pods.js';
@@ -19,6 +21,7 @@ interface NetPod {
 const NODE = { kind: 'address', ip: '172.18.0.1' } as const; // where NodePort traffic comes from (kind's docker network)
 const API_SERVER = { kind: 'address', ip: '172.18.0.2' } as const; // the control plane, port 6443
 const INTERNET = { kind: 'address', ip: '203.0.113.10' } as const;
+const KUBELET = { kind: 'address', ip: '172.18.0.2' } as const; // a node's kubelet, port 10250
 const KUBE_DNS: Party = { kind: 'pod', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.0.2' };
 
 function netPods(objects: KubeObject[]): NetPod[] {
@@ -90,6 +93,18 @@ function usedFlows(objects: KubeObject[], pods: NetPod[]): { flows: Flow[]; unkn
     }
     if (podSpecOf(source.workload).automountServiceAccountToken === true) {
       flows.push({ label: `${source.name} → Kubernetes API`, from: source.party, to: API_SERVER, port: 6443 });
+    }
+    if (model.containers.some((c) => needsOf(c.container)?.connects.includes('kubelets'))) {
+      flows.push({ label: `${source.name} → kubelet:${KUBELET_PORT}`, from: source.party, to: KUBELET, port: KUBELET_PORT });
+    }
+  }
+  // The API server proxies an aggregated API to the pods behind its APIService (from a node's address).
+  for (const api of ofKind(objects, 'APIService').filter((a) => a.body.spec.service)) {
+    const service = ofKind(objects, 'Service').find((x) => x.namespace === api.body.spec.service.namespace && x.name === api.body.spec.service.name)!;
+    const port = service.body.spec.ports.find((p: any) => p.port === (api.body.spec.service.port ?? 443));
+    for (const target of pods.filter((p) => selectedWorkloads(service, objects).includes(p.workload))) {
+      const containerPort = target.ports.find((p) => p.name === port.targetPort || p.containerPort === port.targetPort)!.containerPort;
+      flows.push({ label: `API server → ${target.name}:${containerPort} (APIService ${api.name})`, from: NODE, to: target.party, port: containerPort });
     }
   }
   for (const service of ofKind(objects, 'Service').filter((s) => s.body.spec.type === 'NodePort')) {

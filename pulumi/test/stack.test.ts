@@ -44,6 +44,8 @@ const K = {
   NetworkPolicy: 'kubernetes:networking.k8s.io/v1:NetworkPolicy',
   ClusterRole: 'kubernetes:rbac.authorization.k8s.io/v1:ClusterRole',
   ClusterRoleBinding: 'kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding',
+  RoleBinding: 'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding',
+  APIService: 'kubernetes:apiregistration.k8s.io/v1:APIService',
   Image: 'docker:index/image:Image',
   Command: 'command:local:Command',
 };
@@ -62,15 +64,18 @@ describe('Pulumi program (engine mocks)', function () {
       const zk = v.mode === 'zookeeper' ? 1 : 0;
       expect(count(v, K.Namespace), key).to.equal(4); // order, payment, inventory, kafka (Dozzle shares kafka)
       expect(count(v, K.StatefulSet), key).to.equal(3 + 1 + zk); // 3 PostgreSQL, Kafka, ZooKeeper
-      expect(count(v, K.Deployment), key).to.equal(3 + 2); // 3 services, Kafka UI, Dozzle
+      expect(count(v, K.Deployment), key).to.equal(3 + 3); // 3 services, Kafka UI, Dozzle, metrics-server
       expect(count(v, K.Job), key).to.equal(3 + 1); // 3 migrations, topics
-      expect(count(v, K.Service), key).to.equal(3 * 2 + 2 + zk + 2); // services+postgres, kafka×2, zk, ui, dozzle
+      expect(count(v, K.Service), key).to.equal(3 * 2 + 2 + zk + 3); // services+postgres, kafka×2, zk, ui, dozzle, metrics-server
       // Per namespace: deny all, DNS. Each database: ingress + 2 egress; Kafka: peers (ingress + egress),
-      // clients (ingress + 5 egress); ZooKeeper: ingress + egress; the 5 published apps; Dozzle to the API.
-      expect(count(v, K.NetworkPolicy), key).to.equal(4 * 2 + 3 * 3 + 2 + 6 + zk * 2 + 5 + 1);
+      // clients (ingress + 5 egress); ZooKeeper: ingress + egress; the 5 published apps; Dozzle to the API;
+      // metrics-server's own pod in kube-system: from the API server, to the API, to the kubelets.
+      expect(count(v, K.NetworkPolicy), key).to.equal(4 * 2 + 3 * 3 + 2 + 6 + zk * 2 + 5 + 1 + 3);
       expect(count(v, K.Secret), key).to.equal(3 * 2 + 1); // per database: superuser, application role; Dozzle users
       expect(count(v, K.ConfigMap), key).to.equal(3 + 1); // 3 services, kafka-config
-      expect(count(v, K.ClusterRole), key).to.equal(1);
+      expect(count(v, K.ClusterRole), key).to.equal(2); // Dozzle's, metrics-server's
+      expect(count(v, K.APIService), key).to.equal(1); // metrics.k8s.io
+      expect(count(v, K.RoleBinding), key).to.equal(1); // metrics-server reads kube-system's authentication ConfigMap
       expect(count(v, K.Image), key).to.equal(3);
       const loads = v.flavour === 'registry' ? 0 : 3;
       expect(count(v, K.Command), key).to.equal(loads + (v.flavour === 'minikube' ? 1 : 0));

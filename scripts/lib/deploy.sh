@@ -40,3 +40,20 @@ use_stack() { # stack
   fi
   (cd "$ROOT" && { pulumi stack select "$1" 2>/dev/null || pulumi stack init "$1"; })
 }
+
+# Stops before `pulumi up` when the stack's pods would not fit the nodes (they would stay
+# Pending until the rollout times out): the stack's requests against the nodes' allocatable
+# less what the other pods on them request. CAPACITY_CHECK=off deploys anyway.
+check_capacity() { # stack-config.json  nodes-and-pods.json
+  if [[ "${CAPACITY_CHECK:-on}" == off ]]; then
+    echo "$SCRIPT: capacity check skipped (CAPACITY_CHECK=off)" >&2
+    return 0
+  fi
+  local status=0 report
+  report="$(node "$ROOT/pulumi/dist/src/cli/capacity.js" "$2" <"$1")" || status=$?
+  sed "s/^/$SCRIPT: /" <<<"$report" >&2
+  if ((status != 0)); then
+    echo "$SCRIPT: stopping before pulumi up (CAPACITY_CHECK=off deploys anyway)" >&2
+    exit 1
+  fi
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseSettings } from '../config.js';
 import { kindClusterConfig, kindPortMappings } from '../kind.js';
+import { settingsFromStdin } from './stack-values.js';
 
 /**
  * scripts/kind-up.sh's view of a stack: reads `pulumi config --json` on stdin (the values
@@ -15,14 +15,7 @@ function main(): void {
     process.stderr.write('usage: pulumi config --json | kind-config.js yaml | verify DOCKER_PORT_OUTPUT\n');
     process.exit(2);
   }
-  const input = readFileSync(0, 'utf8').trim();
-  const stack = (input ? JSON.parse(input) : {}) as Record<string, { value?: string; secret?: boolean }>;
-  const values: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(stack)) {
-    const [namespace, name] = key.split(':');
-    if (namespace === 'order-processing' && name && !entry.secret && entry.value !== undefined) values[name] = entry.value;
-  }
-  const settings = parseSettings(values);
+  const settings = settingsFromStdin();
   if (mode === 'yaml') {
     process.stdout.write(kindClusterConfig(settings));
     return;

@@ -2,8 +2,9 @@ import bcrypt from 'bcryptjs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 import { allowFromAnywhere, allowKubernetesApi } from '../network.js';
+import { SIZES } from '../sizing.js';
 
 export interface DozzleArgs {
   namespace: pulumi.Output<string>;
@@ -14,6 +15,8 @@ export interface DozzleArgs {
   nodePort: number;
   /** With a user, Dozzle asks for a login (simple auth); the password is a secret. */
   auth: { username: string; password: pulumi.Output<string> } | null;
+  /** Done once metrics.k8s.io answers (Dozzle exits when it cannot list pod metrics); none where the cluster serves it. */
+  metricsApi: pulumi.Resource | undefined;
 }
 
 const DOZZLE_PORT = 8080;
@@ -62,7 +65,11 @@ export class Dozzle extends pulumi.ComponentResource {
     const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: 'data', mountPath: '/data' }];
     const env: k8s.types.input.core.v1.EnvVar[] = [
       { name: 'DOZZLE_MODE', value: 'k8s' },
+      // Nothing of its own to the internet (the network policies would stop it anyway):
+      // no analytics, release checks only when asked, no avatars from gravatar.com.
       { name: 'DOZZLE_NO_ANALYTICS', value: 'true' },
+      { name: 'DOZZLE_RELEASE_CHECK_MODE', value: 'manual' },
+      { name: 'DOZZLE_DISABLE_AVATARS', value: 'true' },
     ];
     const extra: pulumi.Resource[] = [];
     if (args.auth) {
@@ -109,7 +116,7 @@ export class Dozzle extends pulumi.ComponentResource {
                   ports: [{ name: 'http', containerPort: DOZZLE_PORT }],
                   env,
                   securityContext: restrictedContainer(NOBODY),
-                  resources: resources('20m', '32Mi', '250m', '128Mi'),
+                  resources: SIZES.dozzle,
                   readinessProbe: { ...health, periodSeconds: 10 },
                   livenessProbe: { ...health, periodSeconds: 20 },
                   volumeMounts: mounts,
@@ -120,7 +127,7 @@ export class Dozzle extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [binding, ...extra] },
+      { parent: this, dependsOn: [binding, ...extra, ...(args.metricsApi ? [args.metricsApi] : [])] },
     );
     new k8s.core.v1.Service(
       name,

@@ -1,8 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { JAEGER_OTLP_PORT } from '../config.js';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 import { allowConnections, allowFromAnywhere, type Pods } from '../network.js';
+import { SIZES } from '../sizing.js';
 
 export interface JaegerArgs {
   namespace: pulumi.Output<string>;
@@ -59,7 +60,7 @@ export class Jaeger extends pulumi.ComponentResource {
                     { name: 'health', containerPort: JAEGER_PORTS.health },
                   ],
                   securityContext: restrictedContainer(JAEGER_UID),
-                  resources: resources('50m', '128Mi', '1', '1Gi'),
+                  resources: SIZES.jaeger,
                   readinessProbe: { ...health, periodSeconds: 10 },
                   livenessProbe: { ...health, periodSeconds: 20 },
                   // The image declares /tmp a volume.

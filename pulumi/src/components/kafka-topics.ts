@@ -3,8 +3,9 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ServiceContract } from '@orders/contracts';
 import type { TopicSettings } from '../config.js';
-import { labels, podSecurity, podSpec, resources, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer } from '../k8s.js';
 import type { Pods } from '../network.js';
+import { SIZES } from '../sizing.js';
 import type { Kafka } from './kafka.js';
 import { SERVICE_UID } from './microservice.js';
 import type { ServiceImage } from './service-image.js';
@@ -64,7 +65,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
                   command: [...args.contract.entrypoint, 'topics'],
                   env: Object.entries(env).map(([name, value]) => ({ name, value })),
                   securityContext: restrictedContainer(SERVICE_UID),
-                  resources: resources('50m', '64Mi', '500m', '256Mi'),
+                  resources: SIZES.topicsJob,
                 },
               ],
             }),

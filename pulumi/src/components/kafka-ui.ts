@@ -1,7 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 import { allowFromAnywhere, type Pods } from '../network.js';
+import { SIZES } from '../sizing.js';
 import type { Kafka } from './kafka.js';
 
 export interface KafkaUiArgs {
@@ -49,10 +50,12 @@ export class KafkaUi extends pulumi.ComponentResource {
                     { name: 'KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS', value: args.kafka.bootstrapServers },
                     { name: 'KAFKA_CLUSTERS_0_READONLY', value: String(args.readOnly) },
                     { name: 'DYNAMIC_CONFIG_ENABLED', value: 'false' },
+                    // No hourly call to api.github.com (the network policies would stop it anyway).
+                    { name: 'GITHUB_RELEASE_INFO_ENABLED', value: 'false' },
                     { name: 'JAVA_OPTS', value: '-Xms128m -Xmx384m' },
                   ],
                   securityContext: restrictedContainer(1000),
-                  resources: resources('50m', '256Mi', '1', '640Mi'),
+                  resources: SIZES.kafkaUi,
                   startupProbe: { ...health, periodSeconds: 5, failureThreshold: 36 },
                   readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 5 },
                   livenessProbe: { ...health, periodSeconds: 20, timeoutSeconds: 5 },

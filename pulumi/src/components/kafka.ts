@@ -6,12 +6,13 @@ import {
   labels,
   podSecurity,
   podSpec,
-  resources,
   restrictedContainer,
   serviceHost,
   volumeClaim,
 } from '../k8s.js';
 import { allowConnections, type Pods } from '../network.js';
+import { parseQuantityMi } from '../quantity.js';
+import { kafkaBrokerSize, SIZES } from '../sizing.js';
 
 export const KAFKA_PORT = 9092;
 export const CONTROLLER_PORT = 9093;
@@ -139,7 +140,7 @@ export class Kafka extends pulumi.ComponentResource {
                     ports: [{ name: 'client', containerPort: ZOOKEEPER_PORT }],
                     env: nodeEnv('-Xms64m -Xmx192m'),
                     securityContext: restrictedContainer(KAFKA_UID),
-                    resources: resources('50m', '192Mi', '500m', '384Mi'),
+                    resources: SIZES.zookeeper,
                     readinessProbe: { exec: { command: ruok }, periodSeconds: 5, timeoutSeconds: 3 },
                     livenessProbe: { exec: { command: ruok }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 },
                     volumeMounts: [...configMounts, { name: 'data', mountPath: '/var/lib/zookeeper' }],
@@ -207,7 +208,7 @@ export class Kafka extends pulumi.ComponentResource {
                     ...(kraft ? [{ name: 'KAFKA_CLUSTER_ID', value: kraftClusterId(args.clusterKey) }] : []),
                   ],
                   securityContext: restrictedContainer(KAFKA_UID),
-                  resources: resources('250m', '512Mi', '2', args.memoryLimit),
+                  resources: kafkaBrokerSize(args.memoryLimit),
                   readinessProbe: { tcpSocket: { port: KAFKA_PORT }, initialDelaySeconds: 10, periodSeconds: 5 },
                   livenessProbe: { tcpSocket: { port: KAFKA_PORT }, initialDelaySeconds: 90, periodSeconds: 15, failureThreshold: 4 },
                   volumeMounts: [...configMounts, { name: 'data', mountPath: '/var/lib/kafka/data' }],
@@ -245,13 +246,4 @@ export class Kafka extends pulumi.ComponentResource {
   admit(clients: readonly Pods[]): void {
     allowConnections(`${this.pods.app}-clients`, this.pods, clients, [KAFKA_PORT], { parent: this });
   }
-}
-
-/** Mebibytes of a memory quantity such as 1Gi or 768Mi. */
-export function parseQuantityMi(quantity: string): number {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
-  if (!match) throw new Error(`not a memory quantity: ${quantity}`);
-  const mebibytesPerUnit = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 } as const;
-  const unit = match[2] as keyof typeof mebibytesPerUnit | undefined;
-  return Number(match[1]) * (unit ? mebibytesPerUnit[unit] : 1 / (1024 * 1024)); // no unit: bytes
 }

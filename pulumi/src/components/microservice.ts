@@ -2,8 +2,9 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { PROBE_PATHS, type ServiceContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
-import { checksum, labels, podSecurity, podSpec, resources, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { checksum, labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
 import { allowFromAnywhere, type Pods } from '../network.js';
+import { SIZES } from '../sizing.js';
 import type { Postgres } from './postgres.js';
 import type { ServiceImage } from './service-image.js';
 
@@ -100,12 +101,7 @@ export class Microservice extends pulumi.ComponentResource {
       envFrom: [{ configMapRef: { name: `${app}-config` } }],
       env: command === 'migrate' ? migrationEnv : [appPassword],
       securityContext: restrictedContainer(SERVICE_UID),
-      resources: resources(
-        settings.resources.cpuRequest,
-        settings.resources.memoryRequest,
-        settings.resources.cpuLimit,
-        settings.resources.memoryLimit,
-      ),
+      resources: settings.resources,
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     });
     const tmp = { name: 'tmp', emptyDir: {} };
@@ -136,7 +132,7 @@ export class Microservice extends pulumi.ComponentResource {
                     { name: 'DB_PORT', value: String(database.port) },
                   ],
                   securityContext: restrictedContainer(70),
-                  resources: resources('10m', '16Mi', '100m', '64Mi'),
+                  resources: SIZES.waitForDatabase,
                 },
               ],
               containers: [container('migrate')],

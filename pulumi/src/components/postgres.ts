@@ -2,8 +2,9 @@ import { createHmac } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { labels, podSecurity, podSpec, resources, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
 import { allowConnections, type Pods } from '../network.js';
+import { postgresSize } from '../sizing.js';
 
 export interface PostgresArgs {
   namespace: pulumi.Output<string>;
@@ -107,7 +108,7 @@ export class Postgres extends pulumi.ComponentResource {
                     { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
                   ],
                   securityContext: restrictedContainer(POSTGRES_UID),
-                  resources: resources('100m', '128Mi', '1', args.memoryLimit),
+                  resources: postgresSize(args.memoryLimit),
                   readinessProbe: { exec: { command: ready }, periodSeconds: 5, timeoutSeconds: 3 },
                   livenessProbe: { exec: { command: ready }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 },
                   volumeMounts: [
