@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { commonSettings, seededServiceSettings, settingsOf, settingsTable } from '@orders/shared';
+import { withGeneratedBlocks } from '@orders/shared/testing';
 import { orderSettings } from '@orders/order-service/config';
 import type { SweepResult } from '../bench/sweep.js';
 import { sweepTable } from '../bench/sweep-table.js';
@@ -51,17 +52,8 @@ export function readmeTables(readme: string): Record<string, string> {
   };
 }
 
-const block = (name: string) => new RegExp(`(<!-- generated: ${name} -->\\n)[\\s\\S]*?(<!-- end: ${name} -->)`);
-
 /** The README with every generated table as the declarations give it. */
-export function withTables(readme: string): string {
-  let text = readme;
-  for (const [name, table] of Object.entries(readmeTables(readme))) {
-    if (!block(name).test(text)) throw new Error(`README.md has no <!-- generated: ${name} --> … <!-- end: ${name} --> block`);
-    text = text.replace(block(name), `$1${table}\n$2`);
-  }
-  return text;
-}
+export const withTables = (readme: string): string => withGeneratedBlocks(readme, readmeTables(readme), 'README.md');
 
 // `npm run docs`: rewrites the tables.
 if (require.main === module) writeFileSync(README, withTables(readFileSync(README, 'utf8')));

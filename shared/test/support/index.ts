@@ -2,3 +2,4 @@
 export * from './infra.js';
 export * from './topic-reader.js';
 export * from './events.js';
+export * from './generated-blocks.js';
