@@ -82,6 +82,8 @@ down() {
 # what they applied, so nothing from before is applied to the new databases.
 reset() {
   stop_services
+  use_project_node "$ROOT"
+  bash "$ROOT/scripts/infra.sh" up
   local db
   for db in order_service payment_service inventory_service; do
     log "dropping $db"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The README's local run, as a user does it: scripts/local.sh up, the README's order (its
-# curl, word for word: tests/docs/readme.test.ts checks the README holds these lines),
-# confirmed; the same request again answers the same order; local.sh reset gives fresh
-# databases; local.sh down leaves nothing running. Prints one line: "local run: ok" or why not.
+# The README's local run, as a user does it, from the demo data: scripts/local.sh reset (the
+# local databases are dropped and made again, so earlier use of this machine's system does
+# not change the outcome), the README's order (its curl, word for word:
+# tests/docs/readme.test.ts checks the README holds these lines), confirmed; the same request
+# again answers the same order; local.sh reset gives fresh databases; local.sh down leaves
+# nothing running. Prints one line: "local run: ok" or why not.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 fail() { echo "local run: FAILED: $*"; exit 1; }
 trap 'bash scripts/local.sh down >/dev/null 2>&1 || true' EXIT
 
-bash scripts/local.sh up >&2 || fail "local.sh up exited $?"
+bash scripts/local.sh reset >&2 || fail "local.sh reset exited $?"
 place_order() {
 # --- as in the README
 ID=$(curl -s -X POST http://127.0.0.1:3001/orders \
