@@ -13,7 +13,7 @@ import { migrateLatest, type Migration } from './db/migrations.js';
 import type { Topic } from '@orders/contracts';
 import { createKafka, createProducer } from './kafka/client.js';
 import { consumerIntervalMs, consumerTuning, EventConsumer } from './kafka/consumer.js';
-import type { EventBatchHandler } from './kafka/event-handler.js';
+import type { EventStep } from './kafka/event-step.js';
 import { KafkaHealth } from './kafka/health.js';
 import { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
 import { createHttpApp } from './http/app.js';
@@ -22,7 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { runCommand } from './main.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox/relay.js';
-import { OutboxHandoff } from './outbox/handoff.js';
+import { Outbox } from './outbox/outbox.js';
 import { startTracing } from './tracing/tracing.js';
 
 const KAFKA_CLOSE_TIMEOUT_MS = 3000;
@@ -33,8 +33,8 @@ export interface ServiceDeps<C extends CommonConfig> {
   db: Knex;
   logger: Logger;
   metrics: ServiceMetrics;
-  /** Commits that write outbox rows outside the consumer use it to reach the process's relay. */
-  handoff: OutboxHandoff;
+  /** The one door for the events a change causes: they commit with it (see Outbox). */
+  outbox: Outbox;
 }
 
 export type { Worker } from './worker.js';
@@ -48,8 +48,8 @@ export interface ServiceDefinition<C extends CommonConfig> {
   seed?(db: Knex, config: C, logger: Logger): Promise<void>;
   shouldSeed?(config: C): boolean;
   consumes: readonly Topic[];
-  /** Applies the consumed events (see EventBatchHandler). */
-  handler(deps: ServiceDeps<C>): EventBatchHandler;
+  /** Applies the consumed events (see EventStep). */
+  step: EventStep;
   routes(app: Express, deps: ServiceDeps<C>): void;
   openapi: object;
   workers?(deps: ServiceDeps<C>): Worker[];
@@ -123,15 +123,14 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   const kafka: Kafka = createKafka(config.kafka, logger);
   const lifecycle = new ServiceLifecycle(logger, config.shutdown);
   lifecycle.handleSignals();
-  // This process's commits hand their outbox rows to its relay while it leads.
-  const handoff = new OutboxHandoff();
-  const deps: ServiceDeps<C> = { config, db, logger, metrics, handoff };
+  const outbox = new Outbox();
+  const deps: ServiceDeps<C> = { config, db, logger, metrics, outbox };
 
   await ensureTopics(kafka, topicSpecs(config));
   const producer: Producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({
-    handoff,
+    outbox,
     db: config.db,
     producer,
     logger,
@@ -151,10 +150,10 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     groupId: config.kafka.topicPrefix + definition.name,
     topics: [...definition.consumes],
     topicPrefix: config.kafka.topicPrefix,
-    handler: definition.handler(deps),
+    step: definition.step,
     ...consumerTuning(config.consumer),
     batchIntervalMs: consumerIntervalMs(config.batchIntervalMs),
-    handoff,
+    outbox,
     metrics,
   });
   const pruning = [inboxPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];

@@ -8,7 +8,8 @@ import { createKafka, createProducer } from '../src/kafka/client.js';
 import { commonSettings } from '../src/config/common.js';
 import { readSettings } from '../src/config/settings.js';
 import { consumerTuning, EventConsumer, type EventConsumerOptions } from '../src/kafka/consumer.js';
-import { EventFailure, perEventHandler, type EventBatchHandler, type EventHandlers } from '../src/kafka/event-handler.js';
+import { EventFailure, perEventStep, type EventStep, type EventHandlers } from '../src/kafka/event-step.js';
+import { Outbox } from '../src/outbox/outbox.js';
 import { statement } from '../src/db/statement-batch.js';
 import { createMetrics } from '../src/metrics.js';
 import { PROCESSED_MESSAGES_TABLE } from '../src/kafka/inbox-table.js';
@@ -69,7 +70,8 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       groupId,
       topics: [TOPICS.order],
       topicPrefix: TEST_TOPIC_PREFIX,
-      handler: perEventHandler(handlers),
+      step: perEventStep(handlers),
+      outbox: new Outbox(),
       // The services' defaults, with quick retries.
       ...consumerTuning(readSettings(commonSettings.consumer, {})),
       maxRetries: 2,
@@ -255,7 +257,8 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
     const applier = new RunApplier({
       db,
       groupId: `test-${randomUUID()}`,
-      handler: perEventHandler(recordEffect),
+      step: perEventStep(recordEffect),
+      outbox: new Outbox(),
       logs: new EventLogs(silentLogger),
       minIntervalMs: 3000, // a second transaction within 3 s would wait for the rest of them
       maxCombinedRuns: 64,
@@ -288,17 +291,17 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
       topic: TOPIC,
       messages: layout.map(({ partition, event }) => ({ partition, key: event.orderId, value: JSON.stringify(event) })),
     });
-    const perEvent = perEventHandler({
+    const perEvent = perEventStep({
       OrderCreated: (event) => {
         if (!failing.has(event.eventId)) return [effect(event)];
         attempts.set(event.eventId, (attempts.get(event.eventId) ?? 0) + 1);
         throw new Error('cannot apply this one');
       },
     });
-    const handler: EventBatchHandler = {
+    const step: EventStep<never> = {
       types: perEvent.types,
       load: perEvent.load,
-      async play(events, ctx) {
+      async play(events, loaded, logs) {
         // The first transaction is held, so runs of the other partitions queue up behind it.
         if (firstTransaction) {
           firstTransaction = false;
@@ -307,14 +310,14 @@ describe('idempotent consumer with DLQ (real PostgreSQL and Kafka)', function ()
         const partitions = new Set(events.map((e) => partitionOf.get(e.orderId)));
         widest = Math.max(widest, partitions.size);
         try {
-          return await perEvent.play(events, ctx);
+          return await perEvent.play(events, loaded, logs);
         } catch (error) {
           if (partitions.size > 1 && error instanceof EventFailure) failedInCombinedTx.push(events[error.index]!.eventId);
           throw error;
         }
       },
     };
-    await startConsumer({}, groupId, false, { handler, partitionsConsumedConcurrently: PARTITIONS });
+    await startConsumer({}, groupId, false, { step, partitionsConsumedConcurrently: PARTITIONS });
     const applied = layout.filter((m) => !m.fails).map((m) => m.event.orderId);
     await waitFor('all but the failing events applied', async () =>
       Number((await db('effects').whereIn('order_id', applied).count({ n: '*' }))[0]!.n) === applied.length || undefined,

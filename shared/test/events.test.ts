@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { EVENT_CONTRACTS, TOPICS } from '@orders/contracts';
 import { createEvent, decodeEvent, InvalidEventError, validateEvent } from '../src/events/envelope.js';
-import { enqueueEvent } from '../src/outbox/enqueue.js';
+import { Outbox } from '../src/outbox/outbox.js';
 import { OUTBOX_TABLE } from '../src/outbox/outbox-table.js';
 import { orderCreated } from './support/events.js';
 import { createTestDatabase } from './support/infra.js';
@@ -59,8 +59,8 @@ describe('event contracts', function () {
     const { db, drop } = await createTestDatabase();
     try {
       const bad = { ...orderCreated(), payload: { customerId: '', items: [] } };
-      const error = await db
-        .transaction((trx) => enqueueEvent(trx, bad as never))
+      const error = await new Outbox()
+        .transaction(db, async () => ({ result: undefined, events: [bad as never] }))
         .then(() => null, (e: unknown) => e);
       expect(error).to.be.instanceOf(InvalidEventError);
       expect((await db(OUTBOX_TABLE).count({ n: '*' }))[0]!.n).to.equal('0');

@@ -10,12 +10,14 @@ import { TOPICS } from '@orders/contracts';
 import { createKafka, createProducer } from '../src/kafka/client.js';
 import { pgConnection, runStatement } from '../src/db/knex.js';
 import { lockKeys } from '../src/db/advisory-locks.js';
-import { enqueueEvent, outboxInsert } from '../src/outbox/enqueue.js';
-import { commitOutbox, OutboxHandoff, type OutboxCommit } from '../src/outbox/handoff.js';
-import { statement } from '../src/db/statement-batch.js';
-import type { EventBatchHandler } from '../src/kafka/event-handler.js';
+import { insertOutboxRows } from '../src/outbox/outbox-insert.js';
+import { outboxMessages, type OutboxMessage } from '../src/outbox/outbox-rows.js';
+import type { OutboxCommit } from '../src/outbox/handoff.js';
+import { Outbox } from '../src/outbox/outbox.js';
+import type { EventStep } from '../src/kafka/event-step.js';
 import { RunApplier } from '../src/kafka/run-applier.js';
 import { EventLogs } from '../src/logger.js';
+import { RunRecord } from '../src/saga/run-record.js';
 import type { EventEnvelope } from '../src/events/envelope.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../src/outbox/relay.js';
 import { createMetrics } from '../src/metrics.js';
@@ -48,6 +50,8 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     relays.push(relay);
     return relay;
   };
+  /** Writes an event to the outbox in the caller's transaction, with NOTIFY (as a commit the handoff does not take). */
+  const enqueueEvent = (trx: Knex.Transaction, event: EventEnvelope) => insertOutboxRows(trx, outboxMessages([event]), true);
   const eventIdsOf = (id: string) => reader.values(TEST_TOPIC_PREFIX + TOPICS.order).filter((v) => v.eventId === id);
 
   before(async function () {
@@ -223,25 +227,30 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
       await listener?.end();
     });
 
-    const leadingRelay = async (handoff: OutboxHandoff, more: Partial<OutboxRelayOptions> = {}) => {
-      const relay = newRelay(NO_POLL_MS, { handoff, ...more });
+    const leadingRelay = async (outbox: Outbox, more: Partial<OutboxRelayOptions> = {}) => {
+      const relay = newRelay(NO_POLL_MS, { outbox, ...more });
       relay.start();
       await waitFor('the relay to lead and to have read the outbox', async () => relay.acceptsHandoff());
       return relay;
     };
 
-    /** Writes events as the services do: without NOTIFY when the handoff takes them. */
-    const insert = async (events: EventEnvelope[], commit: Pick<OutboxCommit, 'direct'> | undefined) => {
-      const outbox = outboxInsert(events, 'true', { notify: !commit?.direct });
-      await db.raw(`with inserted as (${outbox.sql}) select count(*) from inserted`, outbox.bindings as Knex.RawBinding[]);
-      return outbox.rows;
+    /** Writes events as the Outbox does: without NOTIFY when the handoff takes them. */
+    const insert = async (events: EventEnvelope[], commit: Pick<OutboxCommit, 'direct'> | undefined): Promise<OutboxMessage[]> => {
+      const rows = outboxMessages(events);
+      await db.transaction((trx) => insertOutboxRows(trx, rows, !commit?.direct));
+      return rows;
+    };
+    /** An Outbox whose relay leads and has read the outbox: its commits may hand rows over. */
+    const leadingOutbox = async (more: Partial<OutboxRelayOptions> = {}) => {
+      const outbox = new Outbox();
+      await leadingRelay(outbox, more);
+      return outbox;
     };
     const offsetOf = (eventId: string) => reader.messages.find((m) => m.value?.includes(eventId))?.offset;
     const published = (eventId: string) => reader.messages.filter((m) => m.value?.includes(eventId));
 
     it('sends a commit handed over at once, without NOTIFY or a read, and deletes its row afterwards', async function () {
-      const handoff = new OutboxHandoff();
-      await leadingRelay(handoff);
+      const { handoff } = await leadingOutbox();
       const before = notifications;
       const event = orderCreated();
       const commit = handoff.begin();
@@ -256,8 +265,8 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     });
 
     it('raises NOTIFY instead when its relay does not lead: the leading one reads the rows', async function () {
-      await leadingRelay(new OutboxHandoff());
-      const standby = new OutboxHandoff(); // this process's relay is not the leader
+      await leadingOutbox();
+      const standby = new Outbox().handoff; // this process's relay is not the leader
       standby.attach({ acceptsHandoff: () => false, mustReadOutbox: () => undefined, wake: () => undefined });
       const before = notifications;
       const event = orderCreated();
@@ -269,8 +278,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     });
 
     it('sends handed commits in the order their COMMITs were sent, never past one still in flight', async function () {
-      const handoff = new OutboxHandoff();
-      await leadingRelay(handoff);
+      const { handoff } = await leadingOutbox();
       const orderId = orderCreated().orderId;
       const [first, second] = [orderCreated(orderId), orderCreated(orderId)];
       const firstCommit = handoff.begin();
@@ -285,17 +293,16 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     });
 
     it('after a commit whose outcome is unknown, reads the outbox before it sends anything newer', async function () {
-      const handoff = new OutboxHandoff();
-      await leadingRelay(handoff);
+      const { handoff } = await leadingOutbox();
       const orderId = orderCreated().orderId;
       const [unknown, later] = [orderCreated(orderId), orderCreated(orderId)];
       // Committed without NOTIFY, but the committer never learnt it.
-      const lost = commitOutbox(handoff, async (direct) => {
-        await insert([unknown], { direct });
-        throw new Error('connection lost after COMMIT');
-      });
-      expect(await lost.then(() => 'committed', (e: Error) => e.message)).to.equal('connection lost after COMMIT');
-      await commitOutbox(handoff, async (direct) => ({ result: undefined, rows: await insert([later], { direct }) }));
+      const lost = handoff.begin();
+      expect(lost.direct).to.equal(true);
+      await insert([unknown], lost);
+      lost.failed();
+      const next = handoff.begin();
+      next.committed(await insert([later], next));
       // Only a read of the outbox finds the first row: the poll is a minute away.
       await reader.waitForCount((m) => m.value?.includes(later.eventId) ?? false, 1, 5000);
       expect(published(unknown.eventId)).to.have.length(1);
@@ -303,8 +310,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     });
 
     it('sends once a handed row that a read of the outbox sent while its COMMIT was still being answered', async function () {
-      const handoff = new OutboxHandoff();
-      await leadingRelay(handoff);
+      const { handoff } = await leadingOutbox();
       const event = orderCreated();
       const commit = handoff.begin();
       const rows = await insert([event], commit); // committed; the committer has not said so yet
@@ -316,38 +322,46 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
     });
 
     it('a consumer transaction hands its outbox rows over while the relay takes them, and raises NOTIFY otherwise', async function () {
-      const handoff = new OutboxHandoff();
-      await leadingRelay(handoff);
+      const leading = await leadingOutbox();
       const caused: EventEnvelope[] = [];
-      // Each event causes one new event, written as the services' repositories write theirs.
-      const handler: EventBatchHandler = {
+      // Each event causes one new event, sent as the services' steps send theirs.
+      const step: EventStep<never> = {
         types: ['OrderCreated'],
-        load: () => [],
+        load: () => ({}),
         play(events) {
-          const next = events.map((e) => orderCreated(e.orderId));
-          caused.push(...next);
-          const outbox = outboxInsert(next, 'true', { notify: false });
-          return [statement(`with inserted as (${outbox.sql}) select count(*) from inserted`, outbox.bindings, outbox.rows)];
+          const record = new RunRecord();
+          for (const e of events) record.emit(e, 'OrderCreated', { customerId: 'alice', items: [{ sku: 'SKU-1', quantity: 1 }] });
+          return { writes: [], record };
         },
+      };
+      /** Notes the events each commit writes, as the outbox receives them. */
+      const watched = (outbox: Outbox) => {
+        const commit = outbox.commit.bind(outbox);
+        outbox.commit = (tx, writes, events) => {
+          caused.push(...events);
+          return commit(tx, writes, events);
+        };
+        return outbox;
       };
       let offset = 0;
       const run = (applier: RunApplier) =>
         applier.apply([{ topic: 'handoff-test', partition: 0, message: { offset: String(offset++) } as KafkaMessage, event: orderCreated() }]);
 
       const before = notifications;
-      expect(await run(new RunApplier({ db, groupId: 'handing-over', handler, logs: new EventLogs(silentLogger), maxCombinedRuns: 1, handoff }))).to.deep.equal(['processed']);
+      const handing = new RunApplier({ db, groupId: 'handing-over', step, logs: new EventLogs(silentLogger), maxCombinedRuns: 1, outbox: watched(leading) });
+      expect(await run(handing)).to.deep.equal(['processed']);
       await reader.waitForCount((m) => m.value?.includes(caused[0]!.eventId) ?? false, 1, 5000);
       await sleep(200);
       expect(notifications - before, 'NOTIFYs while handing over').to.equal(0);
 
       // A consumer whose process's relay does not lead: the leading relay learns of the rows by NOTIFY.
-      expect(await run(new RunApplier({ db, groupId: 'notifying', handler, logs: new EventLogs(silentLogger), maxCombinedRuns: 1 }))).to.deep.equal(['processed']);
+      const notifying = new RunApplier({ db, groupId: 'notifying', step, logs: new EventLogs(silentLogger), maxCombinedRuns: 1, outbox: watched(new Outbox()) });
+      expect(await run(notifying)).to.deep.equal(['processed']);
       await reader.waitForCount((m) => m.value?.includes(caused[1]!.eventId) ?? false, 1, 5000);
       expect(notifications - before, 'NOTIFYs without a handoff').to.equal(1);
     });
 
     it('when a send of handed rows fails, loses nothing: the rows are read from the outbox and sent once', async function () {
-      const handoff = new OutboxHandoff();
       let failNext = true;
       const flaky = Object.create(producer) as Producer;
       flaky.sendBatch = async (batch) => {
@@ -357,7 +371,7 @@ describe('transactional outbox (real PostgreSQL and Kafka)', function () {
         }
         return producer.sendBatch(batch);
       };
-      await leadingRelay(handoff, { producer: flaky });
+      const { handoff } = await leadingOutbox({ producer: flaky });
       const event = orderCreated();
       const commit = handoff.begin();
       expect(commit.direct).to.equal(true);
@@ -379,7 +393,7 @@ describe('outbox relay stop while Kafka does not answer (real PostgreSQL)', func
       // A producer whose send never completes, as when every broker is unreachable.
       const stuck = { sendBatch: () => (sends++, new Promise(() => undefined)) } as unknown as Producer;
       const relay = new OutboxRelay({ db: settings, producer: stuck, logger: silentLogger, lockName: 'stuck', batchSize: 10, pollIntervalMs: 50, stopTimeoutMs: 300 });
-      await db.transaction((trx) => enqueueEvent(trx, orderCreated()));
+      await db.transaction((trx) => insertOutboxRows(trx, outboxMessages([orderCreated()]), true));
       relay.start();
       await waitFor('the batch is being sent', async () => sends > 0 || undefined);
       const started = Date.now();

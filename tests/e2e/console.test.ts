@@ -38,11 +38,18 @@ describe('order console in a real browser (headless Chromium, three services on 
     await api.account('alice', 100_000);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
-    await page.goto(system.url('order', '/console/'));
+    // The service's root leads to the console.
+    await page.goto(system.url('order', '/'));
   });
   after(async function () {
     await browser?.close();
     await system?.stop();
+  });
+
+  it('opens from the order service\'s root: / leads to /console/', async function () {
+    expect(new URL(page.url()).pathname).to.equal('/console/');
+    const answer = await fetch(system.url('order', '/'), { redirect: 'manual' });
+    expect([answer.status, answer.headers.get('location')]).to.deep.equal([302, '/console/']);
   });
 
   it('places an order and shows its saga as it happens: each event, the service that emitted it, the time between hops', async function () {

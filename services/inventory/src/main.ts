@@ -2,7 +2,7 @@
 import '@orders/shared/instrument';
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadInventoryConfig, SERVICE_NAME } from './config.js';
-import { inventoryEventHandler } from './consumers.js';
+import { inventoryStep } from './consumers.js';
 import { inventoryMigrations } from './migrations.js';
 import { inventoryOpenApi } from './openapi.js';
 import { inventoryPruning } from './repository.js';
@@ -16,7 +16,7 @@ serviceMain({
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedInventory(db, logger),
   consumes: [TOPICS.order, TOPICS.payment],
-  handler: () => inventoryEventHandler(),
+  step: inventoryStep,
   routes: inventoryRoutes,
   pruning: inventoryPruning,
   openapi: inventoryOpenApi,

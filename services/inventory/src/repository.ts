@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Knex, outboxInsert, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
+import { type Knex, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
 import type { InventoryConfig } from './config.js';
 import type { Product, Reservation, StockMove } from './domain.js';
 
@@ -91,16 +91,10 @@ export const loadReservations = (orderIds: readonly string[]): Statement =>
 export const reservationsBy = (result: QueryResult): Map<string, Reservation> =>
   new Map((result.rows as Reservation[]).map((r) => [r.order_id, r]));
 
-/** Writes a run back in one statement: per-SKU stock moves, new or changed reservations, and the events. */
-export function saveInventoryRun(run: {
-  moves: ReadonlyMap<string, StockMove>;
-  reservations: ReadonlyMap<string, Reservation>;
-  events: readonly EventEnvelope[];
-}): Statement {
+/** Writes a run back in one statement: per-SKU stock moves, new or changed reservations. */
+export function saveInventoryRun(run: { moves: ReadonlyMap<string, StockMove>; reservations: ReadonlyMap<string, Reservation> }): Statement {
   const moves = [...run.moves];
   const reservations = [...run.reservations.values()];
-  // Committed by the consumer's batched transaction, which hands the rows to the relay.
-  const outbox = outboxInsert(run.events, 'true', { notify: false });
   return statement(
     `with moved as (
        update products p set
@@ -116,8 +110,8 @@ export function saveInventoryRun(run: {
        select * from unnest(?::uuid[], ?::text[], ?::jsonb[], ?::bigint[])
        on conflict (order_id) do update set status = excluded.status, updated_at = now()
        returning 1
-     ), published as (${outbox.sql})
-     select (select count(*) from moved) + (select count(*) from reserved) + (select count(*) from published) as written`,
+     )
+     select (select count(*) from moved) + (select count(*) from reserved) as written`,
     [
       moves.map(([sku]) => sku),
       moves.map(([, m]) => m.available),
@@ -127,9 +121,7 @@ export function saveInventoryRun(run: {
       reservations.map((r) => r.status),
       reservations.map((r) => JSON.stringify(r.items)),
       reservations.map((r) => r.total_cents),
-      ...outbox.bindings,
     ],
-    outbox.rows,
   );
 }
 

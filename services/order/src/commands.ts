@@ -3,25 +3,18 @@ import {
   AppError,
   conflict,
   createEvent,
-  enqueueEvent,
   keepTrace,
   notFound,
   WriteBatcher,
+  type Emitting,
   type EventEnvelope,
   type Knex,
   type Logger,
-  type OutboxHandoff,
+  type Outbox,
 } from '@orders/shared';
 import { noteEvents } from './timeline.js';
 import { cancellable, type Order } from './domain.js';
-import {
-  findIdempotencyKey,
-  insertOrders,
-  lockOrder,
-  toOrder,
-  updateOrder,
-  type OrderRow,
-} from './repository.js';
+import { findIdempotencyKey, lockOrder, newOrders, toOrder, updateOrder, type OrderRow } from './repository.js';
 
 export interface PlaceOrderInput {
   customerId: string;
@@ -63,13 +56,13 @@ export class OrderPlacement {
 
   constructor(
     private readonly db: Knex,
+    private readonly outbox: Outbox,
     private readonly sagaTimeoutMs: number,
     batchIntervalMs = 0,
-    private readonly handoff?: OutboxHandoff,
   ) {
     this.batcher = new WriteBatcher(
       async (orders) => {
-        await insertOrders(db, orders.map((o) => o.row), orders.map((o) => o.event), { handoff });
+        await this.store(orders);
         return orders.map(() => true as const);
       },
       // One statement at a time: the orders placed meanwhile wait and share the next, so the
@@ -92,12 +85,19 @@ export class OrderPlacement {
     const order = this.newOrder(input, options.correlationId);
     const body = toOrder(order.row as OrderRow);
     const response = { request_hash: hash, order_id: order.row.id, response_status: 202, response_body: body };
-    if (!(await insertOrders(this.db, [order.row], [order.event], { idempotency: { key, response }, handoff: this.handoff }))) {
+    if (!(await this.store([order], { key, response }))) {
       // A concurrent request with this key committed first: answer with theirs.
       const first = (await findIdempotencyKey(this.db, key))!;
       return replay(first.request_hash, hash, first);
     }
     return { status: 202, body, replayed: false };
+  }
+
+  /** Stores the orders with their OrderCreated; false when an idempotency key was taken first. */
+  private async store(orders: NewOrder[], idempotency?: Parameters<typeof newOrders>[2]): Promise<boolean> {
+    const change = newOrders(orders.map((o) => o.row), orders.map((o) => o.event), idempotency);
+    const { placed } = await this.outbox.commitStatement<{ placed: string }>(this.db, change);
+    return Number(placed) === orders.length;
   }
 
   private newOrder(input: PlaceOrderInput, correlation: string | undefined): NewOrder {
@@ -145,47 +145,47 @@ function replay(storedHash: string, hash: string, stored: { response_status: num
  * OrderCancelled asking inventory to release and payment to refund. CANCELLING again is
  * a no-op; REJECTED and CANCELLED are final (409).
  */
-export async function cancelOrder(db: Knex, id: string, log: Logger): Promise<Order> {
-  return db.transaction(async (trx) => {
+export function cancelOrder(db: Knex, outbox: Outbox, id: string, log: Logger): Promise<Order> {
+  return outbox.transaction(db, async (trx) => {
     const row = await lockOrder(trx, id);
     if (!row) throw notFound('order', id);
     const decision = cancellable(row.status);
     if (decision === 'final') {
       throw new AppError(409, 'ORDER_NOT_CANCELLABLE', `order is already ${row.status}`, { status: row.status });
     }
-    if (decision === 'already-cancelling') return toOrder(row);
-    const updated = await startCancellation(trx, row, 'CUSTOMER_REQUEST');
+    if (decision === 'already-cancelling') return { result: toOrder(row), events: [] };
+    const { result, events } = await startCancellation(trx, row, 'CUSTOMER_REQUEST');
     log.info({ orderId: id, correlationId: row.correlation_id, from: row.status }, 'order cancellation requested');
-    return toOrder(updated);
+    return { result: toOrder(result), events };
   });
 }
 
-/** Moves a locked order to CANCELLING and asks for compensation. */
+/** Moves a locked order to CANCELLING; the OrderCancelled that asks for compensation, to send with it. */
 export async function startCancellation(
   trx: Knex.Transaction,
   row: OrderRow,
   reason: 'CUSTOMER_REQUEST' | 'TIMEOUT',
-): Promise<OrderRow> {
+): Promise<Emitting<OrderRow>> {
   const updated = await updateOrder(trx, row.id, {
     status: 'CANCELLING',
     reason,
     inventory_released: false,
     payment_settled: false,
   });
-  await requestCompensation(trx, row, reason);
-  return updated;
+  return { result: updated, events: await requestCompensation(trx, row, reason) };
 }
 
+/** The OrderCancelled that asks inventory to release and payment to refund, noted in the order's timeline. */
 export async function requestCompensation(
   trx: Knex.Transaction,
   row: OrderRow,
   reason: 'CUSTOMER_REQUEST' | 'TIMEOUT',
-): Promise<void> {
+): Promise<EventEnvelope[]> {
   const event = createEvent('OrderCancelled', {
     orderId: row.id,
     correlationId: row.correlation_id,
     payload: { customerId: row.customer_id, reason },
   });
-  await enqueueEvent(trx, event);
   await noteEvents(trx, [event]);
+  return [event];
 }

@@ -1,4 +1,4 @@
-import { sagaHandler } from '@orders/shared';
+import type { EventStep } from '@orders/shared';
 import { ORDER_OUTCOME_TYPES, playOrderEvents } from './domain.js';
 import { lockOrders, ordersBy, saveOrders } from './repository.js';
 
@@ -7,11 +7,11 @@ import { lockOrders, ordersBy, saveOrders } from './repository.js';
  * statement), play the run on them (domain), write the changed ones back and note the
  * events in the orders' timelines (one statement).
  */
-export const orderEventHandler = () =>
-  sagaHandler(ORDER_OUTCOME_TYPES, { lockOrders: false }, {
-    load: (_events, orderIds) => [lockOrders(orderIds)],
-    play(events, [orders]) {
-      const { changed, record } = playOrderEvents(ordersBy(orders!), events);
-      return { writes: saveOrders([...changed.values()], events), record };
-    },
-  });
+export const orderStep: EventStep<'orders'> = {
+  types: ORDER_OUTCOME_TYPES,
+  load: (_events, orderIds) => ({ orders: lockOrders(orderIds) }),
+  play(events, { orders }) {
+    const { changed, record } = playOrderEvents(ordersBy(orders), events);
+    return { writes: saveOrders([...changed.values()], events), record };
+  },
+};

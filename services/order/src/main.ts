@@ -2,7 +2,7 @@
 import '@orders/shared/instrument';
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadOrderConfig, SERVICE_NAME } from './config.js';
-import { orderEventHandler } from './consumers.js';
+import { orderStep } from './consumers.js';
 import { orderMigrations } from './migrations.js';
 import { orderOpenApi } from './openapi.js';
 import { orderPruning } from './repository.js';
@@ -15,14 +15,14 @@ serviceMain({
   loadConfig: () => loadOrderConfig(),
   migrations: orderMigrations,
   consumes: [TOPICS.inventory, TOPICS.payment],
-  handler: () => orderEventHandler(),
+  step: orderStep,
   routes: (app, deps) => {
     orderRoutes(app, deps);
     mountConsole(app);
   },
   pruning: orderPruning,
   openapi: orderOpenApi,
-  workers: ({ db, logger, config }) => [
-    new SagaSweeper(db, logger, { intervalMs: config.sweepIntervalMs, compensationRetryMs: config.compensationRetryMs }),
+  workers: ({ db, outbox, logger, config }) => [
+    new SagaSweeper(db, outbox, logger, { intervalMs: config.sweepIntervalMs, compensationRetryMs: config.compensationRetryMs }),
   ],
 });

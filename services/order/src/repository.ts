@@ -1,4 +1,4 @@
-import { commitOutbox, type EventEnvelope, type Knex, type OutboxHandoff, outboxInsert, preparedRaw, type PruneTarget, type QueryResult, runStatement, statement, type Statement } from '@orders/shared';
+import { type EventEnvelope, type Knex, preparedRaw, type PruneTarget, type QueryResult, runStatement, statement, type Statement, type StatementChange } from '@orders/shared';
 import type { OrderConfig } from './config.js';
 import { timelineInsert } from './timeline.js';
 import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
@@ -37,18 +37,16 @@ export function toOrder(row: OrderRow): Order {
 }
 
 /**
- * Stores new orders and their events in one statement (atomic without a transaction). With
- * an idempotency key (one order only), the key is claimed with the answer in the same
- * statement and nothing is stored when the key is already taken (then the result is false:
- * read it with findIdempotencyKey). The events go to the relay through `handoff` when it
- * takes them, else by NOTIFY.
+ * New orders and their events, in one statement (atomic without a transaction). With an
+ * idempotency key (one order only), the key is claimed with the answer in the same
+ * statement and nothing is stored when the key is already taken (then `placed` is 0: read
+ * the key with findIdempotencyKey). Its result: `{ placed }`, how many orders it stored.
  */
-export async function insertOrders(
-  db: Knex,
+export function newOrders(
   rows: readonly Omit<OrderRow, 'seq'>[],
   events: readonly EventEnvelope[],
-  { idempotency, handoff }: { idempotency?: { key: string; response: StoredResponse }; handoff?: OutboxHandoff | undefined } = {},
-): Promise<boolean> {
+  idempotency?: { key: string; response: StoredResponse },
+): StatementChange {
   if (idempotency && rows.length !== 1) throw new Error('an idempotency key belongs to exactly one order');
   const claim = idempotency
     ? {
@@ -66,43 +64,38 @@ export async function insertOrders(
   const claimed = 'exists (select 1 from claimed)';
   const noted = timelineInsert(events, claimed);
   const column = (key: keyof Omit<OrderRow, 'seq'>) => rows.map((r) => r[key]);
-  return commitOutbox(handoff, async (direct) => {
-    const outbox = outboxInsert(events, claimed, { notify: !direct });
-    const result = await preparedRaw<{ rows: { placed: string }[] }>(
-      db,
-      `with claimed as (${claim.sql}),
-       placed as (
-         insert into orders (id, customer_id, status, reason, items, total_cents, correlation_id,
-                             inventory_released, payment_settled, deadline_at, created_at, updated_at)
-         select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::text[],
-                              ?::boolean[], ?::boolean[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
-         where ${claimed}
-         returning 1
-       ),
-       published as (${outbox.sql}),
-       noted as (${noted.sql})
-       select (select count(*) from placed) as placed, (select count(*) from published) as published`,
-      [
-        ...claim.bindings,
-        column('id'),
-        column('customer_id'),
-        column('status'),
-        column('reason'),
-        rows.map((r) => JSON.stringify(r.items)),
-        column('total_cents'),
-        column('correlation_id'),
-        column('inventory_released'),
-        column('payment_settled'),
-        column('deadline_at'),
-        column('created_at'),
-        column('updated_at'),
-        ...outbox.bindings,
-        ...noted.bindings,
-      ],
-    );
-    const placed = Number(result.rows[0]!.placed) === rows.length;
-    return { result: placed, rows: placed ? outbox.rows : [] };
-  });
+  return {
+    parts: [
+      { name: 'claimed', ...claim },
+      {
+        name: 'placed',
+        sql: `insert into orders (id, customer_id, status, reason, items, total_cents, correlation_id,
+                                  inventory_released, payment_settled, deadline_at, created_at, updated_at)
+              select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::bigint[], ?::text[],
+                                   ?::boolean[], ?::boolean[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
+              where ${claimed}
+              returning 1`,
+        bindings: [
+          column('id'),
+          column('customer_id'),
+          column('status'),
+          column('reason'),
+          rows.map((r) => JSON.stringify(r.items)),
+          column('total_cents'),
+          column('correlation_id'),
+          column('inventory_released'),
+          column('payment_settled'),
+          column('deadline_at'),
+          column('created_at'),
+          column('updated_at'),
+        ],
+      },
+      { name: 'noted', ...noted },
+    ],
+    select: 'select (select count(*) from placed) as placed',
+    events,
+    eventsIf: claimed,
+  };
 }
 
 export async function findOrder(db: Knex, id: string): Promise<OrderRow | undefined> {

@@ -16,8 +16,8 @@ function decodeCursor(cursor: string): number {
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-export function orderRoutes(app: Express, { db, config, logger, handoff }: ServiceDeps<OrderConfig>): void {
-  const placement = new OrderPlacement(db, config.sagaTimeoutMs, config.batchIntervalMs, handoff);
+export function orderRoutes(app: Express, { db, config, logger, outbox }: ServiceDeps<OrderConfig>): void {
+  const placement = new OrderPlacement(db, outbox, config.sagaTimeoutMs, config.batchIntervalMs);
   app.post('/orders', async (req, res) => {
     const input = jsonBody(PlaceOrderBody, req.body);
     const rawKey = header(req.headers['idempotency-key']);
@@ -59,6 +59,6 @@ export function orderRoutes(app: Express, { db, config, logger, handoff }: Servi
 
   app.post('/orders/:id/cancel', async (req, res) => {
     const id = parse(OrderId, req.params.id, 'order id');
-    res.status(202).json(await cancelOrder(db, id, logger));
+    res.status(202).json(await cancelOrder(db, outbox, id, logger));
   });
 }

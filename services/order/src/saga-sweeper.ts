@@ -1,4 +1,4 @@
-import { type Knex, type Logger, PeriodicWorker, type Worker } from '@orders/shared';
+import { type EventEnvelope, type Knex, type Logger, type Outbox, PeriodicWorker, type Worker } from '@orders/shared';
 import { requestCompensation, startCancellation } from './commands.js';
 import { lockOverdueOrders, lockStaleCancellations, sweepDue, updateOrder } from './repository.js';
 
@@ -16,6 +16,7 @@ export class SagaSweeper implements Worker {
 
   constructor(
     private readonly db: Knex,
+    private readonly outbox: Outbox,
     private readonly logger: Logger,
     private readonly options: { intervalMs: number; compensationRetryMs: number },
   ) {
@@ -41,13 +42,14 @@ export class SagaSweeper implements Worker {
   private async cancelOverdue(now: Date): Promise<number> {
     let acted = 0;
     for (;;) {
-      const n = await this.db.transaction(async (trx) => {
+      const n = await this.outbox.transaction(this.db, async (trx) => {
         const overdue = await lockOverdueOrders(trx, now, BATCH);
+        const events: EventEnvelope[] = [];
         for (const row of overdue) {
-          await startCancellation(trx, row, 'TIMEOUT');
+          events.push(...(await startCancellation(trx, row, 'TIMEOUT')).events);
           this.logger.info({ orderId: row.id, correlationId: row.correlation_id, from: row.status }, 'order timed out; cancelling');
         }
-        return overdue.length;
+        return { result: overdue.length, events };
       });
       acted += n;
       if (n < BATCH) return acted;
@@ -56,14 +58,15 @@ export class SagaSweeper implements Worker {
 
   /** Asks again for the compensation of cancellations not confirmed since `before`. */
   private askAgain(before: Date): Promise<number> {
-    return this.db.transaction(async (trx) => {
+    return this.outbox.transaction(this.db, async (trx) => {
       const stale = await lockStaleCancellations(trx, before, BATCH);
+      const events: EventEnvelope[] = [];
       for (const row of stale) {
-        await requestCompensation(trx, row, row.reason === 'TIMEOUT' ? 'TIMEOUT' : 'CUSTOMER_REQUEST');
+        events.push(...(await requestCompensation(trx, row, row.reason === 'TIMEOUT' ? 'TIMEOUT' : 'CUSTOMER_REQUEST')));
         await updateOrder(trx, row.id, {}); // restarts the retry clock
         this.logger.warn({ orderId: row.id, correlationId: row.correlation_id }, 'compensation not confirmed; asking again');
       }
-      return stale.length;
+      return { result: stale.length, events };
     });
   }
 }

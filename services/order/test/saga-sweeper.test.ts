@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { Knex } from '@orders/shared';
+import { Outbox, type Knex } from '@orders/shared';
 import { createTestDatabase, silentLogger } from '@orders/shared/testing';
 import type { OrderStatus } from '../src/domain.js';
 import { orderMigrations } from '../src/migrations.js';
@@ -58,7 +58,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     };
     const before = new Map((await db('orders').select('id', 'status', 'reason', 'updated_at')).map((r) => [r.id, r]));
 
-    const sweeper = new SagaSweeper(db, silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    const sweeper = new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
     expect(await sweeper.sweep(now)).to.equal(4);
 
     for (const id of [overduePending, overdueReserved]) {
@@ -104,7 +104,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
   }
 
   it('a pass with nothing due is one statement: no transaction, no row locked', async function () {
-    const sweeper = new SagaSweeper(db, silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    const sweeper = new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
     let acted = -1;
     const sent = await statementsDuring(async () => (acted = await sweeper.sweep(now)));
     expect(acted).to.equal(0);
@@ -114,7 +114,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
 
   it('a stale cancellation alone is asked for again, without a pass over open orders', async function () {
     const stale = await order('CANCELLING', ago(1000), ago(RETRY_MS + 5000), 'CUSTOMER_REQUEST');
-    const sweeper = new SagaSweeper(db, silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    const sweeper = new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
     let acted = -1;
     const sent = await statementsDuring(async () => (acted = await sweeper.sweep(now)));
     expect(acted).to.equal(1);

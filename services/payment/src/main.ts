@@ -2,7 +2,7 @@
 import '@orders/shared/instrument';
 import { serviceMain, TOPICS } from '@orders/shared';
 import { loadPaymentConfig, SERVICE_NAME } from './config.js';
-import { paymentEventHandler } from './consumers.js';
+import { paymentStep } from './consumers.js';
 import { paymentMigrations } from './migrations.js';
 import { paymentOpenApi } from './openapi.js';
 import { paymentPruning } from './repository.js';
@@ -16,7 +16,7 @@ serviceMain({
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedPayment(db, logger),
   consumes: [TOPICS.inventory, TOPICS.order],
-  handler: () => paymentEventHandler(),
+  step: paymentStep,
   routes: paymentRoutes,
   pruning: paymentPruning,
   openapi: paymentOpenApi,

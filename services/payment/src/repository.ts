@@ -1,4 +1,4 @@
-import { type EventEnvelope, type Knex, outboxInsert, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
+import { type Knex, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
 import type { PaymentConfig } from './config.js';
 import type { OrderPayment, Payment } from './domain.js';
 
@@ -100,19 +100,16 @@ export const balancesBy = (result: QueryResult): Map<string, number> =>
 
 /**
  * Writes a run back in one statement: balance movements (charges and refunds recorded as
- * captured and refunded amounts), new or changed payments, cancellations and the events.
+ * captured and refunded amounts), new or changed payments and cancellations.
  */
 export function savePaymentRun(run: {
   captured: ReadonlyMap<string, number>;
   refunded: ReadonlyMap<string, number>;
   payments: ReadonlyMap<string, Payment>;
   cancellations: readonly string[];
-  events: readonly EventEnvelope[];
 }): Statement {
   const customers = [...new Set([...run.captured.keys(), ...run.refunded.keys()])];
   const payments = [...run.payments.values()];
-  // Committed by the consumer's batched transaction, which hands the rows to the relay.
-  const outbox = outboxInsert(run.events, 'true', { notify: false });
   return statement(
     `with moved as (
        update accounts a set
@@ -132,9 +129,8 @@ export function savePaymentRun(run: {
        insert into cancelled_orders (order_id) select * from unnest(?::uuid[])
        on conflict (order_id) do nothing
        returning 1
-     ), published as (${outbox.sql})
-     select (select count(*) from moved) + (select count(*) from paid) + (select count(*) from cancelled)
-       + (select count(*) from published) as written`,
+     )
+     select (select count(*) from moved) + (select count(*) from paid) + (select count(*) from cancelled) as written`,
     [
       customers,
       customers.map((c) => run.captured.get(c) ?? 0),
@@ -144,9 +140,7 @@ export function savePaymentRun(run: {
       payments.map((p) => p.amountCents),
       payments.map((p) => p.status),
       run.cancellations,
-      ...outbox.bindings,
     ],
-    outbox.rows,
   );
 }
 

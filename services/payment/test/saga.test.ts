@@ -107,11 +107,12 @@ describe('payment saga domain (pure)', function () {
 
 
 describe('payment run write-back (statement)', function () {
-  it('carries its events as outbox rows for the consumer to hand to the relay, and raises no NOTIFY itself', function () {
+  it('writes no event itself and raises no NOTIFY: the step hands the run\'s events to the outbox, which commits them with it', function () {
     const orderId = randomUUID();
-    const completed = event('PaymentCompleted', { customerId: 'alice', amountCents: 300 }, orderId);
-    const write = savePaymentRun({ captured: new Map([['alice', 300]]), refunded: new Map(), payments: new Map(), cancellations: [], events: [completed] });
-    expect(write.outbox?.map((r) => [r.eventId, r.type, r.key])).to.deep.equal([[completed.eventId, 'PaymentCompleted', orderId]]);
+    const write = savePaymentRun({ captured: new Map([['alice', 300]]), refunded: new Map(), payments: new Map(), cancellations: [orderId] });
+    expect(write.text).to.not.include('outbox');
     expect(write.text).to.not.include('pg_notify');
+    const { record } = playPaymentEvents([reserved(orderId, 300, 'alice')], new Map(), new Ledger(new Map([['alice', 1000]])));
+    expect(record.envelopes().map((e) => [e.type, e.orderId])).to.deep.equal([['PaymentCompleted', orderId]]);
   });
 });

@@ -1,7 +1,6 @@
 import { types, type Client, type FieldDef, type QueryResult } from 'pg';
 import { statementName } from './knex.js';
 import { parameterOf } from './parameter.js';
-import type { OutboxMessage } from '../outbox/handoff.js';
 
 export type { QueryResult } from 'pg';
 
@@ -9,15 +8,9 @@ export type { QueryResult } from 'pg';
 export interface Statement {
   readonly text: string;
   readonly values: readonly unknown[];
-  /**
-   * Outbox rows it writes without NOTIFY (`outboxInsert(…, { notify: false })`): the
-   * transaction that commits it hands them to the relay, or raises NOTIFY itself.
-   */
-  readonly outbox?: readonly OutboxMessage[];
 }
 
-export const statement = (text: string, values: readonly unknown[] = [], outbox?: readonly OutboxMessage[]): Statement =>
-  outbox ? { text, values, outbox } : { text, values };
+export const statement = (text: string, values: readonly unknown[] = []): Statement => ({ text, values });
 
 /** Messages of pg's protocol connection that a batch writes and reads (its events carry the replies). */
 interface Connection {

@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import type { CommonSettings } from '../config/common.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
-import type { EventBatchHandler } from './event-handler.js';
-import type { OutboxHandoff } from '../outbox/handoff.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { EventStep } from './event-step.js';
 
 /** Everything an EventConsumer runs with; the values come from the service's settings (config.ts). */
 export interface EventConsumerOptions {
@@ -17,7 +17,7 @@ export interface EventConsumerOptions {
   /** Contract topic names; the consumer subscribes to them with `topicPrefix` in front. */
   topics: string[];
   topicPrefix: string;
-  handler: EventBatchHandler;
+  step: EventStep;
   /** Attempts after the first before a failing message is dead-lettered. */
   maxRetries: number;
   retryBaseMs: number;
@@ -33,8 +33,8 @@ export interface EventConsumerOptions {
   maxRun: number;
   /** A consumer transaction starts at most this long after the one before (BATCH_INTERVAL_MS). */
   batchIntervalMs?: number;
-  /** The process's way to its own relay (see OutboxHandoff); without it, commits raise NOTIFY. */
-  handoff?: OutboxHandoff;
+  /** Commits each transaction with the events its step sends. */
+  outbox: Outbox;
   metrics?: ServiceMetrics;
 }
 

@@ -3,7 +3,7 @@ import type { SagaEvent } from '../events/envelope.js';
 import { EventLogs } from '../logger.js';
 import type { EventConsumerOptions } from './consumer-options.js';
 import { DeadLetterQueue } from './dead-letter.js';
-import { EventFailure } from './event-handler.js';
+import { EventFailure } from './event-step.js';
 import { eventDecoder } from './event-decoder.js';
 import { OffsetCommitter } from './offset-committer.js';
 import { classifyFailure, RetryPolicy } from './retry-policy.js';
@@ -33,17 +33,17 @@ export class EventConsumer {
   private readonly logs: EventLogs;
 
   constructor(private readonly options: EventConsumerOptions) {
-    const { handler, topicPrefix, groupId, logger, metrics } = options;
+    const { step, topicPrefix, groupId, logger, metrics } = options;
     this.logs = new EventLogs(logger);
-    this.decode = eventDecoder(handler.types, topicPrefix);
+    this.decode = eventDecoder(step.types, topicPrefix);
     this.applier = new RunApplier({
       db: options.db,
       groupId,
-      handler,
+      step,
       logs: this.logs,
       minIntervalMs: options.batchIntervalMs,
       maxCombinedRuns: options.partitionsConsumedConcurrently,
-      ...(options.handoff ? { handoff: options.handoff } : {}),
+      outbox: options.outbox,
       ...(metrics ? { metrics } : {}),
     });
     this.offsets = new OffsetCommitter(options.commitIntervalMs, logger, (partitions) => {

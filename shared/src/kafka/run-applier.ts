@@ -2,17 +2,17 @@ import { performance } from 'node:perf_hooks';
 import { context, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Knex } from 'knex';
+import type { QueryResult } from 'pg';
+import { lockKeys } from '../db/advisory-locks.js';
 import { inBatchedTransaction, type BatchedTransaction } from '../db/batched-transaction.js';
 import { WriteBatcher } from '../db/write-batcher.js';
 import type { SagaEvent } from '../events/envelope.js';
 import type { EventLogs } from '../logger.js';
-import type { Statement } from '../db/statement-batch.js';
 import type { ServiceMetrics } from '../metrics.js';
-import { EventFailure, type EventBatchHandler } from './event-handler.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { EventFailure, type EventStep } from './event-step.js';
 import { firstDeliveries, recordDeliveries } from './inbox.js';
 import { locateInRuns } from './run-planner.js';
-import { NOTIFY_RELAY } from '../outbox/enqueue.js';
-import { commitOutbox, type OutboxHandoff } from '../outbox/handoff.js';
 import { contextOfHeaders, endFailed, messagingSpan, withOrderTraces } from '../tracing/trace-context.js';
 
 export type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead_lettered';
@@ -33,14 +33,14 @@ const RETRY_ALONE = Symbol('retry alone');
 export interface RunApplierOptions {
   db: Knex;
   groupId: string;
-  handler: EventBatchHandler;
+  step: EventStep;
   logs: EventLogs;
   /** A transaction starts at most this long after the one before (0: at once). */
   minIntervalMs?: number;
   /** Most runs (of different partitions) applied together in one transaction; the consumer's concurrency. */
   maxCombinedRuns: number;
-  /** Where the outbox rows a transaction commits go, when the process's relay takes them. */
-  handoff?: OutboxHandoff;
+  /** Commits each transaction with the events its step sends. */
+  outbox: Outbox;
   metrics?: ServiceMetrics;
 }
 
@@ -127,7 +127,8 @@ export class RunApplier {
 
   /**
    * Records the handled events in the inbox and loads what they need (one round trip), hands
-   * those new to the handler, and writes its result back with COMMIT (one more).
+   * those new to the step, and writes its result back, and the events it sends, with COMMIT
+   * (one more).
    */
   private async applyInTransaction(tx: BatchedTransaction, decoded: readonly Decoded[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = decoded.map(({ event }) => (event ? 'processed' : 'ignored'));
@@ -135,8 +136,13 @@ export class RunApplier {
       d.event ? [{ event: d.event, topic: d.topic, partition: d.partition, offset: d.message.offset }] : [],
     );
     if (deliveries.length === 0) return outcomes;
-    const { handler, groupId, logs } = this.options;
-    const [recorded, ...loaded] = await tx.send([recordDeliveries(groupId, deliveries), ...handler.load(deliveries.map((d) => d.event))]);
+    const { step, groupId, logs } = this.options;
+    const handled = deliveries.map((d) => d.event);
+    const orderIds = [...new Set(handled.map((e) => e.orderId))];
+    const loads = Object.entries(step.load(handled, orderIds));
+    const locks = step.lockOrders ? [lockKeys(orderIds)] : [];
+    const [recorded, ...results] = await tx.send([recordDeliveries(groupId, deliveries), ...locks, ...loads.map(([, s]) => s)]);
+    const loaded: Record<string, QueryResult> = Object.fromEntries(loads.map(([name], k) => [name, results[locks.length + k]!]));
     const firstSeen = firstDeliveries(recorded!);
     const events: SagaEvent[] = [];
     const indexInRun: number[] = [];
@@ -151,27 +157,15 @@ export class RunApplier {
       }
     });
     if (events.length === 0) return outcomes; // nothing was recorded: the transaction is rolled back
-    let writes;
+    let played;
     try {
-      writes = await handler.play(events, { loaded, logs });
+      played = await step.play(events, loaded, logs);
     } catch (error) {
       throw error instanceof EventFailure ? new EventFailure(indexInRun[error.index]!, error.cause) : error;
     }
-    await this.commit(tx, writes);
+    played.record?.writeNotes(logs);
+    await this.options.outbox.commit(tx, played.writes, played.record?.envelopes() ?? []);
     return outcomes;
-  }
-
-  /** Commits; the outbox rows written go to this process's relay after COMMIT, or NOTIFY wakes the leading relay. */
-  private async commit(tx: BatchedTransaction, writes: Statement[]): Promise<void> {
-    const rows = writes.flatMap((w) => w.outbox ?? []);
-    if (rows.length === 0) {
-      await tx.commit(writes);
-      return;
-    }
-    await commitOutbox(this.options.handoff, async (direct) => {
-      await tx.commit(direct ? writes : [...writes, NOTIFY_RELAY]);
-      return { result: undefined, rows };
-    });
   }
 }
 

@@ -3,7 +3,7 @@ import type { SagaEvent } from '../events/envelope.js';
 import type { EventLogs } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { DeadLetterQueue } from './dead-letter.js';
-import { EventFailure } from './event-handler.js';
+import { EventFailure } from './event-step.js';
 import { backoffMs, type Attempts, type RetryPolicy } from './retry-policy.js';
 import type { Decoded, Outcome, RunApplier } from './run-applier.js';
 

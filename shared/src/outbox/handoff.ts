@@ -1,34 +1,4 @@
-import { EVENT_CONTRACTS } from '@orders/contracts';
-import { outgoingEvent, type EventEnvelope } from '../events/envelope.js';
-import { traceparentForEvent } from '../tracing/trace-context.js';
-
-/** An outbox row as it is stored and as the relay sends it. */
-export interface OutboxMessage {
-  eventId: string;
-  /** The contract's topic name (the relay puts the topic prefix in front). */
-  topic: string;
-  key: string;
-  type: string;
-  /** The envelope's JSON text, sent as it is stored. */
-  envelope: string;
-  /** The W3C traceparent the event continues; null when tracing is off. */
-  traceContext: string | null;
-}
-
-/** Validates events (those `createEvent` made are valid already) and gives their outbox rows. */
-export function outboxMessages(events: readonly EventEnvelope[]): OutboxMessage[] {
-  return events.map((event) => {
-    const valid = outgoingEvent(event);
-    return {
-      eventId: valid.eventId,
-      topic: EVENT_CONTRACTS[valid.type].topic,
-      key: valid.orderId,
-      type: valid.type,
-      envelope: JSON.stringify(valid),
-      traceContext: traceparentForEvent(event),
-    };
-  });
-}
+import type { OutboxMessage } from './outbox-rows.js';
 
 /** The relay of the process, as the handoff sees it. */
 export interface HandoffTarget {
@@ -50,27 +20,6 @@ export interface OutboxCommit {
   failed(): void;
 }
 
-/**
- * Runs a commit that writes outbox rows: `send(direct)` writes them without NOTIFY when
- * `direct` (else with it) and gives its result and the rows it wrote, which are handed to
- * the relay once it succeeded. Without a handoff, or when it takes nothing, `direct` is false.
- */
-export async function commitOutbox<T>(
-  handoff: OutboxHandoff | undefined,
-  send: (direct: boolean) => Promise<{ result: T; rows: readonly OutboxMessage[] }>,
-): Promise<T> {
-  const commit = handoff?.begin();
-  let sent;
-  try {
-    sent = await send(commit?.direct ?? false);
-  } catch (error) {
-    commit?.failed();
-    throw error;
-  }
-  commit?.committed(sent.rows);
-  return sent.result;
-}
-
 interface Entry {
   state: 'pending' | 'committed' | 'failed';
   rows: readonly OutboxMessage[];
@@ -84,9 +33,8 @@ interface Entry {
  * before it sends COMMIT. While the relay leads, has read the outbox to its end, and no
  * commit begun here that raised NOTIFY is unread, the transaction writes its rows without
  * NOTIFY and hands them over after COMMIT; otherwise it raises NOTIFY as before and the
- * relay reads the rows (in id order). Writes that do not go through it (`enqueueEvents`:
- * cancellations, timeouts) always raise NOTIFY; a read sends what was handed over and not
- * yet sent in id order with them.
+ * relay reads the rows (in id order); a read sends what was handed over and not yet sent in
+ * id order with them. Only the Outbox uses it (outbox.ts).
  *
  * The relay sends handed rows in the order the transactions sent their COMMIT, and never
  * past one still in flight. Two transactions of the same order are serialised by its locks,
