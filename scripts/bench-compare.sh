@@ -6,7 +6,7 @@
 # its packages are hard links of this checkout's when the lock files match) and built there.
 # Needs the local infrastructure (npm run infra:up). Each sweep takes about three minutes.
 # The sweeps' JSON and the report (tests/bench/compare.ts) go to .cache/bench-compare/runs/<time>/;
-# this checkout's bench-results/ is left as it was.
+# this checkout's docs/benchmarks/ is left as it was.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/node.sh
@@ -44,17 +44,20 @@ prepare_tree() {
   (cd "$TREE" && node node_modules/typescript/bin/tsc -b >&2)
 }
 
-# One sweep in $1 (a checkout), its JSON to $2; a sweep rewrites bench-results/<date>.*,
+# One sweep in $1 (a checkout), its JSON to $2; a sweep rewrites docs/benchmarks/<date>.*,
 # so those files are put back as they were.
 sweep() {
-  local dir="$1" json="$2" date saved
+  local dir="$1" json="$2" date saved results
   date="$(date -u +%F)"
   saved="$(mktemp -d)"
-  cp -p "$dir/bench-results/$date".* "$saved/" 2>/dev/null || true
+  # Where that checkout's sweep writes (older commits: bench-results/).
+  results="$dir/docs/benchmarks"
+  [[ -d "$results" ]] || results="$dir/bench-results"
+  cp -p "$results/$date".* "$saved/" 2>/dev/null || true
   local status=0
   (cd "$dir" && node tests/dist/bench/bench.js --sweep --json) >"$json" || status=$?
-  rm -f "$dir/bench-results/$date".*
-  cp -p "$saved"/* "$dir/bench-results/" 2>/dev/null || true
+  rm -f "$results/$date".*
+  cp -p "$saved"/* "$results/" 2>/dev/null || true
   rm -rf "$saved"
   ((status == 0)) || { log "the sweep in $dir failed (exit $status)"; exit 1; }
 }

@@ -2,8 +2,8 @@
 # Local infrastructure on loopback: real Apache Kafka (ZooKeeper mode, or KRaft with
 # --kraft / KAFKA_MODE=kraft) from Maven Central jars, and PostgreSQL (the machine's if
 # 127.0.0.1:$PGPORT answers, otherwise one of our own from Debian's package).
-# ZooKeeper and Kafka run from the files infra/kafka renders, started by
-# infra/kafka/start.sh: the configuration and the start command the cluster uses.
+# ZooKeeper and Kafka run from the files pulumi/kafka-config renders, started by
+# pulumi/kafka-config/start.sh: the configuration and the start command the cluster uses.
 #
 #   scripts/infra.sh fetch               download the Kafka jars into .cache/kafka/lib
 #   scripts/infra.sh up [--kraft] [--quick-start-jvm]
@@ -76,19 +76,19 @@ fetch() {
   command -v mvn >/dev/null || die "mvn not found (Maven fetches the Kafka jars)"
   log "fetching Apache Kafka jars with Maven"
   rm -rf "$KAFKA_LIB"; mkdir -p "$KAFKA_LIB"
-  mvn -q -B -f "$ROOT/infra/kafka/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -f "$ROOT/pulumi/kafka-config/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" >&2
   ls "$KAFKA_LIB"/kafka_2.13-*.jar >/dev/null 2>&1 || die "Kafka jars missing after fetch"
   touch "$KAFKA_LIB/.complete"
 }
 
-# This machine's ZooKeeper and Kafka files, from the cluster's renderer (infra/kafka).
+# This machine's ZooKeeper and Kafka files, from the cluster's renderer (pulumi/kafka-config).
 render_kafka_config() {
   use_project_node "$ROOT" || die "no usable Node.js"
   ensure_npm_packages "$ROOT"
-  (cd "$ROOT" && node node_modules/typescript/bin/tsc -b infra/kafka) || die "could not build infra/kafka"
+  (cd "$ROOT" && node node_modules/typescript/bin/tsc -b pulumi/kafka-config) || die "could not build pulumi/kafka-config"
   mkdir -p "$KAFKA_CONF" "$DATA"
-  node "$ROOT/infra/kafka/dist/src/cli.js" local --mode "$KAFKA_MODE" --out "$KAFKA_CONF" --data "$DATA" \
+  node "$ROOT/pulumi/kafka-config/dist/src/cli.js" local --mode "$KAFKA_MODE" --out "$KAFKA_CONF" --data "$DATA" \
     --client-port "$KAFKA_PORT" --controller-port "$KAFKA_CONTROLLER_PORT" --zookeeper-port "$ZK_PORT" \
     || die "could not render the Kafka configuration"
 }
@@ -98,13 +98,13 @@ start_node() { # name role heap config-template
   java="$(java_bin)"
   tuning="$(jvm_tuning)"
   record_jvm_tuning "$tuning"
-  cluster_id="$(node "$ROOT/infra/kafka/dist/src/cli.js" cluster-id local)"
+  cluster_id="$(node "$ROOT/pulumi/kafka-config/dist/src/cli.js" cluster-id local)"
   mkdir -p "$RUN" "$LOGS"
   [[ -f "$LOGS/$name.out" ]] && mv -f "$LOGS/$name.out" "$LOGS/$name.out.1"
-  POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/infra/kafka/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
+  POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/pulumi/kafka-config/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
     KAFKA_JVM_OPTS="$tuning -Djava.awt.headless=true -Dinfra.component=$name" \
     KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
-    setsid nohup sh "$ROOT/infra/kafka/start.sh" "$role" "$template" "$RUN/$name-work" \
+    setsid nohup sh "$ROOT/pulumi/kafka-config/start.sh" "$role" "$template" "$RUN/$name-work" \
     >"$LOGS/$name.out" 2>&1 </dev/null &
   record_pid "$name" $!
 }

@@ -1,4 +1,4 @@
-import type { Settings } from './config.js';
+import type { Settings } from './settings/stack-settings.js';
 import { PART_OF } from './k8s.js';
 import { parseCpuMilli, parseQuantityMi } from './quantity.js';
 import { stackFootprint, type Requests, type StackFootprint } from './sizing.js';

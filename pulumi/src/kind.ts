@@ -1,15 +1,7 @@
 import { stringify } from 'yaml';
-import type { Settings } from './config.js';
+import { NODE_PORT_KEYS, type Settings } from './settings/stack-settings.js';
 
-/** The settings that are NodePorts, with what answers there. */
-export const NODE_PORT_KEYS = {
-  orderNodePort: 'order',
-  paymentNodePort: 'payment',
-  inventoryNodePort: 'inventory',
-  kafkaUiNodePort: 'Kafka UI',
-  dozzleNodePort: 'Dozzle',
-  jaegerNodePort: 'Jaeger',
-} as const satisfies Partial<Record<keyof Settings, string>>;
+export { NODE_PORT_KEYS } from './settings/stack-settings.js';
 
 /** Where kind publishes NodePorts on the host: loopback only, so nothing is reachable from the network. */
 export const KIND_LISTEN_ADDRESS = '127.0.0.1';

@@ -1,5 +1,5 @@
 import { parseCpuMilli, parseQuantityMi } from './quantity.js';
-import type { Settings } from './config.js';
+import type { Settings } from './settings/stack-settings.js';
 
 /** A container's CPU and memory: requests (what the scheduler sets aside on a node) and limits. */
 export interface ContainerSize {
@@ -15,7 +15,7 @@ const size = (cpuRequest: string, memoryRequest: string, cpuLimit: string, memor
 /**
  * The containers whose size is not a stack setting. A request is what the process uses
  * while the system takes 10 orders/s (a demo's load): the mean CPU and the most memory
- * `npm run bench:footprint` measured for it (bench-results/footprint-<date>.json, the
+ * `npm run bench:footprint` measured for it (docs/benchmarks/footprint-<date>.json, the
  * newest; a test holds these to it), rounded up. The images that cannot run here keep
  * requests of their own kind's size (a JVM for Kafka UI, a Go server for Dozzle and
  * metrics-server). Limits leave room for the peaks of load.

@@ -1,7 +1,7 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { SERVICE_CONTRACTS } from '@orders/contracts';
-import { kafkaSettings, SERVICE_NAMES, serviceSettings, topicSettings, type ServiceName, type StackConfig } from './config.js';
+import { kafkaClusterSettings, SERVICE_NAMES, serviceSettings, topicSettings, type ServiceName, type StackConfig } from './config.js';
 import { Cluster } from './components/cluster.js';
 import { Dozzle } from './components/dozzle.js';
 import { Jaeger } from './components/jaeger.js';
@@ -43,7 +43,7 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
   const opts = cluster.opts;
   const images = serviceImages(config, cluster);
   const inKafkaNamespace = { namespace: cluster.namespace(config.kafkaNamespace), namespaceName: config.kafkaNamespace };
-  const kafka = new Kafka('kafka', { ...inKafkaNamespace, ...kafkaSettings(config), clusterKey: `${stack.project}/${stack.name}` }, opts);
+  const kafka = new Kafka('kafka', { ...inKafkaNamespace, ...kafkaClusterSettings(config), clusterKey: `${stack.project}/${stack.name}` }, opts);
   const topics = new KafkaTopics(
     'kafka-topics',
     { ...inKafkaNamespace, image: images.order, contract: SERVICE_CONTRACTS.order, kafka, topics: topicSettings(config), logLevel: config.logLevel },

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { parseSettings, REPO_ROOT } from '../src/config.js';
+import { REPO_ROOT } from '../src/paths.js';
+import { parseSettings } from '../src/settings/stack-settings.js';
 import { kindClusterConfig, kindPortMappings } from '../src/kind.js';
 import { blindServices, buildAwaitGraph, MODELLED_PROVIDER_VERSION, rolloutWaves, waitCycles, type AwaitGraph } from './cluster/await-graph.js';
 import { hostsIn, resolveHost } from './cluster/hosts.js';
@@ -193,8 +194,8 @@ describe('cluster model: images, pod start order, third-party probes, host ports
     expect(published).to.include.members(await nodePortsOf(own)).and.include(31999);
   });
 
-  it('the committed kind/cluster.yaml is the one the defaults give', function () {
-    expect(readFileSync(path.join(REPO_ROOT, 'kind', 'cluster.yaml'), 'utf8')).to.equal(kindClusterConfig(parseSettings({})));
+  it('the committed pulumi/kind-cluster.yaml is the one the defaults give', function () {
+    expect(readFileSync(path.join(REPO_ROOT, 'pulumi', 'kind-cluster.yaml'), 'utf8')).to.equal(kindClusterConfig(parseSettings({})));
   });
 });
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseProperties, TOPOLOGY_KEYS } from '@orders/kafka-config';
-import { waitFor } from '@orders/shared/testing';
-import { REPO_ROOT } from '../src/config.js';
+import { waitFor } from '@orders/testing';
+import { REPO_ROOT } from '../src/paths.js';
 import { find, kubeObjects, ofKind, type KubeObject } from './cluster/objects.js';
 import { podsOf, type ModelContainer, type ModelPod } from './cluster/pods.js';
 import { runVariant } from './support/program.js';
@@ -125,7 +125,7 @@ for (const mode of ['zookeeper', 'kraft'] as const) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it('runs every node from the rendered ConfigMap through infra/kafka/start.sh, not from an image template', function () {
+    it('runs every node from the rendered ConfigMap through pulumi/kafka-config/start.sh, not from an image template', function () {
       expect(nodes.map((n) => n.pod.workload.name)).to.deep.equal(mode === 'zookeeper' ? ['kafka-zookeeper', 'kafka'] : ['kafka']);
       for (const node of nodes) {
         const command = node.container.container.command as string[];

@@ -3,7 +3,7 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT } from '../src/config.js';
+import { REPO_ROOT } from '../src/paths.js';
 import { KIND_CONTROL_PLANE, MINIKUBE_CALICO, oneNodeCluster, runDeployScript, type ScriptRun } from './support/stand-in-tools.js';
 
 const cli = (name: string) => path.join(REPO_ROOT, 'pulumi', 'dist', 'src', 'cli', `${name}.js`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT } from '../src/config.js';
+import { REPO_ROOT } from '../src/paths.js';
 import { CHECKS, IMAGE_NEEDS } from './cluster/image-needs.js';
 import { pulumiDocTables, withPulumiTables } from './support/doc-tables.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { declaredConfig } from '../src/config.js';
+import { declaredInPulumiYaml as declaredConfig } from '../src/settings/pulumi-yaml.js';
 import { buildAwaitGraph } from './cluster/await-graph.js';
 import { BUILT_IN_GROUPS, CHECKS, IMAGE_NEEDS, needsOf, type ImageNeeds, type ProbeTarget } from './cluster/image-needs.js';
 import { ofKind, podSpecOf, selectedWorkloads, workloads, type KubeObject } from './cluster/objects.js';

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT } from '../src/config.js';
+import { REPO_ROOT } from '../src/paths.js';
 
 /**
  * scripts/lib/load-image.sh against stand-ins for docker, kind and minikube that record

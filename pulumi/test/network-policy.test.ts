@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { COMMAND_DEPENDENCIES, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
-import { commonSettings, settingsOf } from '@orders/shared';
+import { settingsOf } from '@orders/platform';
+import { commonSettings } from '@orders/runtime';
 import { buildAwaitGraph } from './cluster/await-graph.js';
 import { hostsIn, resolveHost, type HostReference } from './cluster/hosts.js';
 import { KUBELET_PORT } from '../src/network.js';

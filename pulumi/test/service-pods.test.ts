@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { loadOrderConfig, orderSettings } from '@orders/order-service/config';
-import { commonSettings, loadSeededServiceConfig, PROBE_PATHS, SERVICE_CONTRACTS, type CommonConfig } from '@orders/shared';
-import { declaredConfig } from '../src/config.js';
+import { PROBE_PATHS, SERVICE_CONTRACTS } from '@orders/contracts';
+import { commonSettings, loadSeededServiceConfig, type CommonConfig } from '@orders/runtime';
+import { declaredInPulumiYaml as declaredConfig } from '../src/settings/pulumi-yaml.js';
 import { kubeObjects, ofKind, podSpecOf } from './cluster/objects.js';
 import { podsOf, type ModelPod } from './cluster/pods.js';
 import { runVariant, type Variant } from './support/program.js';

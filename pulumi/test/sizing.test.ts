@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CONTROL_PLANE, capacityVerdict, DOCUMENTED_NODES, fitsNode, minimumNode, nodeRoom, podRequests } from '../src/capacity.js';
-import { parseSettings, REPO_ROOT } from '../src/config.js';
+import { REPO_ROOT } from '../src/paths.js';
+import { parseSettings } from '../src/settings/stack-settings.js';
 import { stackFootprint } from '../src/sizing.js';
 import { buildAwaitGraph } from './cluster/await-graph.js';
 import { podSpecOf, replicasOf, workloads } from './cluster/objects.js';
@@ -10,12 +11,12 @@ import { allModelVariants, variantName } from './support/program.js';
 
 /** The newest `npm run bench:footprint` record. */
 function newestFootprint(): { file: string; footprint: Record<string, { millicores: number; peak_mib: number }> } {
-  const dir = path.join(REPO_ROOT, 'bench-results');
+  const dir = path.join(REPO_ROOT, 'docs', 'benchmarks');
   const file = readdirSync(dir)
     .filter((f) => /^footprint-\d{4}-\d{2}-\d{2}\.json$/.test(f))
     .sort()
     .at(-1);
-  if (!file) throw new Error('no bench-results/footprint-<date>.json: run npm run bench:footprint');
+  if (!file) throw new Error('no docs/benchmarks/footprint-<date>.json: run npm run bench:footprint');
   return { file, footprint: JSON.parse(readFileSync(path.join(dir, file), 'utf8')).footprint };
 }
 

@@ -2,9 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
-import { PROBE_PATHS, SERVICE_CONTRACTS } from '@orders/shared';
+import { PROBE_PATHS, SERVICE_CONTRACTS } from '@orders/contracts';
 import { kafkaVersion, parseProperties } from '@orders/kafka-config';
-import { declaredConfig, parseSettings, REPO_ROOT, SECRET_KEYS, StackConfigError } from '../src/config.js';
+import { REPO_ROOT } from '../src/paths.js';
+import { parseSettings, SECRET_KEYS, STACK_SETTINGS, StackConfigError } from '../src/settings/stack-settings.js';
+import { declaredInPulumiYaml, declaredInPulumiYaml as declaredConfig, projectConfig } from '../src/settings/pulumi-yaml.js';
+import { kafkaSettings } from '@orders/messaging';
+import { orderSettings } from '@orders/order-service/config';
 import { NODE_PORT_KEYS } from '../src/kind.js';
 import { ofType, plainText, runProgram, unwrapSecrets } from './support/mocks.js';
 import { containersOf, isKubernetes, runVariant, TEST_SECRETS, VARIANTS, type Variant } from './support/program.js';
@@ -231,7 +235,7 @@ describe('Pulumi program (engine mocks)', function () {
     }
   });
 
-  it('runs the Kafka image of the version the local broker runs (infra/kafka/pom.xml, the jars in .cache)', function () {
+  it('runs the Kafka image of the version the local broker runs (pulumi/kafka-config/pom.xml, the jars in .cache)', function () {
     const version = kafkaVersion();
     const [repository, tag] = String(declaredConfig().kafkaImage!.default).split(':');
     expect(repository).to.equal('apache/kafka');
@@ -333,6 +337,38 @@ describe('stack configuration files', function () {
       expect(declared, key).to.have.property(key.slice('order-processing:'.length));
     }
     expect(dev.config['order-processing:clusterFlavour']).to.equal('kind');
+  });
+
+  it("holds in Pulumi.yaml's config block exactly the declarations of src/settings (npm run docs writes it)", function () {
+    expect(declaredInPulumiYaml()).to.deep.equal(projectConfig());
+  });
+
+  it('takes every setting a service reads from the service: its default, its bounds, its values', function () {
+    const passed = Object.entries(STACK_SETTINGS).filter(([, s]) => (s as { passedAs?: string }).passedAs);
+    expect(passed.map(([k, s]) => `${k}=${(s as { passedAs?: string }).passedAs}`)).to.deep.equal([
+      'topicPartitions=KAFKA_TOPIC_PARTITIONS',
+      'topicRetentionHours=KAFKA_TOPIC_RETENTION_MS',
+      'logLevel=LOG_LEVEL',
+      'demoSeed=DEMO_SEED',
+      'sagaTimeoutMs=SAGA_TIMEOUT_MS',
+      'batchIntervalMs=BATCH_INTERVAL_MS',
+    ]);
+    expect(STACK_SETTINGS.sagaTimeoutMs.default).to.equal(Number(orderSettings.sagaTimeoutMs.default));
+    expect(STACK_SETTINGS.topicRetentionHours.default).to.equal(Number(kafkaSettings.topicRetentionMs.default) / 3_600_000);
+    const refused = (values: Record<string, string>) => {
+      try {
+        parseSettings(values);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    // The service's own bounds and values, in the stack: what the service would refuse at start.
+    expect(refused({ sagaTimeoutMs: '999' })).to.include('sagaTimeoutMs (SAGA_TIMEOUT_MS must be >= 1000)');
+    expect(refused({ batchIntervalMs: '1001' })).to.include('batchIntervalMs (BATCH_INTERVAL_MS must be <= 1000)');
+    expect(refused({ topicRetentionHours: '0' })).to.include('KAFKA_TOPIC_RETENTION_MS');
+    expect(refused({ logLevel: 'loud' })).to.include('LOG_LEVEL must be one of');
+    expect(refused({ logLevel: 'silent', sagaTimeoutMs: '1000', topicRetentionHours: '1' })).to.equal('');
   });
 
   it('documents every setting in the README', function () {

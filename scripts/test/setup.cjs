@@ -1,3 +1,3 @@
 'use strict';
 // Loaded by mocha before any test (see .mocharc.json).
-require('../../shared/dist/src/warnings.js').silenceKnownKafkaJsWarning();
+require('../../shared/messaging/dist/src/kafka/warnings.js').silenceKnownKafkaJsWarning();

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { silenceKnownKafkaJsWarning } from '@orders/shared';
+import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { Api, TERMINAL } from '../support/api.js';
 import { commitCount, commitLimitTps } from '../support/pg-stats.js';
 import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';

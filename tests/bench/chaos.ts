@@ -12,9 +12,10 @@
  * results and, with --json, one JSON line last; a lost order or a violation exits non-zero.
  */
 import { randomUUID } from 'node:crypto';
-import { createKafka, createProducer, silenceKnownKafkaJsWarning, TOPICS } from '@orders/shared';
-import { silentLogger, testKafkaSettings } from '@orders/shared/testing';
-import { TopicReader } from '@orders/shared/testing';
+import { TOPICS } from '@orders/contracts';
+import { createKafka, createProducer, silenceKnownKafkaJsWarning } from '@orders/messaging';
+import { silentLogger, testKafkaSettings } from '@orders/testing';
+import { TopicReader } from '@orders/testing';
 import { Api, TERMINAL } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { OrderStream } from '../support/load.js';

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { EVENT_TYPE_HEADER, type EventType } from '@orders/contracts';
-import { settlesWithin } from '@orders/shared';
-import { endOffsets, testKafka } from '@orders/shared/testing';
+import { settlesWithin } from '@orders/platform';
+import { endOffsets, testKafka } from '@orders/testing';
 
 const READ_TIMEOUT_MS = 60_000;
 

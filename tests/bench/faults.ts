@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Message, Producer } from 'kafkajs';
-import { adminDb, type TopicReader } from '@orders/shared/testing';
+import { adminDb, type TopicReader } from '@orders/testing';
 import { SERVICES, type LocalSystem } from '../support/system.js';
 
 export interface Fault {

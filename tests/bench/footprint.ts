@@ -2,12 +2,12 @@
  * npm run bench:footprint — what each process of the system uses at a demo's load: the
  * three services on fresh databases place LOW_RATE_PER_SEC orders/s for a minute after a
  * minute of warm-up; the mean CPU (millicores) and the peak memory (PSS) of every process
- * group are written to bench-results/footprint-<date>.json. The stack's requests
+ * group are written to docs/benchmarks/footprint-<date>.json. The stack's requests
  * (pulumi/src/sizing.ts) are set from the newest such file, and a test holds them to it.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { silenceKnownKafkaJsWarning } from '@orders/shared';
+import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { BENCH_DEFAULTS, runBenchmark } from './bench.js';
 import { LOW_RATE_PER_SEC } from './sweep.js';
 
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     lost: result.lost,
     footprint: result.footprint,
   };
-  const file = path.resolve(__dirname, '..', '..', '..', 'bench-results', `footprint-${date}.json`);
+  const file = path.resolve(__dirname, '..', '..', '..', 'docs', 'benchmarks', `footprint-${date}.json`);
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   process.stdout.write(`written: ${path.relative(process.cwd(), file)}\n`);
   if (result.lost > 0 || result.errors > 0) process.exit(1);

@@ -16,7 +16,7 @@ function row(load: string, offered: string, s: Pick<SweepStep, 'orders_per_sec' 
 }
 
 /**
- * A sweep's steps as a Markdown table, from its JSON (bench-results/<date>.json): the 10
+ * A sweep's steps as a Markdown table, from its JSON (docs/benchmarks/<date>.json): the 10
  * orders/s step when the sweep has one, the open-loop steps, then the closed-loop maximum
  * (the step at 100 %, which has no offered rate).
  */

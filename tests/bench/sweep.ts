@@ -2,7 +2,7 @@
  * The latency-against-load sweep (`npm run bench -- --sweep`): the maximum end-to-end rate
  * in a closed loop, then open-loop steps at LOW_RATE_PER_SEC and at fractions of the
  * maximum, all on one running system, so the steps are comparable. Writes
- * bench-results/<date>.json and .svg (the chart).
+ * docs/benchmarks/<date>.json and .svg (the chart).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -86,7 +86,7 @@ const step = (loadPct: number, offered: number, r: BenchResult): SweepStep => ({
   consumers: r.consumers,
 });
 
-export async function runSweep(options: BenchOptions, resultsDir = path.join(ROOT, 'bench-results')): Promise<SweepResult> {
+export async function runSweep(options: BenchOptions, resultsDir = path.join(ROOT, 'docs', 'benchmarks')): Promise<SweepResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[sweep] ${line}\n`);
   const system = await LocalSystem.start({
     env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', KAFKA_TOPIC_PARTITIONS: String(options.partitions) },

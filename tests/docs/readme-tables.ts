@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { commonSettings, seededServiceSettings, settingsOf, settingsTable } from '@orders/shared';
-import { withGeneratedBlocks } from '@orders/shared/testing';
+import { settingsOf, settingsTable } from '@orders/platform';
+import { commonSettings, seededServiceSettings } from '@orders/runtime';
+import { withGeneratedBlocks } from '@orders/testing';
 import { orderSettings } from '@orders/order-service/config';
 import type { SweepResult } from '../bench/sweep.js';
 import { sweepTable } from '../bench/sweep-table.js';
@@ -11,10 +12,10 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const README = path.join(ROOT, 'README.md');
 const PULUMI_YAML = path.join(ROOT, 'Pulumi.yaml');
 
-/** The sweep whose chart the README shows (its first `![…](bench-results/<name>.svg)`): the JSON beside it. */
+/** The sweep whose chart the README shows (its first `![…](docs/benchmarks/<name>.svg)`): the JSON beside it. */
 export function shownSweep(readme: string): { json: string; sweep: SweepResult } {
-  const [, name] = /!\[[^\]]*\]\((bench-results\/[^)]+)\.svg\)/.exec(readme) ?? [];
-  if (!name) throw new Error('README.md shows no chart from bench-results/');
+  const [, name] = /!\[[^\]]*\]\((docs\/benchmarks\/[^)]+)\.svg\)/.exec(readme) ?? [];
+  if (!name) throw new Error('README.md shows no chart from docs/benchmarks/');
   const json = `${name}.json`;
   return { json, sweep: JSON.parse(readFileSync(path.join(ROOT, json), 'utf8')) as SweepResult };
 }

@@ -20,7 +20,7 @@ describe('README tables are written from their one source (npm run docs)', funct
     const max = sweep.max_orders_per_sec.toLocaleString('en-US', { minimumFractionDigits: 1 });
     expect(readmeTables(readme)['latency-sweep']).to.include(`| max (closed loop) | — | ${max} | ${sweep.p50_ms} |`);
     // A README that shows another day's chart is stale until its table is rewritten.
-    const other = readme.replace(`](${json.replace(/\.json$/, '.svg')})`, '](bench-results/2026-11-28.svg)');
+    const other = readme.replace(`](${json.replace(/\.json$/, '.svg')})`, '](docs/benchmarks/2026-11-28.svg)');
     expect(withTables(other)).to.not.equal(other);
   });
 });

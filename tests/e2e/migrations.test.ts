@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { migrateLatest, migrateRollbackAll, type Migration } from '@orders/shared';
-import { createTestDatabase } from '@orders/shared/testing';
+import { migrateLatest, migrateRollbackAll, type Migration } from '@orders/db';
+import { createTestDatabase } from '@orders/testing';
 import { orderMigrations } from '@orders/order-service/migrations';
 import { paymentMigrations } from '@orders/payment-service/migrations';
 import { inventoryMigrations } from '@orders/inventory-service/migrations';

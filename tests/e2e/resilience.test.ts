@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { sleep } from '@orders/shared/testing';
+import { sleep } from '@orders/testing';
 import { Api, TERMINAL } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { OrderStream } from '../support/load.js';

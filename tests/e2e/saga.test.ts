@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Producer } from 'kafkajs';
-import { createKafka, createProducer } from '@orders/shared';
-import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/shared/testing';
-import { TopicReader } from '@orders/shared/testing';
+import { createKafka, createProducer } from '@orders/messaging';
+import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/testing';
+import { TopicReader } from '@orders/testing';
 import { Api, TERMINAL, type Order } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { LocalSystem } from '../support/system.js';

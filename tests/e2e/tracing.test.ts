@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { waitFor } from '@orders/shared/testing';
+import { waitFor } from '@orders/testing';
 import { Api } from '../support/api.js';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { LocalSystem, SERVICES } from '../support/system.js';

@@ -22,7 +22,7 @@ function withTuning(script: string, env: NodeJS.ProcessEnv = {}): string[] {
 describe('scripts/lib/jvm-tuning.sh: the flags the local ZooKeeper and Kafka JVMs start with', function () {
   it("is none by default: the JVM's own JIT and collector, as the cluster's brokers run (they set no JVM options)", function () {
     expect(withTuning('echo "[$(jvm_tuning)]"')).to.deep.equal(['[]']);
-    const start = readFileSync(path.join(SCRIPTS, '..', 'infra', 'kafka', 'start.sh'), 'utf8');
+    const start = readFileSync(path.join(SCRIPTS, '..', 'pulumi', 'kafka-config', 'start.sh'), 'utf8');
     expect(start, 'the start script adds no JIT or collector flag of its own').not.to.match(/-XX:/);
   });
 

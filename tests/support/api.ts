@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@orders/shared/testing';
+import { waitFor } from '@orders/testing';
 import type { LocalSystem, ServiceName } from './system.js';
 
 export interface ApiResponse<T = any> {

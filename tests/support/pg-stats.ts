@@ -1,5 +1,5 @@
 import knexFactory from 'knex';
-import { adminDb, testDbServer } from '@orders/shared/testing';
+import { adminDb, testDbServer } from '@orders/testing';
 
 /** Committed transactions of the given databases so far (pg_stat_database). */
 export async function commitCount(databases: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { adminDb, testDbServer, waitFor } from '@orders/shared/testing';
+import { adminDb, testDbServer, waitFor } from '@orders/testing';
 
 export const SERVICES = ['order', 'payment', 'inventory'] as const;
 export type ServiceName = (typeof SERVICES)[number];

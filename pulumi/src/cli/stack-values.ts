@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseSettings, type Settings } from '../config.js';
+import { parseSettings, type Settings } from '../settings/stack-settings.js';
 
 /**
  * The settings of a stack from `pulumi config --json` on stdin: the values set on the stack

@@ -41,8 +41,8 @@ export interface KafkaArgs {
 
 /**
  * Apache Kafka in ZooKeeper mode (one ZooKeeper, then the brokers) or in KRaft mode
- * (combined broker/controller nodes). Every node runs infra/kafka/start.sh with the
- * files infra/kafka renders (the ConfigMap `kafka-config`), exactly as the local
+ * (combined broker/controller nodes). Every node runs pulumi/kafka-config/start.sh with the
+ * files pulumi/kafka-config renders (the ConfigMap `kafka-config`), exactly as the local
  * infrastructure does; the node id is the pod ordinal and each broker advertises its
  * stable name under the headless Service. The client Service is created once the brokers
  * are ready, so the provider's wait on it sees them.

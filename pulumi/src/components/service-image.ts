@@ -5,7 +5,8 @@ import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 import type { ServiceContract } from '@orders/contracts';
-import { REPO_ROOT, type Settings } from '../config.js';
+import { REPO_ROOT } from '../paths.js';
+import type { Settings } from '../settings/stack-settings.js';
 
 const SKIP = new Set(['node_modules', 'dist', 'test', '.cache']);
 
@@ -21,8 +22,7 @@ function addTree(hash: ReturnType<typeof createHash>, dir: string): void {
 /** A tag from the content of everything the image is built from: a code change means a new tag and a rollout. */
 export function contentTag(service: ServiceContract, nodeImage: string): string {
   const hash = createHash('sha256').update(nodeImage);
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.base.json', service.dockerfile]) hash.update(readFileSync(path.join(REPO_ROOT, file)));
-  addTree(hash, path.join(REPO_ROOT, 'contracts'));
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', service.dockerfile]) hash.update(readFileSync(path.join(REPO_ROOT, file)));
   addTree(hash, path.join(REPO_ROOT, 'shared'));
   addTree(hash, path.join(REPO_ROOT, 'services', service.name));
   return hash.digest('hex').slice(0, 16);

@@ -17,7 +17,7 @@ export const CHECKS = {
   env: 'environment and arguments: what each image must be given (a KRaft cluster id Kafka accepts), and nothing it would reach on its own',
   ports: 'ports and probes: each declared port is one the image listens on, each probe asks what it serves',
   network: 'every connection the configuration makes is allowed; nothing else is (every model variant)',
-  run: "runs every node from the rendered ConfigMap through infra/kafka/start.sh, not from an image template",
+  run: "runs every node from the rendered ConfigMap through pulumi/kafka-config/start.sh, not from an image template",
 } as const;
 export type Check = keyof typeof CHECKS;
 
@@ -100,7 +100,7 @@ export const IMAGE_NEEDS: ImageNeeds[] = [
     image: 'apache/kafka',
     tag: '3.9.1',
     setting: 'kafkaImage',
-    source: 'apache/kafka@3.9.1 docker/jvm/Dockerfile; the node runs infra/kafka/start.sh with the image\'s java and jars',
+    source: 'apache/kafka@3.9.1 docker/jvm/Dockerfile; the node runs pulumi/kafka-config/start.sh with the image\'s java and jars',
     api: [],
     imageUser: 'appuser',
     writes: (pod, container) => {
@@ -126,7 +126,7 @@ export const IMAGE_NEEDS: ImageNeeds[] = [
       { need: 'no Kubernetes API', source: 'docker/jvm/Dockerfile (no client), the start command is ours', check: 'api' },
       { need: 'USER appuser (a name: runAsUser must be numeric); any uid writes /tmp and the data volume', source: 'docker/jvm/Dockerfile: adduser … appuser, USER appuser', check: 'user' },
       { need: 'java on PATH, jars in /opt/kafka/libs, bash and sh (start.sh, the ruok probe)', source: 'docker/jvm/Dockerfile: FROM eclipse-temurin:21-jre-alpine, apk add … bash', check: 'run' },
-      { need: 'writes /tmp (start.sh\'s work dir, the JVM) and log.dirs or dataDir of the rendered file', source: 'infra/kafka/start.sh, renderKafkaFiles', check: 'writes' },
+      { need: 'writes /tmp (start.sh\'s work dir, the JVM) and log.dirs or dataDir of the rendered file', source: 'pulumi/kafka-config/start.sh, renderKafkaFiles', check: 'writes' },
       { need: 'KRaft: KAFKA_CLUSTER_ID a valid Kafka id (22 base64url characters, no leading -, not reserved)', source: 'clients/src/main/java/org/apache/kafka/common/Uuid.java randomUuid(); StorageTool format --cluster-id', check: 'env' },
       { need: 'ports 9092 (clients), 9093 (KRaft controllers), 2181 (ZooKeeper); probes TCP and ruok', source: 'the rendered server.properties and zookeeper.properties', check: 'ports' },
     ],

@@ -6,10 +6,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withGeneratedBlocks } from '@orders/shared/testing';
+import { withGeneratedBlocks } from '@orders/testing';
 import { DOCUMENTED_NODES, fitsNode, minimumNode } from '../../src/capacity.js';
-import { parseSettings, REPO_ROOT } from '../../src/config.js';
+import { REPO_ROOT } from '../../src/paths.js';
+import { parseSettings } from '../../src/settings/stack-settings.js';
 import { stackFootprint, type Requests } from '../../src/sizing.js';
+import { PULUMI_YAML, withProjectConfig } from '../../src/settings/pulumi-yaml.js';
 import { CHECKS, IMAGE_NEEDS } from '../cluster/image-needs.js';
 
 const cpu = (milli: number) => `${milli.toLocaleString('en-US')}m`;
@@ -80,8 +82,9 @@ export function withPulumiTables(document: string, text: string): string {
   return withGeneratedBlocks(text, pulumiDocTables()[document] ?? {}, document);
 }
 
-// `npm run docs`: rewrites the blocks.
+// `npm run docs`: rewrites Pulumi.yaml's config block and the blocks.
 if (require.main === module) {
+  writeFileSync(PULUMI_YAML, withProjectConfig(readFileSync(PULUMI_YAML, 'utf8')));
   for (const document of Object.keys(pulumiDocTables())) {
     const file = path.join(REPO_ROOT, document);
     writeFileSync(file, withPulumiTables(document, readFileSync(file, 'utf8')));

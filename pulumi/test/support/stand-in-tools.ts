@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../src/config.js';
+import { REPO_ROOT } from '../../src/paths.js';
 
 export interface Fixtures {
   /** `kubectl get nodes,pods --all-namespaces -o json` of the cluster. */

@@ -1,4 +1,4 @@
-import type { EventStep } from '@orders/shared';
+import type { EventStep } from '@orders/messaging';
 import { INVENTORY_INPUT_TYPES, orderedSkus, playInventoryEvents, StockBook } from './domain.js';
 import { loadReservations, lockedProducts, lockProducts, reservationsBy, saveInventoryRun } from './repository.js';
 

@@ -1,6 +1,7 @@
 // First: with tracing on, http, express and pg must be patched before they are loaded.
-import '@orders/shared/instrument';
-import { serviceMain, TOPICS } from '@orders/shared';
+import '@orders/platform/instrument';
+import { TOPICS } from '@orders/contracts';
+import { serviceMain } from '@orders/runtime';
 import { loadInventoryConfig, SERVICE_NAME } from './config.js';
 import { inventoryStep } from './consumers.js';
 import { inventoryMigrations } from './migrations.js';

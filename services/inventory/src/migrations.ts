@@ -1,4 +1,6 @@
-import { LIMITS, sharedMigrations, type Migration } from '@orders/shared';
+import { LIMITS } from '@orders/contracts';
+import { type Migration } from '@orders/db';
+import { sharedMigrations } from '@orders/messaging';
 
 export const inventoryMigrations: readonly Migration[] = [
   ...sharedMigrations,

@@ -1,4 +1,4 @@
-import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/shared';
+import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/runtime';
 import { ProductSchema, PutProductBody, RestockBody } from './schemas.js';
 
 const product = { description: 'the product', ...jsonContent(schemaOf(ProductSchema)) };

@@ -1,4 +1,6 @@
-import { jsonBody, notFound, parse, type Express, type ServiceDeps } from '@orders/shared';
+import { notFound } from '@orders/platform';
+import { jsonBody, parse, type ServiceDeps } from '@orders/runtime';
+import { type Express } from 'express';
 import type { InventoryConfig } from './config.js';
 import { findProduct, listProducts, restockProduct, upsertProduct } from './repository.js';
 import { PutProductBody, RestockBody, Sku } from './schemas.js';

@@ -1,4 +1,5 @@
-import { Cents, DisplayName, LIMITS, Sku, z } from '@orders/shared';
+import { Cents, DisplayName, LIMITS, Sku } from '@orders/contracts';
+import { z } from 'zod';
 
 export { Sku };
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Pruner, type Knex } from '@orders/shared';
-import { createTestDatabase, silentLogger } from '@orders/shared/testing';
+import { Pruner } from '@orders/db';
+import { type Knex } from 'knex';
+import { createTestDatabase, silentLogger } from '@orders/testing';
 import { loadInventoryConfig } from '../src/config.js';
 import { inventoryMigrations } from '../src/migrations.js';
 import { inventoryPruning } from '../src/repository.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { createEvent, type EventPayload, type EventType, type SagaEvent } from '@orders/shared';
+import { type EventPayload, type EventType } from '@orders/contracts';
+import { createEvent, type SagaEvent } from '@orders/messaging';
 import { orderedSkus, playInventoryEvents, StockBook, type Product, type Reservation } from '../src/domain.js';
 import { saveInventoryRun } from '../src/repository.js';
 

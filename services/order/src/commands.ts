@@ -1,17 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  AppError,
-  conflict,
-  createEvent,
-  keepTrace,
-  notFound,
-  WriteBatcher,
-  type Emitting,
-  type EventEnvelope,
-  type Knex,
-  type Logger,
-  type Outbox,
-} from '@orders/shared';
+import { WriteBatcher } from '@orders/db';
+import { createEvent, type Emitting, type EventEnvelope, type Outbox } from '@orders/messaging';
+import { AppError, conflict, keepTrace, notFound, type Logger } from '@orders/platform';
+import { type Knex } from 'knex';
 import { noteEvents } from './timeline.js';
 import { cancellable, type Order } from './domain.js';
 import { findIdempotencyKey, lockOrder, newOrders, toOrder, updateOrder, type OrderRow } from './repository.js';

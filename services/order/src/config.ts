@@ -1,4 +1,6 @@
-import { env, loadServiceConfig, SERVICE_CONTRACTS, setting, type SettingsTree } from '@orders/shared';
+import { SERVICE_CONTRACTS } from '@orders/contracts';
+import { env, setting, type SettingsTree } from '@orders/platform';
+import { loadServiceConfig } from '@orders/runtime';
 
 export const SERVICE_NAME = SERVICE_CONTRACTS.order.serviceName;
 

@@ -1,4 +1,4 @@
-import type { EventStep } from '@orders/shared';
+import type { EventStep } from '@orders/messaging';
 import { ORDER_OUTCOME_TYPES, playOrderEvents } from './domain.js';
 import { lockOrders, ordersBy, saveOrders } from './repository.js';
 

@@ -1,4 +1,5 @@
-import { RunRecord, type CANCEL_REASONS, type EventEnvelope, type EventType, type INVENTORY_REJECT_REASONS, type PAYMENT_FAIL_REASONS, type SagaEvent } from '@orders/shared';
+import { type CANCEL_REASONS, type EventType, type INVENTORY_REJECT_REASONS, type PAYMENT_FAIL_REASONS } from '@orders/contracts';
+import { RunRecord, type EventEnvelope, type SagaEvent } from '@orders/messaging';
 
 export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLING', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

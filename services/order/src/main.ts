@@ -1,6 +1,7 @@
 // First: with tracing on, http, express and pg must be patched before they are loaded.
-import '@orders/shared/instrument';
-import { serviceMain, TOPICS } from '@orders/shared';
+import '@orders/platform/instrument';
+import { TOPICS } from '@orders/contracts';
+import { serviceMain } from '@orders/runtime';
 import { loadOrderConfig, SERVICE_NAME } from './config.js';
 import { orderStep } from './consumers.js';
 import { orderMigrations } from './migrations.js';

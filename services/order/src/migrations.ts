@@ -1,4 +1,5 @@
-import { sharedMigrations, type Migration } from '@orders/shared';
+import { type Migration } from '@orders/db';
+import { sharedMigrations } from '@orders/messaging';
 
 export const orderMigrations: readonly Migration[] = [
   ...sharedMigrations,

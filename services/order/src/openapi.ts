@@ -1,4 +1,4 @@
-import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/shared';
+import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/runtime';
 import { ListQuery, OrderSchema, OrderTimelineSchema, PlaceOrderBody } from './schemas.js';
 
 const order = { description: 'the order', ...jsonContent(schemaOf(OrderSchema)) };

@@ -1,4 +1,7 @@
-import { type EventEnvelope, type Knex, preparedRaw, type PruneTarget, type QueryResult, runStatement, statement, type Statement, type StatementChange } from '@orders/shared';
+import { preparedRaw, type PruneTarget, runStatement, statement, type Statement } from '@orders/db';
+import { type EventEnvelope, type StatementChange } from '@orders/messaging';
+import { type Knex } from 'knex';
+import { type QueryResult } from 'pg';
 import type { OrderConfig } from './config.js';
 import { timelineInsert } from './timeline.js';
 import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';

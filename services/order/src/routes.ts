@@ -1,4 +1,6 @@
-import { badRequest, jsonBody, notFound, parse, type Express, type ServiceDeps } from '@orders/shared';
+import { badRequest, notFound } from '@orders/platform';
+import { jsonBody, parse, type ServiceDeps } from '@orders/runtime';
+import { type Express } from 'express';
 import { cancelOrder, OrderPlacement } from './commands.js';
 import type { OrderConfig } from './config.js';
 import { findOrder, listOrders, toOrder } from './repository.js';

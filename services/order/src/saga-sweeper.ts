@@ -1,4 +1,6 @@
-import { type EventEnvelope, type Knex, type Logger, type Outbox, PeriodicWorker, type Worker } from '@orders/shared';
+import { type EventEnvelope, type Outbox } from '@orders/messaging';
+import { type Logger, PeriodicWorker, type Worker } from '@orders/platform';
+import { type Knex } from 'knex';
 import { requestCompensation, startCancellation } from './commands.js';
 import { lockOverdueOrders, lockStaleCancellations, sweepDue, updateOrder } from './repository.js';
 

@@ -1,4 +1,5 @@
-import { CustomerId, Quantity, Sku, z } from '@orders/shared';
+import { CustomerId, Quantity, Sku } from '@orders/contracts';
+import { z } from 'zod';
 import { ORDER_STATUSES } from './domain.js';
 
 export const PlaceOrderBody = z

@@ -1,4 +1,7 @@
-import { type EventEnvelope, type Knex, preparedRaw, producerOf } from '@orders/shared';
+import { producerOf } from '@orders/contracts';
+import { preparedRaw } from '@orders/db';
+import { type EventEnvelope } from '@orders/messaging';
+import { type Knex } from 'knex';
 
 /** One saga event of an order as the order service saw it. */
 export interface TimelineEntry {

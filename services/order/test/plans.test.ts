@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { positional, type Knex } from '@orders/shared';
-import { createTestDatabase } from '@orders/shared/testing';
+import { positional } from '@orders/db';
+import { type Knex } from 'knex';
+import { createTestDatabase } from '@orders/testing';
 import { orderMigrations } from '../src/migrations.js';
 import { lockOrders, saveOrders } from '../src/repository.js';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Pruner, type Knex } from '@orders/shared';
-import { createTestDatabase, silentLogger } from '@orders/shared/testing';
+import { Pruner } from '@orders/db';
+import { type Knex } from 'knex';
+import { createTestDatabase, silentLogger } from '@orders/testing';
 import { loadOrderConfig } from '../src/config.js';
 import { orderMigrations } from '../src/migrations.js';
 import { orderPruning } from '../src/repository.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Outbox, type Knex } from '@orders/shared';
-import { createTestDatabase, silentLogger } from '@orders/shared/testing';
+import { Outbox } from '@orders/messaging';
+import { type Knex } from 'knex';
+import { createTestDatabase, silentLogger } from '@orders/testing';
 import type { OrderStatus } from '../src/domain.js';
 import { orderMigrations } from '../src/migrations.js';
 import { SWEEP_DUE_SQL } from '../src/repository.js';

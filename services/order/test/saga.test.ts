@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { createEvent, type EventPayload, type EventType, type SagaEvent } from '@orders/shared';
+import { type EventPayload, type EventType } from '@orders/contracts';
+import { createEvent, type SagaEvent } from '@orders/messaging';
 import { decideOrder, isOpen, OPEN_STATUSES, ORDER_OUTCOME_TYPES, ORDER_STATUSES, playOrderEvents, type OrderSagaState, type OrderStatus } from '../src/domain.js';
 
 const ORDER = randomUUID();

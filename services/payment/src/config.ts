@@ -1,4 +1,5 @@
-import { loadSeededServiceConfig, SERVICE_CONTRACTS, type SeededServiceConfig } from '@orders/shared';
+import { SERVICE_CONTRACTS } from '@orders/contracts';
+import { loadSeededServiceConfig, type SeededServiceConfig } from '@orders/runtime';
 
 export const SERVICE_NAME = SERVICE_CONTRACTS.payment.serviceName;
 

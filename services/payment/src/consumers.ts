@@ -1,4 +1,4 @@
-import type { EventStep } from '@orders/shared';
+import type { EventStep } from '@orders/messaging';
 import { chargedCustomers, Ledger, PAYMENT_INPUT_TYPES, playPaymentEvents } from './domain.js';
 import { balancesBy, loadOrderPayments, lockAccounts, orderPaymentsBy, savePaymentRun } from './repository.js';
 

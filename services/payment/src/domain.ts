@@ -1,4 +1,4 @@
-import { RunRecord, type SagaEvent } from '@orders/shared';
+import { RunRecord, type SagaEvent } from '@orders/messaging';
 
 export interface Payment {
   orderId: string;

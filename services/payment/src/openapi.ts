@@ -1,4 +1,4 @@
-import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/shared';
+import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/runtime';
 import { AccountSchema, DepositBody, PaymentSchema, SetBalanceBody } from './schemas.js';
 
 const account = { description: 'the account', ...jsonContent(schemaOf(AccountSchema)) };

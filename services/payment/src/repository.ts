@@ -1,4 +1,6 @@
-import { type Knex, type PruneTarget, type QueryResult, statement, type Statement } from '@orders/shared';
+import { type PruneTarget, statement, type Statement } from '@orders/db';
+import { type Knex } from 'knex';
+import { type QueryResult } from 'pg';
 import type { PaymentConfig } from './config.js';
 import type { OrderPayment, Payment } from './domain.js';
 

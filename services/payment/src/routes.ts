@@ -1,4 +1,6 @@
-import { jsonBody, notFound, parse, type Express, type ServiceDeps } from '@orders/shared';
+import { notFound } from '@orders/platform';
+import { jsonBody, parse, type ServiceDeps } from '@orders/runtime';
+import { type Express } from 'express';
 import type { PaymentConfig } from './config.js';
 import { deposit, findAccount, findPayment, setBalance } from './repository.js';
 import { CustomerId, DepositBody, OrderId, SetBalanceBody } from './schemas.js';

@@ -1,4 +1,5 @@
-import { Cents, CustomerId, LIMITS, z } from '@orders/shared';
+import { Cents, CustomerId, LIMITS } from '@orders/contracts';
+import { z } from 'zod';
 
 export { CustomerId };
 export const OrderId = z.uuid('an order id is a UUID');

@@ -1,4 +1,5 @@
-import type { Knex, Logger } from '@orders/shared';
+import type { Logger } from '@orders/platform';
+import type { Knex } from 'knex';
 import { findAccount, setBalance } from './repository.js';
 
 export const DEMO_ACCOUNTS = [

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError } from '@orders/shared';
+import { ConfigError } from '@orders/platform';
 import { loadPaymentConfig } from '../src/config.js';
 
 describe('payment: configuration', function () {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { createEvent, type EventPayload, type EventType, type SagaEvent } from '@orders/shared';
+import { type EventPayload, type EventType } from '@orders/contracts';
+import { createEvent, type SagaEvent } from '@orders/messaging';
 import { chargedCustomers, Ledger, playPaymentEvents, type OrderPayment } from '../src/domain.js';
 import { savePaymentRun } from '../src/repository.js';
 

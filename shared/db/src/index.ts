@@ -1,0 +1,11 @@
+export { lockKeys } from './advisory-locks.js';
+export { ensureAppRole } from './app-role.js';
+export { BatchedTransaction, inBatchedTransaction } from './batched-transaction.js';
+export { type DbSettings, appRoleSettings, dbSettings, pruneIntervalSetting } from './db-settings.js';
+export { inputErrorOf } from './input-errors.js';
+export { createDb, pgConnection, pingDb, preparedRaw, runStatement, statementName } from './knex.js';
+export { type Migration, migrateLatest, migrateRollbackAll } from './migrations.js';
+export { type PruneTarget, Pruner } from './pruner.js';
+export { type Statement, positional, statement } from './statement-batch.js';
+export { isTransientError } from './transient.js';
+export { WriteBatcher } from './write-batcher.js';

@@ -1,0 +1,15 @@
+export { type EventEnvelope, type SagaEvent, createEvent } from './events/envelope.js';
+export { createKafka, createProducer } from './kafka/client.js';
+export { consumerIntervalMs, consumerTuning } from './kafka/consumer-options.js';
+export { EventConsumer } from './kafka/consumer.js';
+export { type EventStep } from './kafka/event-step.js';
+export { KafkaHealth } from './kafka/health.js';
+export { PROCESSED_MESSAGES_TABLE, inboxPruning } from './kafka/inbox-table.js';
+export { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
+export { silenceKnownKafkaJsWarning } from './kafka/warnings.js';
+export { sharedMigrations } from './messaging-migrations.js';
+export { type KafkaSettings, consumerSettings, inboxRetentionSetting, kafkaSettings, outboxSettings } from './messaging-settings.js';
+export { type Emitting, Outbox, type StatementChange } from './outbox/outbox.js';
+export { OutboxRelay } from './outbox/relay.js';
+export { RunRecord } from './saga/run-record.js';
+export { contextOfHeaders } from './kafka/trace-headers.js';

@@ -1,0 +1,194 @@
+import type { Express } from 'express';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Knex } from 'knex';
+import type { CommonConfig } from './service-config.js';
+import { SERVICE_COMMANDS, type ServiceCommand } from '@orders/contracts';
+import { ensureAppRole } from '@orders/db';
+import { Pruner, type PruneTarget } from '@orders/db';
+import type { Worker } from '@orders/platform';
+import { inboxPruning } from '@orders/messaging';
+import { createDb, pingDb } from '@orders/db';
+import { settlesWithin } from '@orders/platform';
+import { migrateLatest, type Migration } from '@orders/db';
+import type { Topic } from '@orders/contracts';
+import { createKafka, createProducer } from '@orders/messaging';
+import { consumerIntervalMs, consumerTuning, EventConsumer } from '@orders/messaging';
+import type { EventStep } from '@orders/messaging';
+import { KafkaHealth } from '@orders/messaging';
+import { ensureTopics, sagaTopicSpecs } from '@orders/messaging';
+import { createHttpApp } from './http/app.js';
+import { ServiceLifecycle } from './lifecycle.js';
+import { createLogger, type Logger } from '@orders/platform';
+import { runCommand } from './main.js';
+import { createMetrics, type ServiceMetrics } from '@orders/platform';
+import { OutboxRelay } from '@orders/messaging';
+import { Outbox } from '@orders/messaging';
+import { startTracing } from '@orders/platform';
+
+const KAFKA_CLOSE_TIMEOUT_MS = 3000;
+
+/** What a running service hands its routes, consumers and workers. */
+export interface ServiceDeps<C extends CommonConfig> {
+  config: C;
+  db: Knex;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** The one door for the events a change causes: they commit with it (see Outbox). */
+  outbox: Outbox;
+}
+
+export type { Worker } from '@orders/platform';
+
+export interface ServiceDefinition<C extends CommonConfig> {
+  /** e.g. `order-service`: the logger's service name, Kafka consumer group and lock name. */
+  name: string;
+  loadConfig(): C;
+  migrations: readonly Migration[];
+  /** Demo data, run by `migrate` when the service's config asks for it. */
+  seed?(db: Knex, config: C, logger: Logger): Promise<void>;
+  shouldSeed?(config: C): boolean;
+  consumes: readonly Topic[];
+  /** Applies the consumed events (see EventStep). */
+  step: EventStep;
+  routes(app: Express, deps: ServiceDeps<C>): void;
+  openapi: object;
+  workers?(deps: ServiceDeps<C>): Worker[];
+  /** The service's own tables that the pruner keeps bounded (the inbox is always pruned). */
+  pruning?(config: C): PruneTarget[];
+}
+
+/**
+ * The entry point of a service image: `node dist/src/main.js migrate|start|topics`.
+ * The Deployment, the migration Job, the topic Job, local runs and tests all use it.
+ */
+export function serviceMain<C extends CommonConfig>(definition: ServiceDefinition<C>, argv = process.argv): void {
+  const command = argv[2] as ServiceCommand;
+  if (!SERVICE_COMMANDS.includes(command)) {
+    process.stderr.write(
+      `usage: main.js <command>   (${definition.name})\n` +
+        '  migrate   create or update the schema (and add demo data when DEMO_SEED=true)\n' +
+        '  start     run the service: HTTP API, consumer, outbox relay\n' +
+        '  topics    create the Kafka topics\n' +
+        (argv[2] === undefined ? '' : `unknown command: ${JSON.stringify(argv[2])}\n`),
+    );
+    process.exitCode = 2;
+    return;
+  }
+  runCommand(definition.name, async () => {
+    const config = definition.loadConfig();
+    if (command === 'migrate') await migrate(definition, config);
+    else if (command === 'topics') await createTopics(config);
+    else await start(definition, config);
+  });
+}
+
+async function migrate<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
+  const logger = createLogger(definition.name, config.logLevel);
+  // Without a statement timeout: a migration may rewrite a large table.
+  const db = createDb({ ...config.db, statementTimeoutMs: 0 }, `${definition.name}-migrate`);
+  try {
+    const applied = await migrateLatest(db, definition.migrations);
+    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema is up to date');
+    if (definition.seed && definition.shouldSeed?.(config)) {
+      await definition.seed(db, config, logger);
+      logger.info('demo data seeded');
+    }
+    if (config.appRole.user) {
+      await ensureAppRole(db, config.appRole, config.db.database);
+      logger.info({ role: config.appRole.user }, 'application role ready');
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function createTopics(config: CommonConfig): Promise<void> {
+  const logger = createLogger('topics', config.logLevel);
+  const kafka = createKafka(config.kafka, logger);
+  const created = await ensureTopics(kafka, topicSpecs(config));
+  logger.info({ created }, created.length ? 'topics created' : 'topics exist');
+}
+
+const topicSpecs = (config: CommonConfig) =>
+  sagaTopicSpecs(config.kafka.topicPartitions, config.kafka.topicReplication, {
+    prefix: config.kafka.topicPrefix,
+    retentionMs: config.kafka.topicRetentionMs,
+  });
+
+async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
+  const logger = createLogger(definition.name, config.logLevel);
+  const tracing = startTracing(definition.name, config.tracing, logger);
+  const metrics = createMetrics(definition.name);
+  const db = createDb(config.db, definition.name);
+  const kafka: Kafka = createKafka(config.kafka, logger);
+  const lifecycle = new ServiceLifecycle(logger, config.shutdown);
+  lifecycle.handleSignals();
+  const outbox = new Outbox();
+  const deps: ServiceDeps<C> = { config, db, logger, metrics, outbox };
+
+  await ensureTopics(kafka, topicSpecs(config));
+  const producer: Producer = createProducer(kafka);
+  await producer.connect();
+  const relay = new OutboxRelay({
+    outbox,
+    db: config.db,
+    producer,
+    logger,
+    lockName: definition.name,
+    batchSize: config.outbox.batchSize,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+    minIntervalMs: config.batchIntervalMs,
+    topicPrefix: config.kafka.topicPrefix,
+    metrics,
+  });
+  const consumer = new EventConsumer({
+    kafka,
+    producer,
+    db,
+    logger,
+    // Prefixed like the topics, so environments sharing a cluster never share a group.
+    groupId: config.kafka.topicPrefix + definition.name,
+    topics: [...definition.consumes],
+    topicPrefix: config.kafka.topicPrefix,
+    step: definition.step,
+    ...consumerTuning(config.consumer),
+    batchIntervalMs: consumerIntervalMs(config.batchIntervalMs),
+    outbox,
+    metrics,
+  });
+  const pruning = [inboxPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];
+  const workers = [...(definition.workers?.(deps) ?? []), new Pruner(db, logger, pruning, config.retention.pruneIntervalMs)];
+  const kafkaHealth = new KafkaHealth(kafka);
+
+  // Stop order: consumers finish and commit, workers end, the relay publishes what they
+  // committed, then the connections close.
+  lifecycle.onStop('consumer', () => consumer.stop());
+  for (const worker of workers) lifecycle.onStop(worker.name, () => worker.stop());
+  lifecycle.onStop('outbox relay', () => relay.stop());
+  lifecycle.onStop('kafka', async () => {
+    // Bounded: with the brokers unreachable, closing waits on requests that are retried.
+    const closed = Promise.all([kafkaHealth.close(), producer.disconnect()]);
+    if (!(await settlesWithin(closed, KAFKA_CLOSE_TIMEOUT_MS))) logger.warn('kafka connections did not close in time');
+  });
+  lifecycle.onStop('database', () => db.destroy());
+  lifecycle.onStop('tracing', () => tracing.shutdown());
+
+  relay.start();
+  for (const worker of workers) worker.start();
+
+  const app = createHttpApp({
+    logger,
+    metrics,
+    bodyLimit: config.http.bodyLimit,
+    readiness: { database: () => pingDb(db), kafka: () => kafkaHealth.check() },
+    openapi: definition.openapi,
+    routes: (router) => definition.routes(router, deps),
+    isAccepting: () => lifecycle.accepting,
+  });
+  // The API does not wait for the consumer group: after a crash, joining can take up to a
+  // session timeout while the dead member expires.
+  await lifecycle.listen(app, config.http.host, config.http.port);
+  logger.info({ host: config.http.host, port: config.http.port }, 'service started');
+  await consumer.start();
+  logger.info({ groupId: config.kafka.topicPrefix + definition.name }, 'consumer started');
+}
