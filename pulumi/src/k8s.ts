@@ -4,6 +4,15 @@ import type * as pulumi from '@pulumi/pulumi';
 
 export const PART_OF = 'order-processing';
 
+/** A namespace of the stack: its name, and the same name as an input that waits until the namespace exists. */
+export interface NamespaceRef {
+  readonly name: string;
+  readonly ready: pulumi.Input<string>;
+}
+
+/** A namespace every cluster has (kube-system): nothing to wait for. */
+export const existingNamespace = (name: string): NamespaceRef => ({ name, ready: name });
+
 /** Recommended labels; `app` is also the selector. */
 export function labels(app: string, component: string): Record<string, string> {
   return {

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import { labels } from './k8s.js';
+import { labels, type NamespaceRef } from './k8s.js';
 
 /**
  * Network policies: every namespace of the stack denies all traffic in and out except DNS
@@ -11,9 +11,7 @@ import { labels } from './k8s.js';
 
 /** Pods of one `app` label in one namespace: they open or serve connections. */
 export interface Pods {
-  /** The namespace as an input that waits for it. */
-  namespace: pulumi.Input<string>;
-  namespaceName: string;
+  namespace: NamespaceRef;
   app: string;
 }
 
@@ -24,20 +22,20 @@ const tcp = (ports: readonly number[]) => ports.map((port) => ({ protocol: 'TCP'
 /** How pods in `fromNamespace` name `pods` in a policy. */
 function peer(fromNamespace: string, pods: Pods) {
   return {
-    ...(pods.namespaceName === fromNamespace ? {} : { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': pods.namespaceName } } }),
+    ...(pods.namespace.name === fromNamespace ? {} : { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': pods.namespace.name } } }),
     podSelector: { matchLabels: { app: pods.app } },
   };
 }
 
-function policy(name: string, namespace: pulumi.Input<string>, spec: k8s.types.input.networking.v1.NetworkPolicySpec, opts: pulumi.CustomResourceOptions) {
-  return new k8s.networking.v1.NetworkPolicy(name, { metadata: { name, namespace, labels: labels(name, 'network-policy') }, spec }, opts);
+function policy(name: string, namespace: NamespaceRef, spec: k8s.types.input.networking.v1.NetworkPolicySpec, opts: pulumi.CustomResourceOptions) {
+  return new k8s.networking.v1.NetworkPolicy(name, { metadata: { name, namespace: namespace.ready, labels: labels(name, 'network-policy') }, spec }, opts);
 }
 
 /** A namespace's starting point: nothing in or out, but DNS lookups. */
-export function namespaceBaseline(namespace: pulumi.Input<string>, namespaceName: string, opts: pulumi.CustomResourceOptions): void {
-  policy(`${namespaceName}-deny-all`, namespace, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, opts);
+export function namespaceBaseline(namespace: NamespaceRef, opts: pulumi.CustomResourceOptions): void {
+  policy(`${namespace.name}-deny-all`, namespace, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, opts);
   policy(
-    `${namespaceName}-dns`,
+    `${namespace.name}-dns`,
     namespace,
     {
       podSelector: {},
@@ -71,7 +69,7 @@ export function allowConnections(
     {
       podSelector: { matchLabels: { app: server.app } },
       policyTypes: ['Ingress'],
-      ingress: [{ from: clients.map((c) => peer(server.namespaceName, c)), ports: tcp(ports) }],
+      ingress: [{ from: clients.map((c) => peer(server.namespace.name, c)), ports: tcp(ports) }],
     },
     opts,
   );
@@ -82,7 +80,7 @@ export function allowConnections(
       {
         podSelector: { matchLabels: { app: client.app } },
         policyTypes: ['Egress'],
-        egress: [{ to: [peer(client.namespaceName, server)], ports: tcp(ports) }],
+        egress: [{ to: [peer(client.namespace.name, server)], ports: tcp(ports) }],
       },
       opts,
     );

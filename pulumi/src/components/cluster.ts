@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { PART_OF } from '../k8s.js';
+import { PART_OF, type NamespaceRef } from '../k8s.js';
 import { namespaceBaseline } from '../network.js';
 
 export interface ClusterArgs {
@@ -18,7 +18,7 @@ export class Cluster extends pulumi.ComponentResource {
   /** Options every resource on this cluster is created with. */
   readonly opts: pulumi.ComponentResourceOptions;
   readonly identity: pulumi.Output<string>;
-  private readonly namespaces = new Map<string, k8s.core.v1.Namespace>();
+  private readonly namespaces = new Map<string, NamespaceRef>();
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:infra:Cluster', name, {}, opts);
@@ -30,17 +30,18 @@ export class Cluster extends pulumi.ComponentResource {
         { metadata: { name: namespace, labels: { 'app.kubernetes.io/part-of': PART_OF } } },
         { parent: this, provider: this.provider },
       );
-      this.namespaces.set(namespace, created);
-      namespaceBaseline(created.metadata.name, namespace, { parent: this, provider: this.provider });
+      const ref = { name: namespace, ready: created.metadata.name };
+      this.namespaces.set(namespace, ref);
+      namespaceBaseline(ref, { parent: this, provider: this.provider });
     }
     this.identity = k8s.core.v1.Namespace.get('kube-system', 'kube-system', { parent: this, provider: this.provider }).metadata.uid;
     this.registerOutputs({});
   }
 
-  /** A namespace of the stack, as an input that waits for it. */
-  namespace(name: string): pulumi.Output<string> {
+  /** A namespace of the stack. */
+  namespace(name: string): NamespaceRef {
     const namespace = this.namespaces.get(name);
     if (!namespace) throw new Error(`namespace ${name} is not one of the stack's`);
-    return namespace.metadata.name;
+    return namespace;
   }
 }

@@ -2,13 +2,12 @@ import bcrypt from 'bcryptjs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint, type NamespaceRef } from '../k8s.js';
 import { allowFromAnywhere, allowKubernetesApi } from '../network.js';
 import { SIZES } from '../sizing.js';
 
 export interface DozzleArgs {
-  namespace: pulumi.Output<string>;
-  namespaceName: string;
+  namespace: NamespaceRef;
   /** Cluster-scoped names carry it, so two stacks on one cluster do not collide. */
   stackName: string;
   image: string;
@@ -29,15 +28,15 @@ export class Dozzle extends pulumi.ComponentResource {
 
   constructor(name: string, args: DozzleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:Dozzle', name, {}, opts);
-    this.endpoint = { namespace: args.namespaceName, service: 'dozzle', port: DOZZLE_PORT, nodePort: args.nodePort };
-    const pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: 'dozzle' };
+    this.endpoint = { namespace: args.namespace.name, service: 'dozzle', port: DOZZLE_PORT, nodePort: args.nodePort };
+    const pods = { namespace: args.namespace, app: 'dozzle' };
     allowFromAnywhere(pods, [DOZZLE_PORT], { parent: this });
     // It reads pod logs through the API.
     allowKubernetesApi(pods, { parent: this });
     const roleName = `orders-dozzle-log-reader-${args.stackName}`;
     const account = new k8s.core.v1.ServiceAccount(
       name,
-      { metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels } },
+      { metadata: { name: 'dozzle', namespace: args.namespace.ready, labels: this.podLabels } },
       { parent: this },
     );
     const role = new k8s.rbac.v1.ClusterRole(
@@ -56,7 +55,7 @@ export class Dozzle extends pulumi.ComponentResource {
       {
         metadata: { name: roleName, labels: this.podLabels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-        subjects: [{ kind: 'ServiceAccount', name: 'dozzle', namespace: args.namespace }],
+        subjects: [{ kind: 'ServiceAccount', name: 'dozzle', namespace: args.namespace.ready }],
       },
       { parent: this, dependsOn: [account, role] },
     );
@@ -85,7 +84,7 @@ export class Dozzle extends pulumi.ComponentResource {
       extra.push(
         new k8s.core.v1.Secret(
           `${name}-users`,
-          { metadata: { name: 'dozzle-users', namespace: args.namespace, labels: this.podLabels }, stringData: { 'users.yml': usersFile } },
+          { metadata: { name: 'dozzle-users', namespace: args.namespace.ready, labels: this.podLabels }, stringData: { 'users.yml': usersFile } },
           { parent: this },
         ),
       );
@@ -98,7 +97,7 @@ export class Dozzle extends pulumi.ComponentResource {
     const deployment = new k8s.apps.v1.Deployment(
       name,
       {
-        metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels },
+        metadata: { name: 'dozzle', namespace: args.namespace.ready, labels: this.podLabels },
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: 'dozzle' } },
@@ -132,7 +131,7 @@ export class Dozzle extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       name,
       {
-        metadata: { name: 'dozzle', namespace: args.namespace, labels: this.podLabels },
+        metadata: { name: 'dozzle', namespace: args.namespace.ready, labels: this.podLabels },
         spec: { type: 'NodePort', selector: { app: 'dozzle' }, ports: [{ name: 'http', port: DOZZLE_PORT, targetPort: 'http', nodePort: args.nodePort }] },
       },
       { parent: this, dependsOn: [deployment] },

@@ -1,13 +1,12 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { JAEGER_OTLP_PORT } from '../config.js';
-import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint, type NamespaceRef } from '../k8s.js';
 import { allowConnections, allowFromAnywhere, type Pods } from '../network.js';
 import { SIZES } from '../sizing.js';
 
 export interface JaegerArgs {
-  namespace: pulumi.Output<string>;
-  namespaceName: string;
+  namespace: NamespaceRef;
   image: string;
   nodePort: number;
 }
@@ -35,14 +34,14 @@ export class Jaeger extends pulumi.ComponentResource {
   constructor(name: string, args: JaegerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:Jaeger', name, {}, opts);
     const podLabels = labels('jaeger', 'tracing');
-    this.endpoint = { namespace: args.namespaceName, service: 'jaeger', port: JAEGER_PORTS.ui, nodePort: args.nodePort };
-    this.pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: 'jaeger' };
+    this.endpoint = { namespace: args.namespace.name, service: 'jaeger', port: JAEGER_PORTS.ui, nodePort: args.nodePort };
+    this.pods = { namespace: args.namespace, app: 'jaeger' };
     allowFromAnywhere(this.pods, [JAEGER_PORTS.ui], { parent: this });
     const health = { httpGet: { path: JAEGER_HEALTH_PATH, port: 'health' } };
     this.deployment = new k8s.apps.v1.Deployment(
       name,
       {
-        metadata: { name: 'jaeger', namespace: args.namespace, labels: podLabels },
+        metadata: { name: 'jaeger', namespace: args.namespace.ready, labels: podLabels },
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: 'jaeger' } },
@@ -77,7 +76,7 @@ export class Jaeger extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       `${name}-collector`,
       {
-        metadata: { name: 'jaeger-collector', namespace: args.namespace, labels: podLabels },
+        metadata: { name: 'jaeger-collector', namespace: args.namespace.ready, labels: podLabels },
         spec: { selector: { app: 'jaeger' }, ports: [{ name: 'otlp-http', port: JAEGER_PORTS.otlpHttp, targetPort: 'otlp-http' }] },
       },
       { parent: this },
@@ -85,7 +84,7 @@ export class Jaeger extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       name,
       {
-        metadata: { name: 'jaeger', namespace: args.namespace, labels: podLabels },
+        metadata: { name: 'jaeger', namespace: args.namespace.ready, labels: podLabels },
         spec: { type: 'NodePort', selector: { app: 'jaeger' }, ports: [{ name: 'ui', port: JAEGER_PORTS.ui, targetPort: 'ui', nodePort: args.nodePort }] },
       },
       { parent: this, dependsOn: [this.deployment] },

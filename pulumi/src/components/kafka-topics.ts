@@ -3,16 +3,15 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ServiceContract } from '@orders/contracts';
 import type { TopicSettings } from '../config.js';
-import { labels, podSecurity, podSpec, restrictedContainer } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NamespaceRef } from '../k8s.js';
 import type { Pods } from '../network.js';
 import { SIZES } from '../sizing.js';
 import type { Kafka } from './kafka.js';
-import { SERVICE_UID } from './microservice.js';
+import { SERVICE_UID } from './service-pod.js';
 import type { ServiceImage } from './service-image.js';
 
 export interface KafkaTopicsArgs {
-  namespace: pulumi.Output<string>;
-  namespaceName: string;
+  namespace: NamespaceRef;
   /** Any service image: every one has the `topics` command. */
   image: ServiceImage;
   contract: ServiceContract;
@@ -30,7 +29,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
   constructor(name: string, args: KafkaTopicsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:messaging:KafkaTopics', name, {}, opts);
     const podLabels = labels(name, 'kafka-topics');
-    this.pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: name };
+    this.pods = { namespace: args.namespace, app: name };
     const env = {
       KAFKA_BROKERS: args.kafka.bootstrapServers,
       KAFKA_TOPIC_PARTITIONS: String(args.topics.partitions),
@@ -47,7 +46,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
         metadata: {
           // A change of topic settings or image is a new Job run.
           name: `${name}-${args.image.tag.slice(0, 6)}-${hash(settings)}`,
-          namespace: args.namespace,
+          namespace: args.namespace.ready,
           labels: podLabels,
         },
         spec: {

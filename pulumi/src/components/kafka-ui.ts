@@ -1,13 +1,12 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, type NodePortEndpoint, type NamespaceRef } from '../k8s.js';
 import { allowFromAnywhere, type Pods } from '../network.js';
 import { SIZES } from '../sizing.js';
 import type { Kafka } from './kafka.js';
 
 export interface KafkaUiArgs {
-  namespace: pulumi.Output<string>;
-  namespaceName: string;
+  namespace: NamespaceRef;
   image: string;
   kafka: Kafka;
   nodePort: number;
@@ -25,14 +24,14 @@ export class KafkaUi extends pulumi.ComponentResource {
 
   constructor(name: string, args: KafkaUiArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:tools:KafkaUi', name, {}, opts);
-    this.endpoint = { namespace: args.namespaceName, service: 'kafka-ui', port: UI_PORT, nodePort: args.nodePort };
-    this.pods = { namespace: args.namespace, namespaceName: args.namespaceName, app: 'kafka-ui' };
+    this.endpoint = { namespace: args.namespace.name, service: 'kafka-ui', port: UI_PORT, nodePort: args.nodePort };
+    this.pods = { namespace: args.namespace, app: 'kafka-ui' };
     allowFromAnywhere(this.pods, [UI_PORT], { parent: this });
     const health = { httpGet: { path: '/actuator/health', port: 'http' } };
     const deployment = new k8s.apps.v1.Deployment(
       name,
       {
-        metadata: { name: 'kafka-ui', namespace: args.namespace, labels: this.podLabels },
+        metadata: { name: 'kafka-ui', namespace: args.namespace.ready, labels: this.podLabels },
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: 'kafka-ui' } },
@@ -72,7 +71,7 @@ export class KafkaUi extends pulumi.ComponentResource {
     new k8s.core.v1.Service(
       name,
       {
-        metadata: { name: 'kafka-ui', namespace: args.namespace, labels: this.podLabels },
+        metadata: { name: 'kafka-ui', namespace: args.namespace.ready, labels: this.podLabels },
         spec: { type: 'NodePort', selector: { app: 'kafka-ui' }, ports: [{ name: 'http', port: UI_PORT, targetPort: 'http', nodePort: args.nodePort }] },
       },
       { parent: this, dependsOn: [deployment] },

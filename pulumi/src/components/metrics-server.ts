@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { labels, podSecurity, podSpec, restrictedContainer } from '../k8s.js';
+import { existingNamespace, labels, podSecurity, podSpec, restrictedContainer } from '../k8s.js';
 import { allowFromAnywhere, allowKubelets, allowKubernetesApi } from '../network.js';
 import { SIZES } from '../sizing.js';
 
@@ -38,7 +38,7 @@ export class MetricsServer extends pulumi.ComponentResource {
     const child = { parent: this };
     // Only its own pod is isolated in kube-system: the API server (a node's address) calls it
     // on its port; it calls the API and every kubelet.
-    const pods = { namespace: METRICS_NAMESPACE, namespaceName: METRICS_NAMESPACE, app: METRICS_SERVER_NAME };
+    const pods = { namespace: existingNamespace(METRICS_NAMESPACE), app: METRICS_SERVER_NAME };
     allowFromAnywhere(pods, [HTTPS_PORT], child);
     allowKubernetesApi(pods, child);
     allowKubelets(pods, child);

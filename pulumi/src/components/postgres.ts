@@ -2,13 +2,12 @@ import { createHmac } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { labels, podSecurity, podSpec, restrictedContainer, serviceHost, volumeClaim } from '../k8s.js';
+import { labels, podSecurity, podSpec, restrictedContainer, serviceHost, volumeClaim, type NamespaceRef } from '../k8s.js';
 import { allowConnections, type Pods } from '../network.js';
 import { postgresSize } from '../sizing.js';
 
 export interface PostgresArgs {
-  namespace: pulumi.Output<string>;
-  namespaceName: string;
+  namespace: NamespaceRef;
   database: string;
   /** The role the service runs as: rows only, no schema (created by the migration Job). */
   appUser: string;
@@ -56,7 +55,7 @@ export class Postgres extends pulumi.ComponentResource {
     this.podLabels = labels(app, 'database');
     this.adminSecretName = `${name}-admin`;
     this.appSecretName = `${name}-app`;
-    this.host = serviceHost(name, args.namespaceName);
+    this.host = serviceHost(name, args.namespace.name);
     this.database = args.database;
     this.appUser = args.appUser;
     this.args = args;
@@ -68,7 +67,7 @@ export class Postgres extends pulumi.ComponentResource {
     const secret = (secretName: string, data: Record<string, pulumi.Output<string>>) =>
       new k8s.core.v1.Secret(
         secretName,
-        { metadata: { name: secretName, namespace: args.namespace, labels: this.podLabels }, type: 'Opaque', stringData: data },
+        { metadata: { name: secretName, namespace: args.namespace.ready, labels: this.podLabels }, type: 'Opaque', stringData: data },
         { parent: this },
       );
     secret(this.adminSecretName, { POSTGRES_PASSWORD: pulumi.secret(adminPassword) });
@@ -77,7 +76,7 @@ export class Postgres extends pulumi.ComponentResource {
     const service = new k8s.core.v1.Service(
       name,
       {
-        metadata: { name, namespace: args.namespace, labels: this.podLabels },
+        metadata: { name, namespace: args.namespace.ready, labels: this.podLabels },
         spec: { clusterIP: 'None', selector: { app }, ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT }] },
       },
       { parent: this },
@@ -87,7 +86,7 @@ export class Postgres extends pulumi.ComponentResource {
     new k8s.apps.v1.StatefulSet(
       name,
       {
-        metadata: { name, namespace: args.namespace, labels: this.podLabels },
+        metadata: { name, namespace: args.namespace.ready, labels: this.podLabels },
         spec: {
           serviceName: name,
           replicas: 1,
@@ -134,7 +133,7 @@ export class Postgres extends pulumi.ComponentResource {
 
   /** Lets only these pods reach the database. */
   admit(clients: readonly Pods[]): void {
-    const server = { namespace: this.args.namespace, namespaceName: this.args.namespaceName, app: this.app };
+    const server = { namespace: this.args.namespace, app: this.app };
     allowConnections(`${this.app}-ingress`, server, clients, [POSTGRES_PORT], { parent: this });
   }
 }

@@ -1,16 +1,20 @@
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import type { ServiceContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
+import { labels, type NamespaceRef } from '../k8s.js';
 import type { Kafka } from './kafka.js';
-import { Microservice } from './microservice.js';
+import { MigrationJob } from './migration-job.js';
 import { Postgres } from './postgres.js';
+import { ServiceDeployment } from './service-deployment.js';
 import type { ServiceImage } from './service-image.js';
+import { podChecksums, serviceEnvironment, type ServicePod } from './service-pod.js';
 
 export interface ServiceStackArgs {
   contract: ServiceContract;
   settings: ServiceSettings;
-  namespace: pulumi.Output<string>;
+  namespace: NamespaceRef;
   image: ServiceImage;
   kafka: Kafka;
   topics: TopicSettings;
@@ -20,24 +24,25 @@ export interface ServiceStackArgs {
 
 /**
  * One service with everything of its own: its database password (set or generated), its
- * PostgreSQL, which only the service and its migration Job may reach, and the service
- * itself (migration Job, Deployment, NodePort Service).
+ * PostgreSQL, which only the service and its migration Job may reach, its configuration,
+ * the migration Job, and the service running.
  */
 export class ServiceStack extends pulumi.ComponentResource {
-  readonly service: Microservice;
+  readonly service: ServiceDeployment;
+  readonly migration: MigrationJob;
   readonly database: Postgres;
 
   constructor(name: string, args: ServiceStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super('orders:app:ServiceStack', name, {}, opts);
-    const { settings } = args;
-    const generated = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent: this });
+    const { settings, contract } = args;
+    const child = { parent: this };
+    const generated = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, child);
     const password = pulumi.secret(settings.database.password ?? generated.result);
     this.database = new Postgres(
       `${name}-postgres`,
       {
         namespace: args.namespace,
-        namespaceName: settings.namespace,
-        database: args.contract.database,
+        database: contract.database,
         appUser: `${name}_app`,
         appPassword: password,
         image: settings.database.image,
@@ -45,23 +50,26 @@ export class ServiceStack extends pulumi.ComponentResource {
         storageClass: settings.database.storageClass,
         memoryLimit: settings.database.memoryLimit,
       },
-      { parent: this },
+      child,
     );
-    this.service = new Microservice(
-      name,
-      {
-        contract: args.contract,
-        settings,
-        namespace: args.namespace,
-        image: args.image,
-        database: this.database,
-        kafka: args.kafka,
-        topics: args.topics,
-        after: args.after,
-      },
-      { parent: this },
+    // The component that held the configuration, the Job and the Deployment before they had
+    // their own: the stack's state keeps them under their new parents.
+    const formerParent = pulumi.createUrn(name, 'orders:app:Microservice', this);
+    const env = serviceEnvironment(contract, settings, this.database, args.kafka, args.topics);
+    const configMap = `${contract.serviceName}-config`;
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      { metadata: { name: configMap, namespace: args.namespace.ready, labels: labels(contract.serviceName, 'service') }, data: env },
+      { ...child, aliases: [{ parent: formerParent }] },
     );
-    this.database.admit([this.service.pods, this.service.migrationPods]);
+    const pod: ServicePod = { contract, settings, image: args.image, database: this.database, configMap, env, checksums: podChecksums(env, this.database) };
+    this.migration = new MigrationJob(
+      `${name}-migrate`,
+      { namespace: args.namespace, pod, after: [config, args.image.ready, this.database, ...args.after], formerParent },
+      child,
+    );
+    this.service = new ServiceDeployment(name, { namespace: args.namespace, pod, after: [this.migration.job], formerParent }, child);
+    this.database.admit([this.service.pods, this.migration.pods]);
     this.registerOutputs({});
   }
 }

@@ -16,6 +16,10 @@ export interface DeclaredResource {
   dependsOn: string[];
   /** Resources behind the Outputs among its inputs: Pulumi waits for them too. */
   inputsFrom: string[];
+  /** Its URN in the stack (the engine keys its state by it). */
+  urn: string;
+  /** URNs it was known by before (`aliases`): the engine moves their state to it. */
+  aliases: string[];
 }
 
 export const PROJECT = 'order-processing';
@@ -93,7 +97,15 @@ export async function runProgram<T>(
 
   const declared = new Map<
     pulumi.Resource,
-    { type: string; name: string; read: boolean; parent?: pulumi.Resource; dependsOn: pulumi.Resource[]; outputs: pulumi.Output<unknown>[] }
+    {
+      type: string;
+      name: string;
+      read: boolean;
+      parent?: pulumi.Resource;
+      dependsOn: pulumi.Resource[];
+      outputs: pulumi.Output<unknown>[];
+      aliases: unknown[];
+    }
   >();
   let result: T | undefined;
   let failure: unknown;
@@ -107,6 +119,7 @@ export async function runProgram<T>(
         parent: args.opts.parent,
         dependsOn: (Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : []) as pulumi.Resource[],
         outputs: outputsIn(args.props),
+        aliases: (args.opts.aliases as unknown[] | undefined) ?? [],
       });
       return undefined;
     });
@@ -129,6 +142,13 @@ export async function runProgram<T>(
     const d = declared.get(r);
     return d ? keyOf(d.type, d.name) : undefined;
   };
+  const urnOf = async (r: pulumi.Resource) => String(await resolveDeep(r.urn));
+  /** An alias as the URN it names, as the SDK computes it: by default the same name and type, under the parent it gives. */
+  const aliasUrn = async (alias: unknown, d: { type: string; name: string }): Promise<string> => {
+    if (typeof alias === 'string' || pulumi.Output.isInstance(alias)) return String(await resolveDeep(alias));
+    const a = alias as { name?: string; type?: string; parent?: pulumi.Resource | pulumi.Input<string>; noParent?: boolean };
+    return String(await resolveDeep(pulumi.createUrn(a.name ?? d.name, a.type ?? d.type, a.noParent ? undefined : a.parent)));
+  };
   const resources: DeclaredResource[] = [];
   for (const [resource, d] of declared) {
     const key = keyOf(d.type, d.name);
@@ -144,6 +164,8 @@ export async function runProgram<T>(
       inputs: inputsByKey.get(key) ?? {},
       dependsOn: d.dependsOn.map((r) => keyOfResource(r) ?? '?'),
       inputsFrom: [...inputsFrom].filter((k) => k !== '?'),
+      urn: await urnOf(resource),
+      aliases: await Promise.all(d.aliases.map((a) => aliasUrn(a, d))),
     });
   }
   resources.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));

@@ -1,0 +1,37 @@
+import type { StackConfig } from './config.js';
+import type { Cluster } from './components/cluster.js';
+import { Dozzle } from './components/dozzle.js';
+import { Jaeger } from './components/jaeger.js';
+import type { Kafka } from './components/kafka.js';
+import { KafkaUi } from './components/kafka-ui.js';
+import { MetricsServer } from './components/metrics-server.js';
+import type { Pods } from './network.js';
+
+/** What the stack runs to look at the system: Kafka UI, Dozzle (with the metrics API it needs), Jaeger when tracing is on. */
+export function deployTools(config: StackConfig, cluster: Cluster, kafka: Kafka, services: readonly Pods[], stackName: string) {
+  const opts = cluster.opts;
+  const kafkaUi = new KafkaUi(
+    'kafka-ui',
+    { namespace: cluster.namespace(config.kafkaNamespace), image: config.kafkaUiImage, kafka, nodePort: config.kafkaUiNodePort, readOnly: config.kafkaUiReadOnly },
+    opts,
+  );
+  // One metrics API per cluster: none where the cluster serves it already (metricsServer off).
+  const metrics = config.metricsServer ? new MetricsServer('metrics-server', { image: config.metricsServerImage }, opts) : undefined;
+  const dozzle = new Dozzle(
+    'dozzle',
+    {
+      namespace: cluster.namespace(config.dozzleNamespace),
+      stackName: stackName.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
+      image: config.dozzleImage,
+      nodePort: config.dozzleNodePort,
+      auth: config.dozzleAuth ? { username: config.dozzleUsername, password: config.secrets.dozzlePassword! } : null,
+      metricsApi: metrics?.apiService,
+    },
+    opts,
+  );
+  const jaeger = config.tracing
+    ? new Jaeger('jaeger', { namespace: cluster.namespace(config.tracingNamespace), image: config.jaegerImage, nodePort: config.jaegerNodePort }, opts)
+    : undefined;
+  jaeger?.admit(services);
+  return { kafkaUi, dozzle, jaeger };
+}
