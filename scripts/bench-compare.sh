@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Latency-against-load sweeps of another commit (before) and of this checkout (after), in
-# one session and alternating, so the machine's drift falls on both alike:
-#   npm run bench:compare -- <commit> [pairs]      pairs: 1–5, default 2 (order B A A B …)
+# one run and alternating, so the machine's drift falls on both alike:
+#   npm run bench:compare -- <commit> [pairs] [--record]   pairs: 1–5, default 2 (order B A A B …)
 # The other commit is checked out once into .cache/bench-compare/<commit> (a git worktree;
 # its packages are hard links of this checkout's when the lock files match) and built there.
 # Needs the local infrastructure (npm run infra:up). Each sweep takes about three minutes.
-# The sweeps' JSON and the report (tests/bench/compare.ts) go to .cache/bench-compare/runs/<time>/;
-# this checkout's docs/benchmarks/ is left as it was.
+# The sweeps' JSON, the report (tests/bench/compare.ts) and the comparison's record
+# (compare-<date>.json) go to .cache/bench-compare/runs/<time>/; with --record the record is
+# also kept in docs/benchmarks/, which is otherwise left as it was.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/node.sh
 source "$ROOT/scripts/lib/node.sh"
 
 log() { printf '[bench-compare] %s\n' "$*" >&2; }
-usage() { echo "usage: npm run bench:compare -- <commit> [pairs 1-5]" >&2; exit 2; }
+usage() { echo "usage: npm run bench:compare -- <commit> [pairs 1-5] [--record]" >&2; exit 2; }
 
+RECORD=0
+if [[ "${*: -1}" == --record ]]; then RECORD=1; set -- "${@:1:$#-1}"; fi
 [[ $# -ge 1 && $# -le 2 ]] || usage
 PAIRS="${2:-2}"
 [[ "$PAIRS" =~ ^[1-5]$ ]] || usage
@@ -86,5 +89,13 @@ for ((k = 1; k <= PAIRS; k++)); do
     fi
   done
 done
-node "$ROOT/tests/dist/bench/compare.js" --before "${before[@]}" --after "${after[@]}" | tee "$OUT/report.md"
+# The commit this checkout's sweeps ran, marked when its tracked code (not its documents)
+# differed from it.
+HEAD_SHA="$(git -C "$ROOT" rev-parse HEAD)"
+git -C "$ROOT" diff --quiet HEAD -- . ':(exclude)*.md' ':(exclude)docs' || HEAD_SHA="$HEAD_SHA+changes"
+node "$ROOT/tests/dist/bench/compare.js" --before "${before[@]}" --after "${after[@]}" --record "$OUT" --commits "$SHA" "$HEAD_SHA" | tee "$OUT/report.md"
+if ((RECORD)); then
+  cp "$OUT"/compare-*.json "$ROOT/docs/benchmarks/"
+  log "kept: docs/benchmarks/$(basename "$OUT"/compare-*.json)"
+fi
 log "sweeps and report: ${OUT#"$ROOT"/}"

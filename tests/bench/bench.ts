@@ -36,6 +36,12 @@ export const BENCH_DEFAULTS = {
   commitProbe: 3,
   partitions: 6,
   sweep: false,
+  /**
+   * Also sample each process group's memory (PSS) every second. Reading a JVM's
+   * smaps_rollup takes the bench tens of milliseconds of CPU each time, which shows at low
+   * rates (9–10 ms per order at 10 orders/s), so only the footprint run asks for it.
+   */
+  memory: false,
   json: false,
   quiet: false,
 };
@@ -57,10 +63,10 @@ export interface BenchResult {
   cpu_ms_per_order: Record<string, number>;
   /**
    * What each process group used over the same window as the CPU: its mean CPU in
-   * millicores (CPU ms per second) and the most memory it held (PSS, MiB). The stack's
-   * requests are set from these (pulumi/src/sizing.ts).
+   * millicores (CPU ms per second) and, with the `memory` option, the most memory it held
+   * (PSS, MiB). The stack's requests are set from these (pulumi/src/sizing.ts).
    */
-  footprint: Record<string, { millicores: number; peak_mib: number }>;
+  footprint: Record<string, { millicores: number; peak_mib?: number }>;
   /**
    * p50 and p99 of each saga hop, in ms, and the p50 of its two sides: up to the Kafka
    * timestamp of the event that carries the order on (the relay's send), and from there to
@@ -116,10 +122,11 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     const commitsBefore = await commitCount(databases);
     const stagesBefore = await stageCounters(system);
     const cpu = cpuMeterOf(system);
-    const memory = new MemoryMeter(processGroupsOf(system));
+    const groups = processGroupsOf(system);
+    const memory = options.memory ? new MemoryMeter(groups) : null;
     const measureStart = performance.now();
     cpu.begin();
-    memory.begin();
+    memory?.begin();
 
     const load = await placeOrders(pool, options, customers, skus, log, 'load');
     brokerLoad.add(options.duration);
@@ -128,7 +135,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     await untilTerminal(system, ids, Date.now() + options.settleTimeout * 1000);
     const orderDb = system.db('order');
     const cpuUsed = cpu.end();
-    const peakMemory = memory.end();
+    const peakMemory = memory?.end();
     const measuredSeconds = (performance.now() - measureStart) / 1000;
     const stages = stageFigures(stagesBefore, await stageCounters(system), measuredSeconds, ids.length);
     const commitsAfter = await commitCount(databases);
@@ -158,7 +165,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
       limit_ratio: round(pgLimit > 0 ? (ordersPerSec * commitsPerOrder) / pgLimit : 0, 3),
       cpu_ms_per_order: Object.fromEntries(Object.entries(cpuUsed).map(([k, ms]) => [k, round(orders > 0 ? ms / orders : 0, 2)])),
       footprint: Object.fromEntries(
-        Object.entries(peakMemory).map(([k, mib]) => [k, { millicores: round(cpuUsed[k]! / measuredSeconds, 0), peak_mib: mib }]),
+        Object.keys(groups).map((k) => [k, { millicores: round(cpuUsed[k]! / measuredSeconds, 0), ...(peakMemory && { peak_mib: peakMemory[k]! }) }]),
       ),
       hops: Object.fromEntries(
         hops.map((h) => [h.hop, { p50_ms: h.p50, p99_ms: h.p99, to_send_p50_ms: h.toSendP50, from_send_p50_ms: h.fromSendP50 }]),
@@ -193,7 +200,9 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
           ['  p50 up to the send / after it', `${h.toSendP50} / ${h.fromSendP50} ms`],
         ]),
         ...Object.entries(result.cpu_ms_per_order).map(([k, ms]): [string, string] => [`CPU per order: ${k}`, `${ms} ms`]),
-        ...Object.entries(result.footprint).map(([k, f]): [string, string] => [`mean CPU, peak memory: ${k}`, `${f.millicores}m, ${f.peak_mib} MiB`]),
+        ...Object.entries(result.footprint).map(([k, f]): [string, string] =>
+          f.peak_mib === undefined ? [`mean CPU: ${k}`, `${f.millicores}m`] : [`mean CPU, peak memory: ${k}`, `${f.millicores}m, ${f.peak_mib} MiB`],
+        ),
       ]);
     }
     return result;

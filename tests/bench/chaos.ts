@@ -1,6 +1,6 @@
 /**
  * npm run chaos -- [--rate R] [--kill-rounds N] [--freeze-seconds S] [--refuse-seconds S]
- *                  [--burst N] [--no-infra] [--json]
+ *                  [--burst N] [--no-infra] [--json] [--record]
  *
  * Under steady load (orders placed at `rate`/s, some cancelled, some bound to fail for
  * stock or money) it injects the faults of faults.ts one after another: SIGKILL of each
@@ -9,9 +9,11 @@
  * burst of duplicates, a poison message. After each, a probe order measures recovery: from
  * the end of the fault until a new order has gone through the saga. Then it waits for
  * quiescence and checks the saga invariants across the three databases. Prints per-fault
- * results and, with --json, one JSON line last; a lost order or a violation exits non-zero.
+ * results and, with --json, one JSON line last; --record keeps the result as
+ * docs/benchmarks/chaos-<date>.json. A lost order or a violation exits non-zero.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { TOPICS } from '@orders/contracts';
 import { createKafka, createProducer, silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { silentLogger, testKafkaSettings } from '@orders/testing';
@@ -22,6 +24,7 @@ import { OrderStream } from '../support/load.js';
 import { LocalSystem } from '../support/system.js';
 import { chaosFaults } from './faults.js';
 import { printTable, readOptions, round } from './options.js';
+import { type ChaosRecord, keepRecord, today } from './records.js';
 
 export const CHAOS_DEFAULTS = {
   rate: 40,
@@ -32,6 +35,7 @@ export const CHAOS_DEFAULTS = {
   burst: 1000,
   settleTimeout: 180,
   json: false,
+  record: false,
   quiet: false,
 };
 export type ChaosOptions = typeof CHAOS_DEFAULTS;
@@ -182,15 +186,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
+/** The result in one line: the counts, and each fault's recovery by name. */
+export function chaosSummary(result: ChaosResult): Omit<ChaosRecord, 'date' | 'command' | 'rate_per_sec'> {
+  const { faults, orders, lost, invariant_violations, max_recovery_s, results } = result;
+  return { faults, orders, lost, invariant_violations, max_recovery_s, recovery_s: Object.fromEntries(results.map((r) => [r.fault, r.recovery_s])) };
+}
+
 if (require.main === module) {
   silenceKnownKafkaJsWarning();
   const options = readOptions(process.argv.slice(2), CHAOS_DEFAULTS);
   runChaos(options).then(
     (result) => {
-      if (options.json) {
-        const { faults, orders, lost, invariant_violations, max_recovery_s, results } = result;
-        const recovery_s = Object.fromEntries(results.map((r) => [r.fault, r.recovery_s]));
-        process.stdout.write(`${JSON.stringify({ faults, orders, lost, invariant_violations, max_recovery_s, recovery_s })}\n`);
+      const summary = chaosSummary(result);
+      if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (options.record) {
+        const command = ['npm run chaos --', ...process.argv.slice(2).filter((a) => a !== '--json')].join(' ');
+        const file = keepRecord('chaos', { date: today(), command, rate_per_sec: options.rate, ...summary } satisfies ChaosRecord);
+        process.stderr.write(`[chaos] kept: ${path.relative(process.cwd(), file)}\n`);
       }
       process.exit(result.lost > 0 || result.invariant_violations > 0 ? 1 : 0);
     },

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compareSweeps, cpuAtRate, parseCompareArgs, renderComparison } from './compare.js';
+import { type CompareRecord, newestRecord } from './records.js';
 import type { SweepResult } from './sweep.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -87,11 +89,42 @@ describe('bench:compare, the report of sweeps before and after', () => {
     assert.match(rows[2]!, /^\| 10 % \|/);
   });
 
+  it('keeps the compared sweeps with --record, and the kept file makes the same report again', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'compare-'));
+    try {
+      const files = [...before, ...after].map((s, k) => {
+        const file = path.join(dir, `sweep-${k}.json`);
+        writeFileSync(file, JSON.stringify(s));
+        return file;
+      });
+      const cli = path.join(ROOT, 'tests', 'dist', 'bench', 'compare.js');
+      const args = ['--before', files[0]!, files[1]!, '--after', files[2]!, files[3]!, '--record', dir, '--commits', 'b'.repeat(40), 'a'.repeat(40)];
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const kept = newestRecord<CompareRecord>('compare', dir);
+      assert.ok(kept, 'a compare-<date>.json in the folder');
+      assert.match(kept.file, /^compare-\d{4}-\d{2}-\d{2}\.json$/);
+      assert.equal(kept.record.command, 'npm run bench:compare -- bbbbbbb 2');
+      assert.equal(kept.record.after_commit, 'a'.repeat(40));
+      assert.equal(renderComparison(kept.record.before, kept.record.after, compareSweeps(kept.record.before, kept.record.after)), r.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses pairs that do not match up, and sweeps without a half-load step', () => {
     assert.throws(() => compareSweeps(before, after.slice(1)), /as many sweeps before as after/);
     const noHalf = { ...before[0]!, steps: before[0]!.steps.filter((s) => s.load_pct !== 50) } as SweepResult;
     assert.throws(() => compareSweeps([noHalf], [after[0]!]), /without its 50 % step/);
-    assert.deepEqual(parseCompareArgs(['--before', 'b1', 'b2', '--after', 'a1', 'a2', '--json']), { before: ['b1', 'b2'], after: ['a1', 'a2'], json: true });
+    assert.deepEqual(parseCompareArgs(['--before', 'b1', 'b2', '--after', 'a1', 'a2', '--json']), { before: ['b1', 'b2'], after: ['a1', 'a2'], json: true, record: null });
+    assert.deepEqual(parseCompareArgs(['--before', 'b1', '--after', 'a1', '--record', 'out', '--commits', 'bbb', 'aaa']).record, {
+      dir: 'out',
+      beforeCommit: 'bbb',
+      afterCommit: 'aaa',
+    });
+    assert.throws(() => parseCompareArgs(['--before', 'b1', '--after', 'a1', '--record', 'out']), /--record DIR goes with --commits BEFORE AFTER/);
+    assert.throws(() => parseCompareArgs(['--before', 'b1', '--after', 'a1', '--record', 'out', '--commits', 'bbb']), /--commits BEFORE AFTER/);
+    assert.throws(() => parseCompareArgs(['--before', 'b1', '--after', 'a1', '--record']), /--record needs a folder/);
     assert.throws(() => parseCompareArgs(['--before', 'b1', '--after']), /as many --before sweeps as --after/);
     assert.throws(() => parseCompareArgs(['b1']), /name --before or --after first/);
     assert.throws(() => parseCompareArgs(['--before', 'b', '--after', 'a', '--fast']), /unknown option --fast/);
@@ -99,10 +132,10 @@ describe('bench:compare, the report of sweeps before and after', () => {
 
   it('the script refuses a missing or unknown commit and a wrong number of pairs with its usage, exit 2, before it touches anything', () => {
     const run = (...args: string[]) => spawnSync('bash', [path.join(ROOT, 'scripts', 'bench-compare.sh'), ...args], { cwd: ROOT, encoding: 'utf8' });
-    for (const args of [[], ['HEAD', '9'], ['HEAD', '2', 'more']]) {
+    for (const args of [[], ['--record'], ['HEAD', '9'], ['HEAD', '2', 'more'], ['HEAD', '2', '--record', 'more']]) {
       const r = run(...args);
       assert.equal(r.status, 2, args.join(' '));
-      assert.match(r.stderr, /usage: npm run bench:compare -- <commit> \[pairs 1-5\]/);
+      assert.match(r.stderr, /usage: npm run bench:compare -- <commit> \[pairs 1-5\] \[--record\]/);
     }
     const unknown = run('no-such-commit-anywhere');
     assert.equal(unknown.status, 2);

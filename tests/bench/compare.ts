@@ -1,14 +1,17 @@
 /**
- * Sweeps of two versions of the code, made in one session, side by side
+ * Sweeps of two versions of the code, made in one run, side by side
  * (`npm run bench:compare -- <commit>`, scripts/bench-compare.sh): per pair the steps of
  * both sweeps, and at half of each run's maximum the figures the speed targets are about.
  *
  *   node tests/dist/bench/compare.js --before B1.json B2.json --after A1.json A2.json [--json]
+ *                                    [--record DIR --commits BEFORE AFTER]
  *
- * The n-th file of --before and of --after form the n-th pair.
+ * The n-th file of --before and of --after form the n-th pair; --record keeps the sweeps
+ * as DIR/compare-<date>.json (records.ts).
  */
 import { readFileSync } from 'node:fs';
 import { round } from './options.js';
+import { type CompareRecord, keepRecord, today } from './records.js';
 import type { SweepResult, SweepStep } from './sweep.js';
 
 /** The speed targets, checked on each "after" sweep at half of its own maximum. */
@@ -160,35 +163,69 @@ export function renderComparison(before: readonly SweepResult[], after: readonly
   return `${lines.join('\n')}\n`;
 }
 
-/** `--before f… --after f… [--json]`; a mistake is one line on stderr and exit 2. */
-export function parseCompareArgs(argv: readonly string[]): { before: string[]; after: string[]; json: boolean } {
-  const files: { before: string[]; after: string[] } = { before: [], after: [] };
-  let into: 'before' | 'after' | null = null;
+export interface CompareArgs {
+  before: string[];
+  after: string[];
+  json: boolean;
+  /** A folder to keep the comparison in (records.ts), with the commits compared. */
+  record: { dir: string; beforeCommit: string; afterCommit: string } | null;
+}
+
+/** `--before f… --after f… [--json] [--record DIR --commits B A]`; a mistake throws one line. */
+export function parseCompareArgs(argv: readonly string[]): CompareArgs {
+  const lists: Record<'before' | 'after' | 'commits', string[]> = { before: [], after: [], commits: [] };
+  let into: keyof typeof lists | null = null;
   let json = false;
-  for (const arg of argv) {
-    if (arg === '--before' || arg === '--after') into = arg === '--before' ? 'before' : 'after';
+  let dir: string | null = null;
+  for (let k = 0; k < argv.length; k++) {
+    const arg = argv[k]!;
+    if (arg === '--before' || arg === '--after' || arg === '--commits') into = arg.slice(2) as keyof typeof lists;
     else if (arg === '--json') json = true;
-    else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
-    else if (into) files[into].push(arg);
+    else if (arg === '--record') {
+      dir = argv[++k] ?? null;
+      if (!dir || dir.startsWith('--')) throw new Error('--record needs a folder');
+      into = null;
+    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}`);
+    else if (into) lists[into].push(arg);
     else throw new Error(`${arg}: name --before or --after first`);
   }
-  if (files.before.length === 0 || files.before.length !== files.after.length) {
-    throw new Error(`give as many --before sweeps as --after sweeps, at least one (${files.before.length} and ${files.after.length})`);
+  const { before, after, commits } = lists;
+  if (before.length === 0 || before.length !== after.length) {
+    throw new Error(`give as many --before sweeps as --after sweeps, at least one (${before.length} and ${after.length})`);
   }
-  return { ...files, json };
+  if ((dir === null) !== (commits.length === 0) || (dir !== null && commits.length !== 2)) {
+    throw new Error('--record DIR goes with --commits BEFORE AFTER, the two commits compared');
+  }
+  return { before, after, json, record: dir === null ? null : { dir, beforeCommit: commits[0]!, afterCommit: commits[1]! } };
+}
+
+/** The comparison as kept: the sweeps themselves, so any report can be made from them again. */
+export function compareRecord(args: CompareArgs, before: SweepResult[], after: SweepResult[], date: string): CompareRecord {
+  const { beforeCommit, afterCommit } = args.record!;
+  return {
+    date,
+    command: `npm run bench:compare -- ${beforeCommit.slice(0, 7)} ${before.length}`,
+    before_commit: beforeCommit,
+    after_commit: afterCommit,
+    before,
+    after,
+  };
 }
 
 if (require.main === module) {
-  let args: ReturnType<typeof parseCompareArgs>;
+  let args: CompareArgs;
   try {
     args = parseCompareArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`compare: ${(error as Error).message}\nusage: node tests/dist/bench/compare.js --before B.json… --after A.json… [--json]\n`);
+    process.stderr.write(
+      `compare: ${(error as Error).message}\nusage: node tests/dist/bench/compare.js --before B.json… --after A.json… [--json] [--record DIR --commits B A]\n`,
+    );
     process.exit(2);
   }
   const read = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as SweepResult;
   const before = args.before.map(read);
   const after = args.after.map(read);
   const comparison = compareSweeps(before, after);
+  if (args.record) keepRecord('compare', compareRecord(args, before, after, today()), args.record.dir);
   process.stdout.write(args.json ? `${JSON.stringify(comparison)}\n` : renderComparison(before, after, comparison));
 }

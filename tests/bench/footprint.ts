@@ -5,10 +5,10 @@
  * group are written to docs/benchmarks/footprint-<date>.json. The stack's requests
  * (pulumi/src/sizing.ts) are set from the newest such file, and a test holds them to it.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { BENCH_DEFAULTS, runBenchmark } from './bench.js';
+import { keepRecord, today } from './records.js';
 import { LOW_RATE_PER_SEC } from './sweep.js';
 
 export const FOOTPRINT_RUN = { rate: LOW_RATE_PER_SEC, duration: 60, warmup: 60 } as const;
@@ -25,8 +25,8 @@ export interface FootprintRecord {
 }
 
 async function main(): Promise<void> {
-  const result = await runBenchmark({ ...BENCH_DEFAULTS, ...FOOTPRINT_RUN, commitProbe: 0 });
-  const date = new Date().toISOString().slice(0, 10);
+  const result = await runBenchmark({ ...BENCH_DEFAULTS, ...FOOTPRINT_RUN, commitProbe: 0, memory: true });
+  const date = today();
   const record: FootprintRecord = {
     date,
     command: 'npm run bench:footprint',
@@ -35,10 +35,9 @@ async function main(): Promise<void> {
     orders: result.orders,
     errors: result.errors,
     lost: result.lost,
-    footprint: result.footprint,
+    footprint: Object.fromEntries(Object.entries(result.footprint).map(([name, f]) => [name, { millicores: f.millicores, peak_mib: f.peak_mib! }])),
   };
-  const file = path.resolve(__dirname, '..', '..', '..', 'docs', 'benchmarks', `footprint-${date}.json`);
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  const file = keepRecord('footprint', record);
   process.stdout.write(`written: ${path.relative(process.cwd(), file)}\n`);
   if (result.lost > 0 || result.errors > 0) process.exit(1);
 }

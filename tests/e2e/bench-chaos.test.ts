@@ -30,7 +30,7 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     let result;
     let stored: { status: string; n: string }[];
     try {
-      result = await runBenchmark({ ...BENCH_DEFAULTS, duration: 3, warmup: 1, concurrency: 16, commitProbe: 1, quiet: true }, system);
+      result = await runBenchmark({ ...BENCH_DEFAULTS, duration: 3, warmup: 1, concurrency: 16, commitProbe: 1, memory: true, quiet: true }, system);
       stored = await system.db('order')('orders').select('status').count({ n: '*' }).groupBy('status');
     } finally {
       await system.stop();
