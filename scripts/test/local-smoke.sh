@@ -2,7 +2,7 @@
 # The README's local run, as a user does it, from the demo data: scripts/local.sh reset (the
 # local databases are dropped and made again, so earlier use of this machine's system does
 # not change the outcome), the README's order (its curl, word for word:
-# tests/docs/readme.test.ts checks the README holds these lines), confirmed; the same request
+# tests/docs/generated-tables.test.ts checks the README holds these lines), confirmed; the same request
 # again answers the same order; local.sh reset gives fresh databases; local.sh down leaves
 # nothing running. Prints one line: "local run: ok" or why not.
 set -euo pipefail

@@ -5,11 +5,16 @@ import { settingsOf, settingsTable } from '@orders/platform';
 import { commonSettings, seededServiceSettings } from '@orders/runtime';
 import { withGeneratedBlocks } from '@orders/testing';
 import { orderSettings } from '@orders/order-service/config';
+import type { FootprintRecord } from '../bench/footprint.js';
+import { chaosSentence, chaosTable, comparisonTable, footprintTable } from '../bench/record-tables.js';
+import { type ChaosRecord, type CompareRecord, newestRecord, type RecordKind } from '../bench/records.js';
 import type { SweepResult } from '../bench/sweep.js';
 import { sweepTable } from '../bench/sweep-table.js';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const README = path.join(ROOT, 'README.md');
+export const CONFIGURATION = path.join(ROOT, 'docs', 'configuration.md');
+export const BENCHMARKS = path.join(ROOT, 'docs', 'benchmarks.md');
 const PULUMI_YAML = path.join(ROOT, 'Pulumi.yaml');
 
 /** The sweep whose chart the README shows (its first `![…](docs/benchmarks/<name>.svg)`): the JSON beside it. */
@@ -29,18 +34,10 @@ interface Declared {
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
-/**
- * The README's generated tables, by name: the settings tables from the one declaration of
- * each setting, the latency table from the sweep whose chart the README shows.
- */
-export function readmeTables(readme: string): Record<string, string> {
+/** docs/configuration.md's tables, from the one declaration of each setting. */
+export function settingsTables(): Record<string, string> {
   const stack = (parseYaml(readFileSync(PULUMI_YAML, 'utf8')) as { config: Record<string, Declared> }).config;
   return {
-    'service-settings': settingsTable(settingsOf(commonSettings)),
-    'own-settings': settingsTable([
-      ...settingsOf(orderSettings).map((s) => ({ ...s, env: s.env, description: `order: ${s.description}` })),
-      ...settingsOf(seededServiceSettings).map((s) => ({ ...s, description: `payment, inventory: ${s.description}` })),
-    ]),
     'stack-settings': [
       '| key | type | default | meaning |',
       '| --- | --- | --- | --- |',
@@ -49,12 +46,53 @@ export function readmeTables(readme: string): Record<string, string> {
         return `| \`${key}\` | ${d.type} | ${fallback} | ${cell(d.description)} |`;
       }),
     ].join('\n'),
-    'latency-sweep': sweepTable(shownSweep(readme).sweep),
+    'service-settings': settingsTable(settingsOf(commonSettings)),
+    'own-settings': settingsTable([
+      ...settingsOf(orderSettings).map((s) => ({ ...s, description: `order: ${s.description}` })),
+      ...settingsOf(seededServiceSettings).map((s) => ({ ...s, description: `payment, inventory: ${s.description}` })),
+    ]),
   };
 }
 
-/** The README with every generated table as the declarations give it. */
-export const withTables = (readme: string): string => withGeneratedBlocks(readme, readmeTables(readme), 'README.md');
+function newest<T>(kind: RecordKind): T {
+  const kept = newestRecord<T>(kind);
+  if (!kept) throw new Error(`docs/benchmarks/ keeps no ${kind}-<date>.json`);
+  return kept.record;
+}
+
+/** The README's generated blocks: the latency table of the sweep whose chart it shows, the newest chaos run. */
+export const readmeTables = (readme: string): Record<string, string> => ({
+  'latency-sweep': sweepTable(shownSweep(readme).sweep),
+  'chaos-summary': chaosSentence(newest<ChaosRecord>('chaos')),
+});
+
+function latestSweep(): string {
+  const kept = newestRecord<SweepResult>('sweep');
+  if (!kept) throw new Error('docs/benchmarks/ keeps no <date>.json sweep');
+  const name = kept.file.replace(/\.json$/, '');
+  return [
+    `\`npm run bench -- --sweep\`, ${name} ([JSON](benchmarks/${kept.file}), [chart](benchmarks/${name}.svg)):`,
+    '',
+    sweepTable(kept.record),
+  ].join('\n');
+}
+
+/** docs/benchmarks.md's generated blocks: the newest sweep, comparison, chaos run and footprint. */
+export const benchmarkTables = (): Record<string, string> => ({
+  'latest-sweep': latestSweep(),
+  'latest-comparison': comparisonTable(newest<CompareRecord>('compare')),
+  'latest-chaos': chaosTable(newest<ChaosRecord>('chaos')),
+  footprint: footprintTable(newest<FootprintRecord>('footprint')),
+});
+
+export const withReadmeTables = (readme: string): string => withGeneratedBlocks(readme, readmeTables(readme), 'README.md');
+export const withSettingsTables = (text: string): string =>
+  withGeneratedBlocks(text, settingsTables(), 'docs/configuration.md');
+export const withBenchmarkTables = (text: string): string => withGeneratedBlocks(text, benchmarkTables(), 'docs/benchmarks.md');
 
 // `npm run docs`: rewrites the tables.
-if (require.main === module) writeFileSync(README, withTables(readFileSync(README, 'utf8')));
+if (require.main === module) {
+  writeFileSync(README, withReadmeTables(readFileSync(README, 'utf8')));
+  writeFileSync(CONFIGURATION, withSettingsTables(readFileSync(CONFIGURATION, 'utf8')));
+  writeFileSync(BENCHMARKS, withBenchmarkTables(readFileSync(BENCHMARKS, 'utf8')));
+}

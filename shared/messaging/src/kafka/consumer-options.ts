@@ -47,7 +47,7 @@ export interface EventConsumerOptions {
  * each at a random point of its wait, and an event waited about half a turn at the broker,
  * at every hop. With a turn shorter than that rhythm it is mostly fetching already when the
  * next batch lands, and takes it at once; the price can be some more, smaller transactions.
- * Measured (docs/benchmarks.md, 2026-11-29, tenth session): 10 against 15 ms at 500
+ * Measured (docs/benchmarks.md, 2026-11-29): 10 against 15 ms at 500
  * orders/s, six alternating pairs, p50 61 against 72 ms on average, CPU per order +6 %; in
  * two pairs of sweeps, p50 lower at every step of the first (48 against 70 ms at half load)
  * and CPU per order 4.5 and 6.1 % lower at one load.

@@ -1,0 +1,64 @@
+/** The kept runs (records.ts) as the Markdown docs/benchmarks.md and the README show them. */
+import { compareSweeps, SPEED_TARGETS } from './compare.js';
+import type { FootprintRecord } from './footprint.js';
+import type { ChaosRecord, CompareRecord } from './records.js';
+
+const whole = (n: number) => Math.round(n).toLocaleString('en-US');
+const tenths = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+/** A commit as the docs name it; `+changes` marks a checkout whose tracked files differed from it. */
+const commit = (sha: string) => `${sha.slice(0, 7)}${sha.endsWith('+changes') ? ' with uncommitted changes' : ''}`;
+const pct = (n: number) => `${n > 0 ? '+' : n < 0 ? '−' : ''}${Math.abs(n).toFixed(1)} %`;
+
+/** Each pair of a comparison at half of each run's own maximum, and how many pairs met each target. */
+export function comparisonTable(record: CompareRecord): string {
+  const { pairs } = compareSweeps(record.before, record.after);
+  const met = (key: keyof (typeof pairs)[number]['met']) => `${pairs.filter((p) => p.met[key]).length} of ${pairs.length}`;
+  const half = (h: (typeof pairs)[number]['before']) => `${whole(h.offeredPerSec)}, ${whole(h.p50)} / ${whole(h.p99)}, ${h.cpuMsPerOrder.toFixed(2)}`;
+  return [
+    `\`${record.command}\`, ${record.date}: before = ${commit(record.before_commit)}, after = ${commit(record.after_commit)}; at half of each sweep's own maximum:`,
+    '',
+    '| pair | before: max done/s | before at half: offered/s, p50 / p99 ms, CPU ms/order | after: max done/s | after at half: offered/s, p50 / p99 ms, CPU ms/order | CPU | CPU at one load |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...pairs.map(
+      (p, k) =>
+        `| ${k + 1} | ${tenths(p.before.maxPerSec)} | ${half(p.before)} | ${tenths(p.after.maxPerSec)} | ${half(p.after)} | ${pct(p.cpuChangePct)} | ${p.atBeforeHalfRate ? pct(p.atBeforeHalfRate.cpuChangePct) : '—'} |`,
+    ),
+    '',
+    `After, against the targets: p99 ≤ ${SPEED_TARGETS.p99AtHalfMs} ms at half load ${met('p99')}; p50 ≤ ${SPEED_TARGETS.p50AtHalfMs} ms ${met('p50')}; ` +
+      `maximum ≥ ${whole(SPEED_TARGETS.maxOrdersPerSec)} orders/s ${met('max')}; CPU per order ${pct(SPEED_TARGETS.cpuChangeAtHalfPct)} or less ${met('cpu')}; ` +
+      `no errors and nothing lost ${met('noErrorsNoneLost')}. "CPU at one load" reads the "after" sweep at the "before" sweep's half rate.`,
+  ].join('\n');
+}
+
+/** A chaos run: the counts, then each fault's recovery in the order injected. */
+export function chaosTable(record: ChaosRecord): string {
+  return [
+    `\`${record.command}\`, ${record.date}: ${record.faults} faults under ${record.rate_per_sec} orders/s, ${whole(record.orders)} orders, ` +
+      `${record.lost} lost, ${record.invariant_violations} invariant violations, recovery within ${record.max_recovery_s} s.`,
+    '',
+    '| fault | recovered in |',
+    '| --- | --- |',
+    ...Object.entries(record.recovery_s).map(([fault, s]) => `| ${fault} | ${s.toFixed(1)} s |`),
+  ].join('\n');
+}
+
+/** The chaos run in one sentence, for the README. */
+export function chaosSentence(record: ChaosRecord): string {
+  return (
+    `Chaos (\`${record.command}\`, ${record.date}): ${record.faults} faults under load — kills, broker and database ` +
+    `restarts and freezes, duplicates, a poison message — ${whole(record.orders)} orders, ${record.lost} lost, ` +
+    `${record.invariant_violations} invariant violations; a new order completes the saga within ${record.max_recovery_s} s of each fault's end.`
+  );
+}
+
+/** Each process group's mean CPU and peak memory at the footprint's rate. */
+export function footprintTable(record: FootprintRecord): string {
+  return [
+    `\`${record.command}\`, ${record.date}: ${record.rate_per_sec} orders/s for ${record.duration_s} s after a minute of warm-up, ` +
+      `${whole(record.orders)} orders, ${record.errors} errors, ${record.lost} lost.`,
+    '',
+    '| process | CPU, millicores | peak memory (PSS), MiB |',
+    '| --- | --- | --- |',
+    ...Object.entries(record.footprint).map(([name, f]) => `| ${name.replaceAll('_', ' ')} | ${f.millicores} | ${f.peak_mib} |`),
+  ].join('\n');
+}
