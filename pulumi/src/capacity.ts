@@ -100,8 +100,9 @@ export function nodeRoom(list: { items: any[] }): NodeRoom[] {
   });
 }
 
-const cpu = (milli: number) => `${Math.round(milli).toLocaleString('en-US')}m`;
-const mib = (mi: number) => `${Math.round(mi).toLocaleString('en-US')} MiB`;
+/** Millicores and mebibytes as the messages and the docs write them: 1,210m, 4,032 MiB. */
+export const cpu = (milli: number): string => `${Math.round(milli).toLocaleString('en-US')}m`;
+export const mib = (mi: number): string => `${Math.round(mi).toLocaleString('en-US')} MiB`;
 
 export interface Verdict {
   fits: boolean;

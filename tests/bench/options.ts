@@ -51,6 +51,11 @@ export function readOptions<T extends Record<string, number | boolean>>(argv: st
 /** `n` with at most `digits` decimals, as a number (for reports). */
 export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
+/** A figure as the reports and docs write it: whole, with thousands separated (1,086). */
+export const whole = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** A rate to one decimal, with thousands separated (1,086.0). */
+export const tenths = (n: number): string => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -1,10 +1,9 @@
 /** The kept runs (records.ts) as the Markdown docs/benchmarks.md and the README show them. */
 import { compareSweeps, SPEED_TARGETS } from './compare.js';
 import type { FootprintRecord } from './footprint.js';
+import { tenths, whole } from './options.js';
 import type { ChaosRecord, CompareRecord } from './records.js';
 
-const whole = (n: number) => Math.round(n).toLocaleString('en-US');
-const tenths = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 /** A commit as the docs name it; `+changes` marks a checkout whose tracked files differed from it. */
 const commit = (sha: string) => `${sha.slice(0, 7)}${sha.endsWith('+changes') ? ' with uncommitted changes' : ''}`;
 const pct = (n: number) => `${n > 0 ? '+' : n < 0 ? '−' : ''}${Math.abs(n).toFixed(1)} %`;

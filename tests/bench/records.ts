@@ -13,7 +13,7 @@ export const BENCHMARKS_DIR = path.resolve(__dirname, '..', '..', '..', 'docs', 
 /** The kinds of kept run; a sweep's file is named by its date alone. */
 export type RecordKind = 'sweep' | 'compare' | 'chaos' | 'footprint';
 
-const fileName = (kind: RecordKind, date: string) => (kind === 'sweep' ? `${date}.json` : `${kind}-${date}.json`);
+const prefix = (kind: RecordKind) => (kind === 'sweep' ? '' : `${kind}-`);
 
 export interface CompareRecord {
   date: string;
@@ -42,14 +42,14 @@ export const today = (): string => new Date().toISOString().slice(0, 10);
 
 /** Writes a record as docs/benchmarks/<kind>-<date>.json; the path written. */
 export function keepRecord<T extends { date: string }>(kind: Exclude<RecordKind, 'sweep'>, record: T, dir = BENCHMARKS_DIR): string {
-  const file = path.join(dir, fileName(kind, record.date));
+  const file = path.join(dir, `${prefix(kind)}${record.date}.json`);
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }
 
 /** The newest record of a kind (dates sort as text), with its file name; null when none is kept. */
 export function newestRecord<T>(kind: RecordKind, dir = BENCHMARKS_DIR): { file: string; record: T } | null {
-  const pattern = new RegExp(`^${fileName(kind, '\\d{4}-\\d{2}-\\d{2}').replace('.json', '\\.json')}$`);
+  const pattern = new RegExp(`^${prefix(kind)}\\d{4}-\\d{2}-\\d{2}\\.json$`);
   const file = readdirSync(dir).filter((f) => pattern.test(f)).sort().at(-1);
   return file ? { file, record: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T } : null;
 }

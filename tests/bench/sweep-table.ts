@@ -1,8 +1,7 @@
 import { SERVICES } from '../support/system.js';
+import { tenths, whole } from './options.js';
 import type { SweepResult, SweepStep } from './sweep.js';
 
-const whole = (n: number) => Math.round(n).toLocaleString('en-US');
-const tenths = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const ms = (n: number) => n.toFixed(2);
 
 /** CPU per order as the README gives it: the services, Kafka with ZooKeeper, PostgreSQL, the load generator, the total. */

@@ -10,6 +10,7 @@ import { LocalSystem } from '../support/system.js';
 import { cpuMeterOf, plannedWarmUp, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
 import { latencyChart } from './chart.js';
 import { printTable, round } from './options.js';
+import { BENCHMARKS_DIR } from './records.js';
 
 export const SWEEP_STEPS_PCT = [10, 25, 50, 75, 90];
 /**
@@ -86,7 +87,7 @@ const step = (loadPct: number, offered: number, r: BenchResult): SweepStep => ({
   consumers: r.consumers,
 });
 
-export async function runSweep(options: BenchOptions, resultsDir = path.join(ROOT, 'docs', 'benchmarks')): Promise<SweepResult> {
+export async function runSweep(options: BenchOptions, resultsDir = BENCHMARKS_DIR): Promise<SweepResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[sweep] ${line}\n`);
   const system = await LocalSystem.start({
     env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', KAFKA_TOPIC_PARTITIONS: String(options.partitions) },

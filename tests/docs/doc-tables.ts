@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { settingsOf, settingsTable } from '@orders/platform';
+import { markdownCell, settingsOf, settingsTable } from '@orders/platform';
 import { commonSettings, seededServiceSettings } from '@orders/runtime';
 import { withGeneratedBlocks } from '@orders/testing';
 import { orderSettings } from '@orders/order-service/config';
@@ -32,8 +32,6 @@ interface Declared {
   secret?: boolean;
 }
 
-const cell = (text: string) => text.replaceAll('|', '\\|');
-
 /** docs/configuration.md's tables, from the one declaration of each setting. */
 export function settingsTables(): Record<string, string> {
   const stack = (parseYaml(readFileSync(PULUMI_YAML, 'utf8')) as { config: Record<string, Declared> }).config;
@@ -43,7 +41,7 @@ export function settingsTables(): Record<string, string> {
       '| --- | --- | --- | --- |',
       ...Object.entries(stack).map(([key, d]) => {
         const fallback = d.secret ? 'secret, unset' : d.default === '' ? 'empty' : `\`${String(d.default)}\``;
-        return `| \`${key}\` | ${d.type} | ${fallback} | ${cell(d.description)} |`;
+        return `| \`${key}\` | ${d.type} | ${fallback} | ${markdownCell(d.description)} |`;
       }),
     ].join('\n'),
     'service-settings': settingsTable(settingsOf(commonSettings)),
@@ -54,21 +52,20 @@ export function settingsTables(): Record<string, string> {
   };
 }
 
-function newest<T>(kind: RecordKind): T {
+function newest<T>(kind: RecordKind): { file: string; record: T } {
   const kept = newestRecord<T>(kind);
-  if (!kept) throw new Error(`docs/benchmarks/ keeps no ${kind}-<date>.json`);
-  return kept.record;
+  if (!kept) throw new Error(`docs/benchmarks/ keeps no ${kind} record`);
+  return kept;
 }
 
 /** The README's generated blocks: the latency table of the sweep whose chart it shows, the newest chaos run. */
 export const readmeTables = (readme: string): Record<string, string> => ({
   'latency-sweep': sweepTable(shownSweep(readme).sweep),
-  'chaos-summary': chaosSentence(newest<ChaosRecord>('chaos')),
+  'chaos-summary': chaosSentence(newest<ChaosRecord>('chaos').record),
 });
 
 function latestSweep(): string {
-  const kept = newestRecord<SweepResult>('sweep');
-  if (!kept) throw new Error('docs/benchmarks/ keeps no <date>.json sweep');
+  const kept = newest<SweepResult>('sweep');
   const name = kept.file.replace(/\.json$/, '');
   return [
     `\`npm run bench -- --sweep\`, ${name} ([JSON](benchmarks/${kept.file}), [chart](benchmarks/${name}.svg)):`,
@@ -80,9 +77,9 @@ function latestSweep(): string {
 /** docs/benchmarks.md's generated blocks: the newest sweep, comparison, chaos run and footprint. */
 export const benchmarkTables = (): Record<string, string> => ({
   'latest-sweep': latestSweep(),
-  'latest-comparison': comparisonTable(newest<CompareRecord>('compare')),
-  'latest-chaos': chaosTable(newest<ChaosRecord>('chaos')),
-  footprint: footprintTable(newest<FootprintRecord>('footprint')),
+  'latest-comparison': comparisonTable(newest<CompareRecord>('compare').record),
+  'latest-chaos': chaosTable(newest<ChaosRecord>('chaos').record),
+  footprint: footprintTable(newest<FootprintRecord>('footprint').record),
 });
 
 export const withReadmeTables = (readme: string): string => withGeneratedBlocks(readme, readmeTables(readme), 'README.md');

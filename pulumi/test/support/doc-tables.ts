@@ -7,17 +7,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { withGeneratedBlocks } from '@orders/testing';
-import { DOCUMENTED_NODES, fitsNode, minimumNode } from '../../src/capacity.js';
+import { markdownCell } from '@orders/platform';
+import { cpu, DOCUMENTED_NODES, fitsNode, mib, minimumNode } from '../../src/capacity.js';
 import { REPO_ROOT } from '../../src/paths.js';
 import { parseSettings } from '../../src/settings/stack-settings.js';
 import { stackFootprint, type Requests } from '../../src/sizing.js';
 import { PULUMI_YAML, withProjectConfig } from '../../src/settings/pulumi-yaml.js';
 import { CHECKS, IMAGE_NEEDS } from '../cluster/image-needs.js';
 
-const cpu = (milli: number) => `${milli.toLocaleString('en-US')}m`;
-const mib = (mi: number) => `${Math.round(mi).toLocaleString('en-US')} MiB`;
 const both = (r: Requests) => `${cpu(r.cpuMilli)}, ${mib(r.memoryMi)}`;
-const cell = (text: string) => text.replaceAll('|', '\\|');
 
 /** The variants the README sizes: each Kafka mode, 1 or 3 brokers, 1 or 2 replicas of each service. */
 export const SIZED_VARIANTS = (['zookeeper', 'kraft'] as const).flatMap((mode) =>
@@ -64,7 +62,7 @@ export function imageNeedsTable(): string {
       '',
       '| needs | where in its source | checked by |',
       '| --- | --- | --- |',
-      ...needs.notes.map((n) => `| ${cell(n.need)} | ${cell(n.source)} | ${cell(CHECKS[n.check])} |`),
+      ...needs.notes.map((n) => `| ${markdownCell(n.need)} | ${markdownCell(n.source)} | ${markdownCell(CHECKS[n.check])} |`),
     ].join('\n'),
   ).join('\n\n');
 }

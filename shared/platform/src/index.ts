@@ -5,7 +5,7 @@ export { type Logger, createLogger, sagaLogger } from './logger.js';
 export { type ServiceMetrics, createMetrics } from './metrics.js';
 export { Pace } from './pace.js';
 export { logLevelSetting, tracingSettings } from './platform-settings.js';
-export { ConfigError, type Setting, type SettingsOf, type SettingsTree, env, readSettings, setting, settingsOf, settingsTable } from './settings.js';
+export { ConfigError, type Setting, type SettingsOf, type SettingsTree, env, markdownCell, readSettings, setting, settingsOf, settingsTable } from './settings.js';
 export { contextOfTraceparent, endFailed, headersOf, keepTrace, messagingSpan, traceparentForEvent, withOrderTraces } from './tracing/trace-context.js';
 export { startTracing } from './tracing/tracing.js';
 export { PeriodicWorker, type Worker } from './worker.js';

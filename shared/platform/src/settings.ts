@@ -75,9 +75,11 @@ export function readSettings<T extends SettingsTree>(
   return result as SettingsOf<T>;
 }
 
+/** Text as one cell of a Markdown table: its pipes escaped. */
+export const markdownCell = (text: string): string => text.replaceAll('|', '\\|');
+
 /** A Markdown table of settings: variable, default, meaning. */
 export function settingsTable(settings: readonly Setting<unknown>[], defaults: Record<string, string> = {}): string {
-  const cell = (text: string) => text.replaceAll('|', '\\|');
   const shown = (s: Setting<unknown>) => {
     const value = defaults[s.env] ?? s.default;
     return value === undefined ? 'per service' : value === '' ? 'empty' : `\`${value}\``;
@@ -85,7 +87,7 @@ export function settingsTable(settings: readonly Setting<unknown>[], defaults: R
   return [
     '| variable | default | meaning |',
     '| --- | --- | --- |',
-    ...settings.map((s) => `| \`${s.env}\` | ${shown(s)} | ${cell(s.description)} |`),
+    ...settings.map((s) => `| \`${s.env}\` | ${shown(s)} | ${markdownCell(s.description)} |`),
   ].join('\n');
 }
 
