@@ -77,6 +77,8 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
     logLevel: config.logLevel,
     env: {
       BATCH_INTERVAL_MS: String(config.batchIntervalMs),
+      // The NodePort URLs name the node address (registry flavour); kind and minikube use IP addresses, always accepted.
+      ...(config.clusterFlavour === 'registry' ? { HTTP_ALLOWED_HOSTS: config.nodeAddress } : {}),
       ...(name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) }),
       ...(config.tracing ? { TRACING_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaegerCollectorUrl(config.tracingNamespace) } : {}),
     },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { Api } from '../support/api.js';
-import { launchBrowser } from '../support/browser.js';
+import { isCspViolation, launchBrowser } from '../support/browser.js';
 import { LocalSystem } from '../support/system.js';
 
 /** Set to a path (e.g. docs/images/console.png) to save the README's screenshot. */
@@ -13,6 +13,7 @@ describe('order console in a real browser (headless Chromium, three services on 
   this.timeout(120000);
   let system: LocalSystem;
   let browser: Browser;
+  const cspViolations: string[] = [];
   let page: Page;
 
   const events = async () => page.locator('#timeline .event').evaluateAll((items) => items.map((i) => `${i.querySelector('.type')!.textContent} by ${i.querySelector('.service')!.textContent}`));
@@ -38,6 +39,9 @@ describe('order console in a real browser (headless Chromium, three services on 
     await api.account('alice', 100_000);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
+    page.on('console', (message) => {
+      if (isCspViolation(message.text())) cspViolations.push(message.text());
+    });
     // The service's root leads to the console.
     await page.goto(system.url('order', '/'));
   });
@@ -48,6 +52,9 @@ describe('order console in a real browser (headless Chromium, three services on 
 
   it('opens from the order service\'s root: / leads to /console/', async function () {
     expect(new URL(page.url()).pathname).to.equal('/console/');
+    const headers = (await fetch(system.url('order', '/console/'))).headers;
+    expect(headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
+    expect(headers.get('x-content-type-options')).to.equal('nosniff');
     const answer = await fetch(system.url('order', '/'), { redirect: 'manual' });
     expect([answer.status, answer.headers.get('location')]).to.deep.equal([302, '/console/']);
   });
@@ -95,14 +102,18 @@ describe('order console in a real browser (headless Chromium, three services on 
     const api = new Api(system);
     for (let i = 0; i < 10; i++) await api.placeOrder('alice', [{ sku: 'MOUSE-01', quantity: 1 }]);
     // The newest page refreshes itself.
-    await page.waitForFunction(`document.querySelectorAll('#orders tr').length === 10 && !document.querySelector('#older').disabled`);
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#orders tr').length === 10 && !(globalThis as any).document.querySelector('#older').disabled);
     await page.click('#older');
-    await page.waitForFunction(`document.querySelectorAll('#orders tr').length === 2`);
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#orders tr').length === 2);
     const oldest = page.locator('#orders tr').last();
     expect(await oldest.textContent()).to.include('CANCELLED');
     await oldest.click();
     await status('CANCELLED (CUSTOMER_REQUEST)');
     await page.click('#newest');
-    await page.waitForFunction(`document.querySelectorAll('#orders tr').length === 10`);
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#orders tr').length === 10);
+  });
+
+  it('runs under its Content-Security-Policy: the browser refused nothing', function () {
+    expect(cspViolations).to.deep.equal([]);
   });
 });

@@ -23,3 +23,6 @@ export async function launchBrowser(): Promise<Browser> {
     ],
   });
 }
+
+/** Whether a console message of the page is the browser refusing something under the page's CSP. */
+export const isCspViolation = (text: string) => /Content Security Policy/i.test(text);

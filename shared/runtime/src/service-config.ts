@@ -18,6 +18,12 @@ export const commonSettings = {
       '1mb',
       'largest JSON body (larger → 413)',
     ),
+    allowedHosts: setting(
+      'HTTP_ALLOWED_HOSTS',
+      z.string().transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+      '',
+      'host names requests may name in Host besides IP addresses, localhost and *.localhost (others get 421: a page whose name was rebound to this address cannot use the API); * accepts any',
+    ),
   },
   batchIntervalMs: setting(
     'BATCH_INTERVAL_MS',

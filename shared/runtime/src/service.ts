@@ -180,6 +180,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     logger,
     metrics,
     bodyLimit: config.http.bodyLimit,
+    allowedHosts: config.http.allowedHosts,
     readiness: { database: () => pingDb(db), kafka: () => kafkaHealth.check() },
     openapi: definition.openapi,
     routes: (router) => definition.routes(router, deps),

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { spawn } from 'node:child_process';
@@ -21,6 +22,7 @@ describe('HTTP app factory', function () {
       logger: silentLogger,
       metrics: createMetrics('test'),
       bodyLimit: '10kb',
+      allowedHosts: ['orders.example.test'],
       readiness: {
         database: async () => {
           if (!dbUp) throw new Error('connection refused');
@@ -128,9 +130,54 @@ describe('HTTP app factory', function () {
       expect((await fetch(`${base}${asset}`)).status, asset).to.equal(200);
     }
     expect(await (await fetch(`${base}/docs/init.js`)).text()).to.include("url: '/openapi.json'");
+    for (const other of ['/docs/assets/index.html', '/docs/assets/swagger-initializer.js', '/docs/assets/package.json']) {
+      expect((await fetch(`${base}${other}`)).status, `${other}: only the files the page uses are served`).to.equal(404);
+    }
     const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: object };
     expect(openapi.openapi).to.equal('3.0.3');
     expect(openapi.paths).to.have.property('/things');
+  });
+  it('sends the security headers on every answer: CSP without inline script, no framing, nosniff, no referrer', async function () {
+    for (const path of ['/docs', '/docs/assets/swagger-ui-bundle.js', '/openapi.json', '/things/1', '/nowhere', '/healthz']) {
+      const res = await fetch(`${base}${path}`);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp, path).to.include("frame-ancestors 'none'");
+      expect(csp, path).to.match(/script-src 'self'(;|$)/);
+      expect(csp, path).to.include("default-src 'self'");
+      expect(res.headers.get('x-content-type-options'), path).to.equal('nosniff');
+      expect(res.headers.get('x-frame-options'), path).to.equal('DENY');
+      expect(res.headers.get('referrer-policy'), path).to.equal('no-referrer');
+      expect(res.headers.get('strict-transport-security'), `${path}: plain HTTP sends no HSTS`).to.equal(null);
+    }
+  });
+
+  it('refuses a Host it was not told of with 421 (DNS rebinding); IP addresses, localhost and the names it was given pass; probes pass under any Host', async function () {
+    const withHost = (host: string, path = '/openapi.json') =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${base}${path}`);
+        request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+          .on('error', reject)
+          .end();
+      });
+    for (const host of ['evil.example.com', 'evil.example.com:3001', 'localhost.evil.example.com', 'orders.example.test.evil.com']) {
+      expect(await withHost(host), host).to.equal(421);
+    }
+    for (const host of ['127.0.0.1:3001', '10.1.2.3', '[::1]:3001', 'localhost:3001', 'LOCALHOST', 'app.localhost', 'orders.example.test:30001', 'orders.example.test.']) {
+      expect(await withHost(host), host).to.equal(200);
+    }
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect(await withHost('10.244.0.7:3001', path), path).to.equal(200);
+    expect(await withHost('evil.example.com', '/healthz')).to.equal(200);
+    const body = await new Promise<string>((resolve) => {
+      const url = new URL(`${base}/things/1`);
+      request({ host: url.hostname, port: url.port, path: '/things/1', headers: { host: 'evil.example.com' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c)).on('end', () => resolve(text));
+      }).end();
+    });
+    expect(JSON.parse(body).error.code).to.equal('UNEXPECTED_HOST');
   });
 });
 

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 
 /** swagger-ui-dist's files: the package's own directory. */
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+const SWAGGER_UI_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'];
 
 /**
  * Swagger UI at /docs for the service's own OpenAPI document (/openapi.json), served by the
@@ -30,5 +31,10 @@ export function mountApiDocs(app: Express, title: string): void {
   app.get('/docs/init.js', (_req, res) => {
     res.type('js').send(init);
   });
-  app.use('/docs/assets', express.static(SWAGGER_UI_DIR, { index: false, maxAge: '1h' }));
+  // Only the two files the page loads: not the package's own index.html and examples.
+  for (const file of SWAGGER_UI_FILES) {
+    app.get(`/docs/assets/${file}`, (_req, res) => {
+      res.sendFile(path.join(SWAGGER_UI_DIR, file), { maxAge: '1h' });
+    });
+  }
 }

@@ -1,6 +1,8 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { settlesWithin } from '@orders/platform';
 import { mountApiDocs } from './api-docs.js';
+import { errorBody } from './error-body.js';
+import { hostCheck, securityHeaders } from './hardening.js';
 import { inputErrorOf } from '@orders/db';
 import { isTransientError } from '@orders/db';
 import { AppError } from '@orders/platform';
@@ -13,6 +15,8 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: ServiceMetrics;
   bodyLimit: string;
+  /** Host names it answers for besides IP addresses and localhost (DNS rebinding); `*`: any. */
+  allowedHosts: readonly string[];
   /** Named checks behind /readyz (e.g. database, kafka); all must pass. */
   readiness: Record<string, ReadinessCheck>;
   openapi: object;
@@ -24,13 +28,10 @@ export interface HttpAppOptions {
 const READINESS_TIMEOUT_MS = 2000;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-export function errorBody(code: string, message: string, details?: unknown) {
-  return { error: details === undefined ? { code, message } : { code, message, details } };
-}
-
 /**
  * The Express app every service serves: JSON only, bounded bodies, one error shape
- * (`{"error":{"code","message","details"?}}`, never a stack trace), and the operational
+ * (`{"error":{"code","message","details"?}}`, never a stack trace), requests for other
+ * hosts refused, the browser's security headers on every answer, and the operational
  * endpoints /healthz, /readyz, /metrics, /openapi.json and /docs (Swagger UI).
  */
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -41,6 +42,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('query parser', 'simple');
 
   app.use(observe(logger, metrics));
+  app.use(hostCheck(options.allowedHosts));
+  app.use(securityHeaders());
   app.use(requireJson);
   app.use(express.json({ limit: options.bodyLimit, strict: true, type: () => true }));
 
