@@ -8,7 +8,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 STACK="${PULUMI_STACK:-dev}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi}"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+# The passphrase scripts/lib/deploy.sh created beside the state, unless one is given.
+if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
+  export PULUMI_CONFIG_PASSPHRASE_FILE="${PULUMI_BACKEND_URL#file://}/passphrase"
+fi
 TIMEOUT_S="${E2E_TIMEOUT_S:-60}"
 # On any failure, show what the cluster holds: pods, events, logs.
 trap 'status=$?; ((status == 0)) || bash "$ROOT/scripts/cluster-diagnostics.sh" "kind-${KIND_CLUSTER:-orders}" >&2; exit $status' EXIT
@@ -23,13 +26,26 @@ for u in "$ORDER" "$PAYMENT" "$INVENTORY"; do check "$u/readyz"; done
 check "$(url_of kafkaUi)/"
 check "$(url_of dozzle)/"
 
+# Both tools refuse an anonymous request for data, and let the stack's login in.
+logins="$(pulumi stack output logins --json --show-secrets --stack "$STACK")"
+login_of() { node -e 'const l=JSON.parse(process.argv[1]); console.log(l[process.argv[2]][process.argv[3]])' "$logins" "$1" "$2"; }
+jar="$(mktemp)"
+anonymous() { curl -sS -o /dev/null -w '%{http_code}' "$1"; }
+KAFKA_UI="$(url_of kafkaUi)"; DOZZLE="$(url_of dozzle)"
+[[ "$(anonymous "$KAFKA_UI/api/clusters")" =~ ^(302|401)$ ]] || { echo "e2e: Kafka UI answered an anonymous request" >&2; exit 1; }
+[[ "$(anonymous "$DOZZLE/api/events/stream")" == 401 ]] || { echo "e2e: Dozzle answered an anonymous request" >&2; exit 1; }
+curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "username=$(login_of kafkaUi username)" --data-urlencode "password=$(login_of kafkaUi password)" "$KAFKA_UI/login"
+curl -fsS -o /dev/null -b "$jar" "$KAFKA_UI/api/clusters"
+curl -fsS -o /dev/null -c "$jar" --data-urlencode "username=$(login_of dozzle username)" --data-urlencode "password=$(login_of dozzle password)" "$DOZZLE/api/token"
+echo "e2e: Kafka UI and Dozzle refuse anonymous requests and accept the stack's logins"
+
 # Dozzle's page subscribes to /api/events/stream, which starts its stats collector: it lists
 # pod metrics every second and exits when metrics.k8s.io does not answer. Hold the stream
 # open as a page would, then check Dozzle did not restart.
 kube() { docker exec "${KIND_CLUSTER:-orders}-control-plane" kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
 dozzle_ns="$(pulumi stack output namespaces --json --stack "$STACK" | json dozzle)"
 kube get --raw "/apis/metrics.k8s.io/v1beta1/namespaces/$dozzle_ns/pods" >/dev/null
-curl -sS -N --max-time 20 -o /dev/null "$(url_of dozzle)/api/events/stream" || true
+curl -sS -N --max-time 20 -o /dev/null -b "$jar" "$DOZZLE/api/events/stream" || true
 restarts="$(kube -n "$dozzle_ns" get pods -l app=dozzle -o jsonpath='{.items[*].status.containerStatuses[*].restartCount}')"
 [[ "$restarts" == 0 ]] || { echo "e2e: Dozzle restarted ($restarts) while its page was open" >&2; exit 1; }
 echo "e2e: Dozzle streamed events for 20 s, pod metrics served by metrics.k8s.io; restarts: 0"

@@ -3,6 +3,7 @@ import { replicationOf } from '@orders/kafka-config';
 import { serviceSize, type ContainerSize } from './sizing.js';
 import {
   parseSettings,
+  SERVICE_NAMES,
   SECRET_KEYS,
   serviceKey,
   STACK_SETTINGS,
@@ -39,11 +40,14 @@ export function loadStackConfig(project = pulumi.getProject()): StackConfig {
     const value = valueOf(key);
     if (value) secrets[key] = pulumi.secret(value);
   }
-  if (settings?.dozzleAuth && !secrets.dozzlePassword) {
-    problems.push('dozzlePassword is required when dozzleAuth is true (pulumi config set --secret dozzlePassword ...)');
-  }
   if (problems.length > 0 || !settings) throw new StackConfigError(problems);
   return { ...settings, secrets };
+}
+
+/** Every namespace the system runs in, each once: the services', Kafka's, Dozzle's, Jaeger's when tracing is on. */
+export function systemNamespaces(config: Settings): string[] {
+  const all = [...SERVICE_NAMES.map((name) => config[serviceKey(name, 'Namespace')]), config.kafkaNamespace, config.dozzleNamespace];
+  return [...new Set(config.tracing ? [...all, config.tracingNamespace] : all)];
 }
 
 /** Everything one service's part of the stack is configured with. */

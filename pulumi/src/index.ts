@@ -9,3 +9,4 @@ export const namespaces = outputs.namespaces;
 export const images = outputs.images;
 export const kafka = outputs.kafka;
 export const nodePorts = outputs.nodePorts;
+export const logins = outputs.logins;

@@ -6,6 +6,7 @@ import type { Kafka } from './components/kafka.js';
 import type { ServiceImage } from './components/service-image.js';
 import type { NodePortEndpoint } from './k8s.js';
 import { KIND_LISTEN_ADDRESS } from './kind.js';
+import type { ToolLogins } from './tools.js';
 
 type Published = 'order' | 'payment' | 'inventory' | 'kafkaUi' | 'dozzle';
 /** Published only when the stack deploys it. */
@@ -19,6 +20,8 @@ export interface StackOutputs {
   kafka: { mode: string; brokers: number; bootstrapServers: string };
   /** Every NodePort Service: namespace, name, port (scripts/minikube-up.sh forwards them). */
   nodePorts: Record<Published, NodePortEndpoint> & Partial<Record<Optional, NodePortEndpoint>>;
+  /** The tools' user names and passwords (secrets: `pulumi stack output logins --show-secrets`). */
+  logins: ToolLogins;
 }
 
 export function stackOutputs(
@@ -27,6 +30,7 @@ export function stackOutputs(
   images: Record<ServiceName, ServiceImage>,
   kafka: Kafka,
   nodePorts: StackOutputs['nodePorts'],
+  logins: ToolLogins,
 ): StackOutputs {
   const host = nodeHost(config, cluster.identity);
   const urls = Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, host.apply((h) => `http://${h}:${e.nodePort}`)])) as Record<
@@ -47,6 +51,7 @@ export function stackOutputs(
     images: { order: images.order.ref, payment: images.payment.ref, inventory: images.inventory.ref },
     kafka: { mode: config.kafkaMode, brokers: config.kafkaBrokers, bootstrapServers: kafka.bootstrapServers },
     nodePorts,
+    logins,
   };
 }
 

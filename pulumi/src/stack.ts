@@ -1,5 +1,5 @@
 import { SERVICE_CONTRACTS } from '@orders/contracts';
-import { kafkaClusterSettings, SERVICE_NAMES, serviceSettings, topicSettings, type ServiceName, type StackConfig } from './config.js';
+import { kafkaClusterSettings, SERVICE_NAMES, systemNamespaces, serviceSettings, topicSettings, type ServiceName, type StackConfig } from './config.js';
 import { Cluster } from './components/cluster.js';
 import { Kafka } from './components/kafka.js';
 import { KafkaTopics } from './components/kafka-topics.js';
@@ -15,7 +15,7 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
   const services = SERVICE_NAMES.map((name) => serviceSettings(config, name));
   const cluster = new Cluster('cluster', {
     context: kubeContextOf(config),
-    namespaces: [...services.map((s) => s.namespace), config.kafkaNamespace, config.dozzleNamespace, ...(config.tracing ? [config.tracingNamespace] : [])],
+    namespaces: systemNamespaces(config),
   });
   const opts = cluster.opts;
   const images = serviceImages(config, cluster);
@@ -53,7 +53,7 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
     kafkaUi: tools.kafkaUi.endpoint,
     dozzle: tools.dozzle.endpoint,
     ...(tools.jaeger ? { jaeger: tools.jaeger.endpoint } : {}),
-  });
+  }, tools.logins);
 }
 
 function serviceImages(config: StackConfig, cluster: Cluster): Record<ServiceName, ServiceImage> {

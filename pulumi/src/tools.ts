@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from './config.js';
 import type { Cluster } from './components/cluster.js';
 import { Dozzle } from './components/dozzle.js';
@@ -12,7 +13,14 @@ export function deployTools(config: StackConfig, cluster: Cluster, kafka: Kafka,
   const opts = cluster.opts;
   const kafkaUi = new KafkaUi(
     'kafka-ui',
-    { namespace: cluster.namespace(config.kafkaNamespace), image: config.kafkaUiImage, kafka, nodePort: config.kafkaUiNodePort, readOnly: config.kafkaUiReadOnly },
+    {
+      namespace: cluster.namespace(config.kafkaNamespace),
+      image: config.kafkaUiImage,
+      kafka,
+      nodePort: config.kafkaUiNodePort,
+      readOnly: config.kafkaUiReadOnly,
+      login: config.kafkaUiAuth ? { username: config.kafkaUiUsername, password: config.secrets.kafkaUiPassword } : null,
+    },
     opts,
   );
   // One metrics API per cluster: none where the cluster serves it already (metricsServer off).
@@ -24,7 +32,8 @@ export function deployTools(config: StackConfig, cluster: Cluster, kafka: Kafka,
       stackName: stackName.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
       image: config.dozzleImage,
       nodePort: config.dozzleNodePort,
-      auth: config.dozzleAuth ? { username: config.dozzleUsername, password: config.secrets.dozzlePassword! } : null,
+      auth: config.dozzleAuth ? { username: config.dozzleUsername, password: config.secrets.dozzlePassword } : null,
+      watched: cluster.allNamespaces,
       metricsApi: metrics?.apiService,
     },
     opts,
@@ -33,5 +42,15 @@ export function deployTools(config: StackConfig, cluster: Cluster, kafka: Kafka,
     ? new Jaeger('jaeger', { namespace: cluster.namespace(config.tracingNamespace), image: config.jaegerImage, nodePort: config.jaegerNodePort }, opts)
     : undefined;
   jaeger?.admit(services);
-  return { kafkaUi, dozzle, jaeger };
+  return { kafkaUi, dozzle, jaeger, logins: logins(kafkaUi, dozzle) };
+}
+
+/** Who logs in to the tools: user names and passwords (secrets), for the stack output `logins`. */
+export interface ToolLogins {
+  dozzle?: { username: string; password: pulumi.Output<string> };
+  kafkaUi?: { username: string; password: pulumi.Output<string> };
+}
+
+function logins(kafkaUi: KafkaUi, dozzle: Dozzle): ToolLogins {
+  return { ...(dozzle.login ? { dozzle: dozzle.login } : {}), ...(kafkaUi.login ? { kafkaUi: kafkaUi.login } : {}) };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -127,5 +127,19 @@ describe('deploy scripts, run against stand-ins for docker, kind, minikube and p
     const forced = runDeployScript('kind-up.sh', { nodesAndPods: small, stackConfig: big }, { CAPACITY_CHECK: 'off' });
     expect(forced.status, forced.stderr).to.equal(0);
     expect(forced.stderr).to.include('capacity check skipped');
+  });
+
+  it('keeps stack secrets under a random passphrase: created once beside the state, readable by its owner only; an empty one refused', function () {
+    const run = runDeployScript('kind-up.sh', { nodesAndPods: oneNodeCluster(2, 4, KIND_CONTROL_PLANE), stackConfig: {} }, { PULUMI_CONFIG_PASSPHRASE: undefined });
+    expect(run.status, run.stderr).to.equal(0);
+    const file = path.join(run.dir, 'backend', 'passphrase');
+    expect(statSync(file).mode & 0o777, 'mode').to.equal(0o600);
+    expect(readFileSync(file, 'utf8')).to.match(/^[A-Za-z0-9+/]{40,}$/);
+    expect(run.stderr).to.include(`created the passphrase of this checkout's stack secrets in ${file}`);
+    expect(readFileSync(path.join(run.dir, 'pulumi-env'), 'utf8').trim().split('\n')).to.include(`PULUMI_CONFIG_PASSPHRASE_FILE=${file}`);
+    const empty = runDeployScript('kind-up.sh', { nodesAndPods: oneNodeCluster(2, 4, KIND_CONTROL_PLANE), stackConfig: {} }, { PULUMI_CONFIG_PASSPHRASE: '' });
+    expect(empty.status).to.equal(1);
+    expect(empty.stderr).to.include('PULUMI_CONFIG_PASSPHRASE is empty');
+    expect(empty.calls.filter((c) => c.startsWith('pulumi '))).to.deep.equal([]);
   });
 });

@@ -31,13 +31,35 @@ build_program() {
   (cd "$ROOT" && npm run --silent build)
 }
 
+# The passphrase that encrypts the stack secrets: PULUMI_CONFIG_PASSPHRASE or
+# PULUMI_CONFIG_PASSPHRASE_FILE when set; otherwise a random one, created once beside the
+# state it encrypts (.pulumi/passphrase for the checkout's file backend), readable by its
+# owner only, and used through the file.
+use_passphrase() {
+  if [[ -n "${PULUMI_CONFIG_PASSPHRASE:-}" || -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
+    return 0
+  fi
+  if [[ -n "${PULUMI_CONFIG_PASSPHRASE+x}" ]]; then
+    echo "$SCRIPT: PULUMI_CONFIG_PASSPHRASE is empty; unset it to use the passphrase file, or set one" >&2
+    exit 1
+  fi
+  local state="$ROOT/.pulumi"
+  [[ "$PULUMI_BACKEND_URL" == file://* ]] && state="${PULUMI_BACKEND_URL#file://}"
+  mkdir -p "$state"
+  local file="$state/passphrase"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=' >"$file")
+    echo "$SCRIPT: created the passphrase of this checkout's stack secrets in $file (readable by you only; keep it)" >&2
+  fi
+  chmod 600 "$file"
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$file"
+}
+
 use_stack() { # stack
   export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi}"
   mkdir -p "$ROOT/.pulumi"
-  if [[ -z "${PULUMI_CONFIG_PASSPHRASE+x}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
-    echo "$SCRIPT: PULUMI_CONFIG_PASSPHRASE is not set; this local stack's secrets use an empty passphrase" >&2
-    export PULUMI_CONFIG_PASSPHRASE=""
-  fi
+  use_passphrase
+  echo "$SCRIPT: stack secrets are encrypted with the passphrase in ${PULUMI_CONFIG_PASSPHRASE_FILE:-PULUMI_CONFIG_PASSPHRASE}" >&2
   (cd "$ROOT" && { pulumi stack select "$1" 2>/dev/null || pulumi stack init "$1"; })
 }
 

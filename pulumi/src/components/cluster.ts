@@ -38,6 +38,11 @@ export class Cluster extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
+  /** Every namespace of the stack. */
+  get allNamespaces(): NamespaceRef[] {
+    return [...this.namespaces.values()];
+  }
+
   /** A namespace of the stack. */
   namespace(name: string): NamespaceRef {
     const namespace = this.namespaces.get(name);

@@ -14,6 +14,7 @@ const pinnedImage = z
   .string()
   .regex(/^[a-z0-9.\-/:_]+:[A-Za-z0-9._-]+(@sha256:[a-f0-9]{64})?$/, 'must be an image with a tag')
   .refine((ref) => !/:latest(@|$)/.test(ref), 'must be pinned to a version, not :latest');
+const userName = z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 of a-z 0-9 _ . -');
 const namespace = (fallback: string, description: string) => text(fallback, description, dnsLabel);
 const image = (fallback: string, description: string) => text(fallback, description, pinnedImage);
 const size = (fallback: string, description: string) => text(fallback, description, quantity);
@@ -96,9 +97,12 @@ export const STACK_SETTINGS = {
     'Deploy metrics-server in kube-system: it serves metrics.k8s.io, which Dozzle reads every second while its page is open (it exits when it cannot). Off only where the cluster already serves metrics.k8s.io (minikube\'s metrics-server addon, most managed clusters): a cluster has one.',
   ),
   tracing: flag(false, 'Deploy Jaeger and have the services send it their traces (OTLP); the stack outputs its UI URL.'),
-  dozzleAuth: flag(false, 'Dozzle asks for a user name and password (dozzleUsername / dozzlePassword).'),
-  dozzleUsername: text('admin', 'Dozzle user name when dozzleAuth is on.', z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be 1-64 of a-z 0-9 _ . -')),
-  dozzlePassword: secret('Dozzle password when dozzleAuth is on; set it with `pulumi config set --secret dozzlePassword`.'),
+  dozzleAuth: flag(true, 'Dozzle asks for a user name and password (dozzleUsername / dozzlePassword; the stack output `logins` holds them).'),
+  dozzleUsername: text('admin', 'Dozzle user name when dozzleAuth is on.', userName),
+  dozzlePassword: secret('Dozzle password when dozzleAuth is on; set it with `pulumi config set --secret dozzlePassword`, or leave it unset to have one generated.'),
+  kafkaUiAuth: flag(true, 'Kafka UI asks for a user name and password (its login form; kafkaUiUsername / kafkaUiPassword; the stack output `logins` holds them).'),
+  kafkaUiUsername: text('admin', 'Kafka UI user name when kafkaUiAuth is on.', userName),
+  kafkaUiPassword: secret('Kafka UI password when kafkaUiAuth is on; set it with `pulumi config set --secret kafkaUiPassword`, or leave it unset to have one generated.'),
 } satisfies Record<string, StackSetting<unknown>>;
 
 export type StackKey = keyof typeof STACK_SETTINGS;
@@ -109,6 +113,7 @@ type SecretKeyOf<K extends StackKey> = (typeof STACK_SETTINGS)[K] extends { secr
 export const SECRET_KEYS = (Object.keys(STACK_SETTINGS) as StackKey[]).filter((k) => STACK_SETTINGS[k].secret) as (
   | `${ServiceName}DbPassword`
   | 'dozzlePassword'
+  | 'kafkaUiPassword'
 )[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 

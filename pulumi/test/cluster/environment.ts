@@ -92,7 +92,7 @@ export interface ContainerEnvironment {
   fromServices: string[];
 }
 
-const secretValue = (secret: KubeObject, key: string): string | undefined =>
+export const secretValue = (secret: KubeObject, key: string): string | undefined =>
   secret.body.stringData?.[key] ?? (secret.body.data?.[key] !== undefined ? Buffer.from(secret.body.data[key], 'base64').toString() : undefined);
 
 export function containerEnvironment(objects: KubeObject[], podSpec: any, container: any, pod: PodIdentity): ContainerEnvironment {

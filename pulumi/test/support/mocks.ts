@@ -175,7 +175,9 @@ export async function runProgram<T>(
 /** Resolves every Output inside a value. */
 export async function resolveDeep(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    return resolveDeep(await new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve)));
+    const resolved = await resolveDeep(await new Promise((resolve) => (value as pulumi.Output<unknown>).apply(resolve)));
+    // A secret stays marked as one, as Pulumi serializes it (plainText blanks it, unwrapSecrets reads it).
+    return (await (value as unknown as { isSecret: Promise<boolean> }).isSecret) ? { [SECRET_SIG]: SECRET_VALUE, value: resolved } : resolved;
   }
   if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
   if (value && typeof value === 'object' && !(value instanceof pulumi.Resource)) {

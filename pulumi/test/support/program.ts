@@ -32,7 +32,6 @@ export async function runVariant(flavour: Flavour, mode: Mode, extra: Record<str
   const config: Record<string, string> = {
     clusterFlavour: flavour,
     kafkaMode: mode,
-    dozzleAuth: 'true',
     ...TEST_SECRETS,
     ...(flavour === 'registry' ? { imageRegistry: 'registry.example.test:5000', nodeAddress: '10.0.0.5' } : {}),
     ...extra,

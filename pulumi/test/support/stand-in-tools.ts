@@ -53,6 +53,10 @@ if (args[2] === 'kubectl') { out(fixture('nodes-and-pods.json')); process.exit(0
 if (args[2] === 'ip') { out('192.168.49.2\\n'); process.exit(0); }
 process.exit(0);`,
   pulumi: `
+// The passphrase variables each call ran with, as the real pulumi would read them.
+for (const k of ['PULUMI_CONFIG_PASSPHRASE', 'PULUMI_CONFIG_PASSPHRASE_FILE']) {
+  if (process.env[k] !== undefined) fs.appendFileSync(dir + '/pulumi-env', k + '=' + process.env[k] + '\\n');
+}
 const file = dir + '/stack-config.json';
 const config = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
 if (args[0] === 'config' && args[1] === 'set') {
@@ -79,10 +83,13 @@ export interface ScriptRun {
   stderr: string;
   /** Every call of a stand-in tool, as `tool arg arg …`. */
   calls: string[];
+  /** The stand-ins' directory; the file backend's state is under backend/. */
+  dir: string;
 }
 
 /** Runs scripts/<script> with the stand-ins first on PATH. */
-export function runDeployScript(script: string, fixtures: Fixtures, env: Record<string, string> = {}): ScriptRun {
+/** Runs a deploy script against the stand-ins; an `env` value of undefined unsets the variable. */
+export function runDeployScript(script: string, fixtures: Fixtures, env: Record<string, string | undefined> = {}): ScriptRun {
   const dir = mkdtempSync(path.join(tmpdir(), 'deploy-script-'));
   for (const name of Object.keys(BEHAVIOUR)) {
     const file = path.join(dir, name);
@@ -95,17 +102,19 @@ export function runDeployScript(script: string, fixtures: Fixtures, env: Record<
   if (fixtures.minikubeRunning) writeFileSync(path.join(dir, 'running'), '');
   if (fixtures.stackConfig) writeFileSync(path.join(dir, 'stack-config.json'), JSON.stringify(fixtures.stackConfig));
   const result = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', script)], {
-    env: {
-      PATH: `${dir}:${path.dirname(process.execPath)}:${process.env.PATH}`,
-      PULUMI_CONFIG_PASSPHRASE: 'stand-in',
-      PULUMI_BACKEND_URL: `file://${dir}/backend`,
-      ...env,
-    },
+    env: Object.fromEntries(
+      Object.entries({
+        PATH: `${dir}:${path.dirname(process.execPath)}:${process.env.PATH}`,
+        PULUMI_CONFIG_PASSPHRASE: 'stand-in',
+        PULUMI_BACKEND_URL: `file://${dir}/backend`,
+        ...env,
+      }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
     encoding: 'utf8',
     timeout: 180000,
   });
   const calls = existsSync(path.join(dir, 'calls')) ? readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n') : [];
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, dir };
 }
 
 /** A one-node cluster of `cpus` and `gib` running what `pods` request (kube-system pods, cpu in millicores, memory in MiB). */
