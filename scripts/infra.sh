@@ -32,6 +32,7 @@ DATA="$INFRA/data"
 ZK_PORT="${ZK_PORT:-2181}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_INTERNAL_PORT="${KAFKA_INTERNAL_PORT:-9094}"
 PGHOST="${PGHOST:-127.0.0.1}"
 PGPORT="${PGPORT:-5432}"
 PGUSER="${PGUSER:-postgres}"
@@ -40,6 +41,8 @@ KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 ZK_HEAP="${ZK_HEAP:--Xms64m -Xmx192m}"
 SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_service}"
 KAFKA_CONF="$RUN/kafka-config"
+# The Kafka users' passwords, one file each (made once; the services and tests read them).
+KAFKA_USERS="$INFRA/kafka-users"
 # shellcheck source=lib/node.sh
 source "$ROOT/scripts/lib/node.sh"
 # shellcheck source=lib/pids.sh
@@ -89,8 +92,9 @@ render_kafka_config() {
   (cd "$ROOT" && node node_modules/typescript/bin/tsc -b pulumi/kafka-config) || die "could not build pulumi/kafka-config"
   mkdir -p "$KAFKA_CONF" "$DATA"
   node "$ROOT/pulumi/kafka-config/dist/src/cli.js" local --mode "$KAFKA_MODE" --out "$KAFKA_CONF" --data "$DATA" \
-    --client-port "$KAFKA_PORT" --controller-port "$KAFKA_CONTROLLER_PORT" --zookeeper-port "$ZK_PORT" \
-    || die "could not render the Kafka configuration"
+    --client-port "$KAFKA_PORT" --internal-port "$KAFKA_INTERNAL_PORT" --controller-port "$KAFKA_CONTROLLER_PORT" \
+    --zookeeper-port "$ZK_PORT" || die "could not render the Kafka configuration"
+  node "$ROOT/pulumi/kafka-config/dist/src/cli.js" users "$KAFKA_USERS" || die "could not make the Kafka users"
 }
 
 start_node() { # name role heap config-template
@@ -103,7 +107,7 @@ start_node() { # name role heap config-template
   [[ -f "$LOGS/$name.out" ]] && mv -f "$LOGS/$name.out" "$LOGS/$name.out.1"
   POD_NAME=kafka-0 KAFKA_LIBS="$KAFKA_LIB" KAFKA_LOG4J="$ROOT/pulumi/kafka-config/log4j.properties" KAFKA_HEAP_OPTS="$heap" \
     KAFKA_JVM_OPTS="$tuning -Djava.awt.headless=true -Dinfra.component=$name" \
-    KAFKA_CLUSTER_ID="$cluster_id" JAVA="$java" \
+    KAFKA_CLUSTER_ID="$cluster_id" KAFKA_USERS_DIR="$KAFKA_USERS" JAVA="$java" \
     setsid nohup sh "$ROOT/pulumi/kafka-config/start.sh" "$role" "$template" "$RUN/$name-work" \
     >"$LOGS/$name.out" 2>&1 </dev/null &
   record_pid "$name" $!

@@ -8,8 +8,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { parseProperties, TOPOLOGY_KEYS } from '@orders/kafka-config';
 import { waitFor } from '@orders/testing';
 import { REPO_ROOT } from '../src/paths.js';
-import { find, kubeObjects, ofKind, type KubeObject } from './cluster/objects.js';
+import { find, kubeObjects, ofKind, podSpecOf, type KubeObject } from './cluster/objects.js';
 import { podsOf, type ModelContainer, type ModelPod } from './cluster/pods.js';
+import { secretValue } from './cluster/environment.js';
 import { runVariant } from './support/program.js';
 
 const KAFKA_JARS = path.join(REPO_ROOT, '.cache', 'kafka', 'lib');
@@ -46,6 +47,7 @@ class LocalNode {
     readonly pod: ModelPod,
     readonly dir: string,
     readonly localize: (text: string) => string,
+    readonly objects: KubeObject[],
   ) {}
 
   get container(): ModelContainer {
@@ -57,7 +59,19 @@ class LocalNode {
     mkdirSync(etc, { recursive: true });
     for (const [file, text] of Object.entries(this.pod.mountedFiles)) writeFileSync(path.join(etc, path.basename(file)), this.localize(text));
     const mountPath = this.container.container.volumeMounts.find((m: any) => m.name === 'config').mountPath as string;
-    const local = (text: string) => this.localize(text).replaceAll(mountPath, etc).replaceAll('/tmp/work', path.join(this.dir, 'work'));
+    // A Secret mounted as a directory (the brokers' users): its keys as files, as the kubelet writes them.
+    const secretMounts: [string, string][] = [];
+    for (const mount of this.container.container.volumeMounts ?? []) {
+      const volume = (podSpecOf(this.pod.workload).volumes ?? []).find((v: any) => v.name === mount.name);
+      if (!volume?.secret) continue;
+      const secret = find(this.objects, 'Secret', this.pod.workload.namespace, volume.secret.secretName)!;
+      const local = path.join(this.dir, 'secrets', mount.name);
+      mkdirSync(local, { recursive: true });
+      for (const key of Object.keys({ ...secret.body.data, ...secret.body.stringData })) writeFileSync(path.join(local, key), secretValue(secret, key)!);
+      secretMounts.push([mount.mountPath, local]);
+    }
+    const local = (text: string) =>
+      secretMounts.reduce((t, [from, to]) => t.replaceAll(from, to), this.localize(text).replaceAll(mountPath, etc).replaceAll('/tmp/work', path.join(this.dir, 'work')));
     const env = Object.fromEntries(Object.entries(this.container.environment.env).map(([k, v]) => [k, local(v)]));
     env.KAFKA_LIBS = KAFKA_JARS;
     const [command, ...args] = (this.container.container.command as string[]).map(local);
@@ -91,12 +105,12 @@ for (const mode of ['zookeeper', 'kraft'] as const) {
     before(async function () {
       objects = kubeObjects((await runVariant('kind', mode)).resources);
       dir = mkdtempSync(path.join(tmpdir(), `cluster-${mode}-`));
-      for (const p of [2181, 9092, 9093]) ports.set(p, await freePort());
+      for (const p of [2181, 9092, 9093, 9094]) ports.set(p, await freePort());
       const localize = (text: string) =>
         text
           .replace(CLUSTER_HOST, '127.0.0.1')
           .replaceAll('0.0.0.0', '127.0.0.1')
-          .replace(/:(2181|9092|9093)\b/g, (_, p) => `:${ports.get(Number(p))}`)
+          .replace(/:(2181|9092|9093|9094)\b/g, (_, p) => `:${ports.get(Number(p))}`)
           .replace(/^clientPort=2181$/m, `clientPort=${ports.get(2181)}`)
           .replaceAll('/var/lib/kafka/data', path.join(dir, 'kafka'))
           .replaceAll('/var/lib/zookeeper', path.join(dir, 'zookeeper'));
@@ -104,7 +118,7 @@ for (const mode of ['zookeeper', 'kraft'] as const) {
       for (const name of ['kafka-zookeeper', 'kafka']) {
         const set = statefulSets.find((s) => s.name === name);
         if (!set) continue;
-        const node = new LocalNode(podsOf(objects, set)[0]!, path.join(dir, name), localize);
+        const node = new LocalNode(podsOf(objects, set)[0]!, path.join(dir, name), localize, objects);
         nodes.push(node);
         node.start();
         const port = name === 'kafka' ? ports.get(9092)! : ports.get(2181)!;
@@ -119,6 +133,11 @@ for (const mode of ['zookeeper', 'kraft'] as const) {
         );
       }
     });
+
+    const userOf = (user: string) => {
+      const secret = ofKind(objects, 'Secret').find((o) => o.namespace === 'kafka' && o.name === 'kafka-users')!;
+      return { mechanism: 'scram-sha-512' as const, username: user, password: secretValue(secret, user)! };
+    };
 
     after(async function () {
       for (const node of nodes) await node.stop();
@@ -158,7 +177,7 @@ for (const mode of ['zookeeper', 'kraft'] as const) {
       const broker = nodes.find((n) => n.pod.workload.name === 'kafka')!;
       const { readinessProbe, livenessProbe } = broker.container.container;
       for (const probe of [readinessProbe, livenessProbe]) expect(await portOpen(ports.get(probe.tcpSocket.port)!)).to.equal(true);
-      const kafka = new Kafka({ brokers: [`127.0.0.1:${ports.get(9092)}`], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+      const kafka = new Kafka({ brokers: [`127.0.0.1:${ports.get(9092)}`], sasl: userOf('admin'), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
       const admin = kafka.admin();
       await admin.connect();
       try {
@@ -167,6 +186,24 @@ for (const mode of ['zookeeper', 'kraft'] as const) {
       } finally {
         await admin.disconnect();
       }
+    });
+
+    it("knows the stack's Kafka users (SCRAM, from the brokers' Secret) and refuses a wrong password and no authentication", async function () {
+      const connect = async (sasl: any) => {
+        const admin = new Kafka({ brokers: [`127.0.0.1:${ports.get(9092)}`], ...(sasl ? { sasl } : {}), logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 3000 }).admin();
+        try {
+          await admin.connect();
+          await admin.describeCluster();
+          return 'ok';
+        } catch (error) {
+          return (error as Error).name;
+        } finally {
+          await admin.disconnect();
+        }
+      };
+      for (const user of ['admin', 'order-service', 'payment-service', 'inventory-service', 'kafka-ui']) expect(await connect(userOf(user)), user).to.equal('ok');
+      expect(await connect({ ...userOf('order-service'), password: 'wrong' })).to.equal('KafkaJSSASLAuthenticationError');
+      expect(await connect(undefined)).to.not.equal('ok');
     });
   });
 }

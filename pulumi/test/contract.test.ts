@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SERVICE_CONTRACTS, type ServiceContract } from '@orders/contracts';
-import { adminDb as admin, testDbServer, waitFor } from '@orders/testing';
+import { adminDb as admin, kafkaUser, testDbServer, waitFor } from '@orders/testing';
 import { settingsOf } from '@orders/platform';
 import { commonSettings, seededServiceSettings } from '@orders/runtime';
 import { orderSettings } from '@orders/order-service/config';
@@ -33,13 +33,15 @@ function containerEnv(variant: Variant, workloadName: string, init = false): { e
 }
 
 /**
- * The in-cluster names mapped to the local infrastructure, plus what isolates this run:
- * a fresh database and a Kafka topic prefix of its own. Nothing else is changed.
+ * The in-cluster names mapped to the local infrastructure, the Kafka user's password to the
+ * local broker's for the same user, plus what isolates this run: a fresh database and a
+ * Kafka topic prefix of its own. Nothing else is changed.
  */
 function onLoopback(env: Record<string, string>, database: string, prefix: string): NodeJS.ProcessEnv {
   return {
     ...env,
     ...(env.DB_HOST ? { DB_HOST: testDbServer.host, DB_PORT: String(testDbServer.port), DB_USER: testDbServer.user, DB_NAME: database } : {}),
+    ...(env.KAFKA_SASL_USERNAME ? { KAFKA_SASL_PASSWORD: kafkaUser(env.KAFKA_SASL_USERNAME).saslPassword } : {}),
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     KAFKA_TOPIC_PREFIX: prefix,
     PATH: process.env.PATH,
@@ -76,6 +78,8 @@ describe('deployment contract: each container command, run here with the environ
       expect(env.HTTP_PORT).to.equal(String(contract.httpPort));
       expect(env.DB_NAME).to.equal(contract.database);
       expect(env.DB_PASSWORD).to.be.a('string').with.length.above(10);
+      expect(env.KAFKA_SASL_USERNAME, `${contract.name}: its own Kafka user`).to.equal(contract.serviceName);
+      expect(env.KAFKA_SASL_PASSWORD).to.be.a('string').with.length.above(10);
     }
   });
 
@@ -83,10 +87,12 @@ describe('deployment contract: each container command, run here with the environ
     const job = ofType(variant.resources, 'kubernetes:batch/v1:Job').find((j) => j.inputs.metadata.name.startsWith('kafka-topics-'))!;
     const { env, fromServices, container } = containerEnv(variant, job.inputs.metadata.name);
     expect(Object.keys(env).filter((k) => !fromServices.includes(k) && !ENV_KEYS.order.includes(k))).to.deep.equal([]);
+    expect(env.KAFKA_SASL_USERNAME, 'the admin user: it creates the topics and the ACLs').to.equal('admin');
     const [bin, args] = localCommand(container.command);
     const result = spawnSync(bin, args, { env: onLoopback(env, '', prefix), encoding: 'utf8', timeout: 60000 });
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.match(/topics (created|exist)/);
+    expect(result.stdout).to.include('ACLs in place');
   });
 
   for (const contract of Object.values(SERVICE_CONTRACTS)) {

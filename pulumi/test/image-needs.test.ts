@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { declaredInPulumiYaml as declaredConfig } from '../src/settings/pulumi-yaml.js';
 import { buildAwaitGraph } from './cluster/await-graph.js';
 import { BUILT_IN_GROUPS, CHECKS, IMAGE_NEEDS, needsOf, type ImageNeeds, type ProbeTarget } from './cluster/image-needs.js';
-import { ofKind, podSpecOf, selectedWorkloads, workloads, type KubeObject } from './cluster/objects.js';
+import { find, ofKind, podSpecOf, selectedWorkloads, workloads, type KubeObject } from './cluster/objects.js';
 import { podsOf, type ModelPod } from './cluster/pods.js';
+import { secretValue } from './cluster/environment.js';
 import { rbacAllows, type ApiRequest } from './cluster/rbac.js';
 import { allModelVariants, runVariant, variantName, type Variant } from './support/program.js';
 
@@ -144,6 +145,33 @@ function portProblems(s: Subject): string[] {
   return problems;
 }
 
+function loginProblems(objects: KubeObject[], s: Subject): string[] {
+  const login = s.needs.login;
+  if (!login) return [];
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(login.env)) {
+    if (s.env[name] !== value) problems.push(`${s.label}: ${name}=${s.env[name] ?? '(unset)'}: anyone who reaches it gets in without ${name}=${value}`);
+  }
+  for (const name of login.secretEnv ?? []) {
+    const declared = (s.container.env ?? []).find((e: any) => e.name === name);
+    if (!declared?.valueFrom?.secretKeyRef) problems.push(`${s.label}: ${name} is not taken from a Secret`);
+    else if (!s.env[name]) problems.push(`${s.label}: ${name} is empty`);
+  }
+  if (login.usersFile) {
+    const mount = (s.container.volumeMounts ?? []).find((m: any) => m.mountPath === login.usersFile);
+    const volume = mount && (podSpecOf(s.pod.workload).volumes ?? []).find((v: any) => v.name === mount.name);
+    const secret = volume?.secret && find(objects, 'Secret', s.pod.workload.namespace, volume.secret.secretName);
+    const text = secret ? secretValue(secret, mount.subPath ?? login.usersFile.split('/').pop()!) : undefined;
+    if (!volume?.secret) problems.push(`${s.label}: ${login.usersFile} is not mounted from a Secret`);
+    else if (!text || !/password: "\$2[aby]\$\d\d\$/.test(text)) problems.push(`${s.label}: ${login.usersFile} holds no user with a bcrypt hash`);
+  }
+  for (const kind of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+    const path = s.container[kind]?.httpGet?.path;
+    if (path !== undefined && !login.open.includes(path)) problems.push(`${s.label}: its ${kind} asks ${path}, which answers only after a login`);
+  }
+  return problems;
+}
+
 /** Everything a variant's stack fails to give its third-party images. */
 function imageProblems(variant: Variant, objects: KubeObject[]): string[] {
   return subjectsOf(objects).flatMap((s) => [
@@ -152,6 +180,7 @@ function imageProblems(variant: Variant, objects: KubeObject[]): string[] {
     ...writeProblems(s),
     ...envProblems(s),
     ...portProblems(s),
+    ...loginProblems(objects, s),
   ]);
 }
 
@@ -196,6 +225,29 @@ describe('cluster model: every third-party image gets what its own code needs, i
     expect(variants.flatMap(({ name, objects }) => subjectsOf(objects).flatMap(envProblems).map((p) => `${name} ${p}`))).to.deep.equal([]);
   });
 
+  it(CHECKS.login, function () {
+    expect(variants.flatMap(({ name, objects }) => subjectsOf(objects).flatMap((s) => loginProblems(objects, s)).map((p) => `${name} ${p}`))).to.deep.equal([]);
+  });
+
+  it('the login check can fail: a stack with the logins off, a password given as a plain value, a probe behind the login', async function () {
+    const off = await runVariant('kind', 'zookeeper', { dozzleAuth: 'false', kafkaUiAuth: 'false' });
+    const offObjects = buildAwaitGraph(off.resources).objects;
+    expect(imageProblems(off, offObjects)).to.include.members([
+      'kafka/dozzle-pod/dozzle: DOZZLE_AUTH_PROVIDER=(unset): anyone who reaches it gets in without DOZZLE_AUTH_PROVIDER=simple',
+      'kafka/kafka-ui-pod/kafka-ui: AUTH_TYPE=DISABLED: anyone who reaches it gets in without AUTH_TYPE=LOGIN_FORM',
+      'kafka/dozzle-pod/dozzle: /data/users.yml is not mounted from a Secret',
+    ]);
+    const kind = variants.find((v) => v.variant.flavour === 'kind' && v.variant.mode === 'zookeeper')!;
+    const changed = kind.objects.map((o) => (o.kind === 'Deployment' && o.name === 'kafka-ui' ? structuredClone(o) : o));
+    const ui = podSpecOf(changed.find((o) => o.kind === 'Deployment' && o.name === 'kafka-ui')!).containers[0];
+    ui.env = ui.env.map((e: any) => (e.name === 'SPRING_SECURITY_USER_PASSWORD' ? { name: e.name, value: 'plain' } : e));
+    ui.readinessProbe.httpGet.path = '/api/clusters';
+    expect(imageProblems(kind.variant, changed)).to.include.members([
+      'kafka/kafka-ui-pod/kafka-ui: SPRING_SECURITY_USER_PASSWORD is not taken from a Secret',
+      'kafka/kafka-ui-pod/kafka-ui: its readinessProbe asks /api/clusters, which answers only after a login',
+    ]);
+  });
+
   it(CHECKS.ports, function () {
     expect(variants.flatMap(({ name, objects }) => subjectsOf(objects).flatMap(portProblems).map((p) => `${name} ${p}`))).to.deep.equal([]);
   });
@@ -209,7 +261,9 @@ describe('cluster model: every third-party image gets what its own code needs, i
       'kafka/dozzle-pod/dozzle: metrics.k8s.io/pods is served by nothing in the cluster (every second while a page is open; log.Panic on any error (the process exits))',
     );
     expect(ofKind(withoutObjects, 'APIService')).to.have.length(0);
-    const noBinding = kind.objects.filter((o) => !(o.kind === 'ClusterRoleBinding' && o.name.startsWith('orders-dozzle')));
+    const noBinding = kind.objects.filter(
+      (o) => !((o.kind === 'ClusterRoleBinding' && o.name.startsWith('orders-dozzle')) || (o.kind === 'RoleBinding' && o.name === 'dozzle-log-reader')),
+    );
     expect(imageProblems(kind.variant, noBinding).filter((p) => p.includes('dozzle-pod'))).to.have.length.greaterThan(4);
     const readOnly = kind.objects.map((o) =>
       o.kind === 'Deployment' && o.name === 'dozzle' ? structuredClone(o) : o,

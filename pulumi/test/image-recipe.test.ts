@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { COMMAND_DEPENDENCIES, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
-import { adminDb, testDbServer } from '@orders/testing';
+import { adminDb, kafkaUser, testDbServer } from '@orders/testing';
 import { REPO_ROOT } from '../src/paths.js';
 import { replayDockerfile, type ReplayedImage } from './support/dockerfile.js';
 
@@ -61,6 +61,9 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
         DB_PASSWORD: testDbServer.password,
         DB_NAME: database,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+        // As the topic Job: the admin user creates the topics and the ACLs.
+        KAFKA_SASL_USERNAME: 'admin',
+        KAFKA_SASL_PASSWORD: kafkaUser('admin').saslPassword,
         KAFKA_TOPIC_PREFIX: `recipe_${randomUUID().slice(0, 8)}.`,
       };
       // Each command with what it does not depend on unreachable: the network policies allow only its dependencies.

@@ -10,7 +10,10 @@ import { declaredInPulumiYaml, declaredInPulumiYaml as declaredConfig, projectCo
 import { kafkaSettings } from '@orders/messaging';
 import { orderSettings } from '@orders/order-service/config';
 import { NODE_PORT_KEYS } from '../src/kind.js';
-import { ofType, plainText, runProgram, unwrapSecrets } from './support/mocks.js';
+import bcrypt from 'bcryptjs';
+import { loadStackConfig } from '../src/config.js';
+import { deployStack } from '../src/stack.js';
+import { ofType, plainText, PROJECT, runProgram, unwrapSecrets } from './support/mocks.js';
 import { containersOf, isKubernetes, runVariant, TEST_SECRETS, VARIANTS, type Variant } from './support/program.js';
 
 /** kubernetes:apps/v1:Deployment → kubernetes-models/apps/v1/Deployment */
@@ -75,11 +78,14 @@ describe('Pulumi program (engine mocks)', function () {
       // clients (ingress + 5 egress); ZooKeeper: ingress + egress; the 5 published apps; Dozzle to the API;
       // metrics-server's own pod in kube-system: from the API server, to the API, to the kubelets.
       expect(count(v, K.NetworkPolicy), key).to.equal(4 * 2 + 3 * 3 + 2 + 6 + zk * 2 + 5 + 1 + 3);
-      expect(count(v, K.Secret), key).to.equal(3 * 2 + 1); // per database: superuser, application role; Dozzle users
+      // Per database: superuser, application role; Dozzle users; Kafka UI login. Kafka: the brokers'
+      // users, and each client's password in its namespace (3 services, the topic Job, Kafka UI).
+      expect(count(v, K.Secret), key).to.equal(3 * 2 + 2 + 1 + 5);
       expect(count(v, K.ConfigMap), key).to.equal(3 + 1); // 3 services, kafka-config
       expect(count(v, K.ClusterRole), key).to.equal(2); // Dozzle's, metrics-server's
       expect(count(v, K.APIService), key).to.equal(1); // metrics.k8s.io
-      expect(count(v, K.RoleBinding), key).to.equal(1); // metrics-server reads kube-system's authentication ConfigMap
+      // metrics-server reads kube-system's authentication ConfigMap; Dozzle reads the 4 namespaces and lists pods of default.
+      expect(count(v, K.RoleBinding), key).to.equal(1 + 4 + 1);
       expect(count(v, K.Image), key).to.equal(3);
       const loads = v.flavour === 'registry' ? 0 : 3;
       expect(count(v, K.Command), key).to.equal(loads + (v.flavour === 'minikube' ? 1 : 0));
@@ -160,8 +166,9 @@ describe('Pulumi program (engine mocks)', function () {
         const text = plainText(resource.inputs);
         for (const secret of secretValues) expect(text, `${key} ${resource.type} ${resource.name}`).to.not.include(secret);
       }
-      const outputs = JSON.stringify(v.outputs);
+      const outputs = plainText(v.outputs);
       for (const secret of secretValues) expect(outputs, key).to.not.include(secret);
+      expect(unwrapSecrets(v.outputs.logins).dozzle, `${key}: the logins output holds the password, as a secret`).to.deep.equal({ username: 'admin', password: TEST_SECRETS.dozzlePassword });
       // A secret put in a ConfigMap or a pod spec would be marked secret by Pulumi yet plain in the cluster.
       for (const resource of v.resources.filter((r) => isKubernetes(r) && r.type !== K.Secret)) {
         expect(plainText(resource.inputs), `${key} ${resource.type} ${resource.name}`).to.not.include('[secret]');
@@ -175,6 +182,44 @@ describe('Pulumi program (engine mocks)', function () {
       const users = secrets.find((s) => s.name === 'dozzle-users')!;
       expect(users.data['users.yml']).to.match(/password: "\$2[aby]\$11\$/);
       expect(users.data['users.yml']).to.not.include(TEST_SECRETS.dozzlePassword);
+    }
+  });
+
+  it('gives every Kafka client a user of its own, its password from a Secret of its namespace; the brokers get every user', function () {
+    for (const [key, v] of variants) {
+      const secrets = ofType(v.resources, K.Secret).map((s) => unwrapSecrets(s.inputs));
+      const users = secrets.find((s) => s.metadata.name === 'kafka-users')!;
+      expect(Object.keys(users.stringData).sort(), key).to.deep.equal(['admin', 'inventory-service', 'kafka-ui', 'order-service', 'payment-service']);
+      const env = (kind: string, name: string) => {
+        const w = v.resources.find((r) => r.type === kind && unwrapSecrets(r.inputs).metadata.name.startsWith(name))!;
+        return unwrapSecrets(w.inputs).spec.template.spec.containers[0].env as any[];
+      };
+      for (const service of ['order', 'payment', 'inventory']) {
+        const vars = env(K.Deployment, `${service}-service`);
+        expect(vars.find((e) => e.name === 'KAFKA_SASL_USERNAME')?.value, key).to.equal(`${service}-service`);
+        const ref = vars.find((e) => e.name === 'KAFKA_SASL_PASSWORD')!.valueFrom.secretKeyRef;
+        const secret = secrets.find((s) => s.metadata.name === ref.name && s.metadata.namespace === service)!;
+        expect(secret.stringData[ref.key], `${key} ${service}`).to.equal(users.stringData[`${service}-service`]);
+      }
+      expect(env(K.Job, 'kafka-topics').find((e) => e.name === 'KAFKA_SASL_USERNAME')?.value, key).to.equal('admin');
+      const ui = env(K.Deployment, 'kafka-ui');
+      expect(ui.find((e) => e.name === 'KAFKA_CLUSTERS_0_PROPERTIES_SECURITY_PROTOCOL')?.value).to.equal('SASL_PLAINTEXT');
+      const jaas = secrets.find((s) => s.metadata.name === 'kafka-ui-kafka-credentials')!.stringData.jaas as string;
+      expect(jaas).to.equal(`org.apache.kafka.common.security.scram.ScramLoginModule required username="kafka-ui" password="${users.stringData['kafka-ui']}";`);
+    }
+  });
+
+  it("lets Dozzle read pods and logs in the system's namespaces only: a Role in each, nodes alone cluster-wide", function () {
+    for (const [key, v] of variants) {
+      const dozzleRoles = v.resources.filter((r) => r.type === 'kubernetes:rbac.authorization.k8s.io/v1:Role' && unwrapSecrets(r.inputs).metadata.name === 'dozzle-log-reader');
+      const byNamespace = Object.fromEntries(dozzleRoles.map((r) => [unwrapSecrets(r.inputs).metadata.namespace, unwrapSecrets(r.inputs).rules]));
+      expect(Object.keys(byNamespace).sort(), key).to.deep.equal(['default', 'inventory', 'kafka', 'order', 'payment']);
+      expect(byNamespace.default, `${key}: in default only the pod list its /healthcheck makes`).to.deep.equal([{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
+      const clusterRole = ofType(v.resources, K.ClusterRole).find((r) => r.name === 'dozzle')!;
+      expect(unwrapSecrets(clusterRole.inputs).rules, key).to.deep.equal([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+      const dozzle = ofType(v.resources, K.Deployment).find((r) => r.name === 'dozzle')!;
+      const env = unwrapSecrets(dozzle.inputs).spec.template.spec.containers[0].env as { name: string; value: string }[];
+      expect(env.find((e) => e.name === 'DOZZLE_NAMESPACE')?.value, key).to.equal('order,payment,inventory,kafka');
     }
   });
 
@@ -192,6 +237,14 @@ describe('Pulumi program (engine mocks)', function () {
     expect(Object.keys(kind.images)).to.deep.equal(['order', 'payment', 'inventory']);
     expect(variants.get('minikube/kraft')!.outputs.urls.order).to.equal('http://192.168.49.2:30001');
     expect(variants.get('registry/zookeeper')!.outputs.urls.dozzle).to.equal('http://10.0.0.5:31007');
+  });
+
+  it('has the services answer for the host name of their URLs (registry flavour; kind and minikube use IP addresses)', async function () {
+    const named = await runVariant('registry', 'zookeeper', { nodeAddress: 'orders.example.test' });
+    expect(named.outputs.urls.order).to.equal('http://orders.example.test:30001');
+    const maps = ofType(named.resources, K.ConfigMap).filter((m) => ['order-config', 'payment-config', 'inventory-config'].includes(m.name));
+    expect(maps).to.have.length(3);
+    for (const map of maps) expect(unwrapSecrets(map.inputs).data.HTTP_ALLOWED_HOSTS, map.name).to.equal('orders.example.test');
   });
 
   it('tracing on: Jaeger in its namespace, its UI URL in the outputs, the services sending it OTLP; off: none of it', async function () {
@@ -224,7 +277,9 @@ describe('Pulumi program (engine mocks)', function () {
       const config = ofType(v.resources, K.ConfigMap).find((c) => c.inputs.metadata.name === 'kafka-config')!;
       const server = parseProperties(config.inputs.data['server.properties']);
       expect(server.get(mode === 'kraft' ? 'node.id' : 'broker.id')).to.equal('@NODE_ID@');
-      expect(server.get('advertised.listeners')).to.equal('PLAINTEXT://kafka-@NODE_ID@.kafka-headless.kafka.svc.cluster.local:9092');
+      expect(server.get('advertised.listeners')).to.equal(
+        'CLIENT://kafka-@NODE_ID@.kafka-headless.kafka.svc.cluster.local:9092,INTERNAL://kafka-@NODE_ID@.kafka-headless.kafka.svc.cluster.local:9094',
+      );
       if (mode === 'kraft') {
         const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
         expect(env.KAFKA_CLUSTER_ID).to.match(/^[A-Za-z0-9_-]{22}$/);
@@ -284,15 +339,31 @@ describe('stack configuration validation', function () {
     });
   });
 
-  it('requires a Dozzle password when Dozzle auth is on: unset or set empty', async function () {
-    const { loadStackConfig } = await import('../src/config.js');
-    for (const config of [{ dozzleAuth: 'true' }, { dozzleAuth: 'true', dozzlePassword: '' }] as Record<string, string>[]) {
-      const error = await runProgram('dozzle-auth', config, ['dozzlePassword'], () => loadStackConfig()).then(
-        () => null,
-        (e: Error) => e,
-      );
-      expect(error?.message, JSON.stringify(config)).to.match(/dozzlePassword is required when dozzleAuth is true/);
-    }
+  it('asks for a login on Dozzle and Kafka UI by default: passwords generated, kept in Secrets, given as secret outputs; off when asked', async function () {
+    const run = (config: Record<string, string>) => runProgram('tool-logins', { clusterFlavour: 'kind', ...config }, [], () => deployStack(loadStackConfig(), { project: PROJECT, name: 'logins' }));
+    const { resources, outputs } = await run({});
+    const env = (deployment: string) => {
+      const d = ofType(resources, K.Deployment).find((r) => r.name === deployment)!;
+      return Object.fromEntries((unwrapSecrets(d.inputs).spec.template.spec.containers[0].env as any[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+    };
+    const secretData = (name: string) => unwrapSecrets(ofType(resources, K.Secret).find((s) => s.name === name)!.inputs).stringData;
+    expect(env('dozzle')).to.include({ DOZZLE_AUTH_PROVIDER: 'simple' });
+    const hash = /password: "([^"]+)"/.exec(secretData('dozzle-users')['users.yml'])![1]!;
+    expect(bcrypt.compareSync('generated-dozzle-password-Xq7', hash), 'users.yml holds the hash of the generated password').to.equal(true);
+    expect(env('kafka-ui')).to.deep.include({
+      AUTH_TYPE: 'LOGIN_FORM',
+      SPRING_SECURITY_USER_NAME: 'admin',
+      SPRING_SECURITY_USER_PASSWORD: { secretKeyRef: { name: 'kafka-ui-login', key: 'password' } },
+    });
+    expect(secretData('kafka-ui-login')).to.deep.equal({ password: 'generated-kafka-ui-password-Xq7' });
+    expect(plainText((outputs as any).logins)).to.not.include('generated-');
+    expect(unwrapSecrets((outputs as any).logins)).to.deep.equal({
+      dozzle: { username: 'admin', password: 'generated-dozzle-password-Xq7' },
+      kafkaUi: { username: 'admin', password: 'generated-kafka-ui-password-Xq7' },
+    });
+    const off = await run({ dozzleAuth: 'false', kafkaUiAuth: 'false' });
+    expect((off.outputs as any).logins).to.deep.equal({});
+    expect(ofType(off.resources, K.Secret).map((s) => s.name)).to.not.include.members(['dozzle-users', 'kafka-ui-login']);
   });
 
   it("keeps Dozzle's password hash the same from one pulumi up to the next", async function () {

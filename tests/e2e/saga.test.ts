@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import type { Producer } from 'kafkajs';
 import { createKafka, createProducer } from '@orders/messaging';
-import { silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/testing';
+import { kafkaUser, silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/testing';
+import { KAFKA_USERS } from '@orders/contracts';
 import { TopicReader } from '@orders/testing';
 import { Api, TERMINAL, type Order } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
@@ -400,6 +403,61 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
         const { customer, skus } = await fixture(1000, [{ price: 100, stock: 1 }]);
         expect((await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }])).status).to.equal('CONFIRMED');
       });
+    });
+  });
+
+  describe("each service's own Kafka user (SCRAM) and its ACLs", function () {
+    /** Sends one message to `topic` as `user`; the broker's answer: 'sent' or the refusal's type. */
+    async function sendAs(user: string, topic: string, value: string): Promise<string> {
+      const kafka = createKafka({ ...testKafkaSettings(`forger-${user}`, user), topicPrefix: system.topicPrefix }, silentLogger);
+      const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 1 } });
+      try {
+        await producer.connect();
+        await producer.send({ topic, messages: [{ key: randomUUID(), value }] });
+        return 'sent';
+      } catch (error) {
+        const e = error as { type?: string; cause?: { type?: string }; name: string };
+        return e.type ?? e.cause?.type ?? e.name;
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
+    }
+
+    it('the broker refuses a PaymentCompleted forged by the inventory service, and the order is charged only by the saga', async function () {
+      const { customer, skus } = await fixture(5_000, [{ price: 1000, stock: 5 }]);
+      const placed = await api.placeOrder(customer, [{ sku: skus[0]!, quantity: 1 }]);
+      const forged = JSON.stringify({
+        eventId: randomUUID(),
+        type: 'PaymentCompleted',
+        version: 1,
+        orderId: placed.body.id,
+        occurredAt: new Date().toISOString(),
+        payload: { customerId: customer, amountCents: 0 },
+      });
+      expect(await sendAs('inventory-service', `${system.topicPrefix}payment-events`, forged)).to.equal('TOPIC_AUTHORIZATION_FAILED');
+      expect(await sendAs('kafka-ui', `${system.topicPrefix}payment-events`, forged), 'Kafka UI only reads').to.equal('TOPIC_AUTHORIZATION_FAILED');
+      // Its own topic, it may write.
+      expect(await sendAs('inventory-service', `${system.topicPrefix}inventory-events`, '{"not":"an event"}')).to.equal('sent');
+      const order = await api.waitForStatus(placed.body.id, 'CONFIRMED');
+      expect(order.totalCents).to.equal(1000);
+      expect(await api.balance(customer)).to.equal(4_000);
+    });
+
+    it('no log line of the services or the topics command holds a Kafka password', function () {
+      const logs = readdirSync(system.logDir).map((f) => readFileSync(path.join(system.logDir, f), 'utf8')).join('\n');
+      expect(logs).to.include('ACLs in place');
+      for (const user of KAFKA_USERS) expect(logs, user).to.not.include(kafkaUser(user).saslPassword);
+    });
+
+    it('a wrong password is refused at the door', async function () {
+      const kafka = createKafka({ ...testKafkaSettings('wrong-password', 'order-service'), saslPassword: 'not-the-password' }, silentLogger);
+      const admin = kafka.admin({ retry: { retries: 0 } });
+      const error = await admin.connect().then(
+        () => null,
+        (e: Error) => e,
+      );
+      await admin.disconnect();
+      expect(error?.name).to.equal('KafkaJSSASLAuthenticationError');
     });
   });
 

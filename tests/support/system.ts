@@ -4,7 +4,8 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { adminDb, testDbServer, waitFor } from '@orders/testing';
+import { KAFKA_ADMIN_USER, SERVICE_CONTRACTS } from '@orders/contracts';
+import { adminDb, kafkaUser, testDbServer, waitFor } from '@orders/testing';
 
 export const SERVICES = ['order', 'payment', 'inventory'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -124,6 +125,8 @@ export class LocalSystem {
       DB_PASSWORD: APP_ROLE_PASSWORD,
       DB_NAME: this.dbName(service),
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      // Each service as its own Kafka user, allowed only its own topics and group.
+      ...kafkaUserEnv(SERVICE_CONTRACTS[service].serviceName),
       KAFKA_TOPIC_PREFIX: this.topicPrefix,
       KAFKA_TOPIC_PARTITIONS: '3',
       LOG_LEVEL: 'info',
@@ -150,6 +153,8 @@ export class LocalSystem {
       DB_PASSWORD: testDbServer.password,
       APP_DB_USER: appRoleOf(service),
       APP_DB_PASSWORD: APP_ROLE_PASSWORD,
+      // The topic Job's user creates the topics and the ACLs.
+      ...(command === 'topics' ? kafkaUserEnv(KAFKA_ADMIN_USER) : {}),
     };
     const child = spawn(process.execPath, [mainOf(service), command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = this.logStream(service);
@@ -244,4 +249,9 @@ export class LocalSystem {
       await admin.destroy();
     }
   }
+}
+
+function kafkaUserEnv(user: string): Record<string, string> {
+  const { saslUsername, saslPassword } = kafkaUser(user);
+  return { KAFKA_SASL_USERNAME: saslUsername, KAFKA_SASL_PASSWORD: saslPassword };
 }

@@ -1,3 +1,4 @@
 export * from './render.js';
 export * from './local.js';
 export * from './assets.js';
+export * from './users.js';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KAFKA_ADMIN_USER } from '@orders/contracts';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
 
@@ -14,7 +15,8 @@ export interface KafkaTopology {
   nodeHost: string;
   /** Address every listener binds: 0.0.0.0 in a pod, 127.0.0.1 on the development machine. */
   bindAddress: string;
-  ports: { client: number; controller: number; zookeeper: number };
+  /** client: SASL/SCRAM for every client; internal: broker to broker; controller: KRaft voters. */
+  ports: { client: number; internal: number; controller: number; zookeeper: number };
   /** `host:port` of ZooKeeper (zookeeper mode). */
   zookeeperConnect: string;
   /** Broker data (log.dirs). */
@@ -28,6 +30,9 @@ export interface KafkaFiles {
   'server.properties': string;
   'zookeeper.properties'?: string;
 }
+
+/** The SASL mechanism of the client listener (credentials are salted, never sent in clear). */
+export const SASL_MECHANISM = 'SCRAM-SHA-512';
 
 /** The four-letter words ZooKeeper answers; its probes use `ruok`. Anything else is refused. */
 export const ZOOKEEPER_FOUR_LETTER_WORDS = ['ruok', 'srvr'] as const;
@@ -64,8 +69,9 @@ export function renderKafkaFiles(topology: KafkaTopology): KafkaFiles {
   if (!Number.isInteger(topology.nodes) || topology.nodes < 1) throw new Error(`nodes must be a positive integer, not ${topology.nodes}`);
   const replication = replicationOf(topology.nodes);
   const minIsr = Math.min(2, replication);
-  const { client, controller, zookeeper } = topology.ports;
+  const { client, internal, controller, zookeeper } = topology.ports;
   const kraft = topology.mode === 'kraft';
+  const bind = topology.bindAddress;
 
   const server: [string, string | number][] = [
     [kraft ? 'node.id' : 'broker.id', NODE_ID],
@@ -78,16 +84,27 @@ export function renderKafkaFiles(topology: KafkaTopology): KafkaFiles {
             Array.from({ length: topology.nodes }, (_, id) => `${id}@${hostOf(topology, id)}:${controller}`).join(','),
           ],
           ['controller.listener.names', 'CONTROLLER'],
-          ['listeners', `PLAINTEXT://${topology.bindAddress}:${client},CONTROLLER://${topology.bindAddress}:${controller}`],
-          ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+          ['listeners', `CLIENT://${bind}:${client},INTERNAL://${bind}:${internal},CONTROLLER://${bind}:${controller}`],
+          ['listener.security.protocol.map', 'CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+          ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
         ] as [string, string][])
       : ([
           ['zookeeper.connect', topology.zookeeperConnect],
           ['zookeeper.connection.timeout.ms', 30000],
-          ['listeners', `PLAINTEXT://${topology.bindAddress}:${client}`],
+          ['listeners', `CLIENT://${bind}:${client},INTERNAL://${bind}:${internal}`],
+          ['listener.security.protocol.map', 'CLIENT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT'],
+          ['authorizer.class.name', 'kafka.security.authorizer.AclAuthorizer'],
         ] as [string, string | number][])),
-    ['advertised.listeners', `PLAINTEXT://${hostOf(topology, NODE_ID)}:${client}`],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['advertised.listeners', `CLIENT://${hostOf(topology, NODE_ID)}:${client},INTERNAL://${hostOf(topology, NODE_ID)}:${internal}`],
+    ['inter.broker.listener.name', 'INTERNAL'],
+    // Clients authenticate with SCRAM (start.sh creates the users); each may do only what its
+    // ACLs allow (the topic Job writes them), nothing where none is found.
+    ['sasl.enabled.mechanisms', SASL_MECHANISM],
+    ['listener.name.client.scram-sha-512.sasl.jaas.config', 'org.apache.kafka.common.security.scram.ScramLoginModule required;'],
+    // The topic Job's user creates the topics and everyone's ACLs; ANONYMOUS is who speaks on
+    // the internal and controller listeners (PLAINTEXT), which only the brokers may reach.
+    ['super.users', `User:ANONYMOUS;User:${KAFKA_ADMIN_USER}`],
+    ['allow.everyone.if.no.acl.found', 'false'],
     ['num.partitions', 3],
     ['default.replication.factor', replication],
     ['min.insync.replicas', minIsr],

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,7 +70,7 @@ describe('KRaft cluster id: formatted by the real kafka-storage tool (the jars o
 
   const config = () => {
     const file = path.join(dir, 'server.properties');
-    const files = renderKafkaFiles(localTopology({ mode: 'kraft', dataDir: path.join(dir, 'data'), ports: { client: 19092, controller: 19093, zookeeper: 12181 } }));
+    const files = renderKafkaFiles(localTopology({ mode: 'kraft', dataDir: path.join(dir, 'data'), ports: { client: 19092, internal: 19094, controller: 19093, zookeeper: 12181 } }));
     writeFileSync(file, files['server.properties'].replaceAll('@NODE_ID@', '0'));
     return file;
   };
@@ -101,6 +101,9 @@ describe('KRaft cluster id: formatted by the real kafka-storage tool (the jars o
     writeFileSync(java, '#!/bin/sh\ncase "$*" in *kafka.Kafka*) exit 0 ;; esac\nexec java "$@"\n');
     chmodSync(java, 0o755);
     const file = config();
+    // With a SCRAM user, as every node has: the real tool adds it while it formats.
+    mkdirSync(path.join(dir, 'users'), { recursive: true });
+    writeFileSync(path.join(dir, 'users', 'admin'), 'pw0123');
     const result = spawnSync('sh', [path.join(KAFKA_CONFIG_DIR, 'start.sh'), 'kafka', file, path.join(dir, 'work')], {
       env: {
         PATH: process.env.PATH,
@@ -108,6 +111,7 @@ describe('KRaft cluster id: formatted by the real kafka-storage tool (the jars o
         KAFKA_LIBS: KAFKA_JARS,
         KAFKA_LOG4J: path.join(KAFKA_CONFIG_DIR, 'log4j.properties'),
         KAFKA_CLUSTER_ID: '-NlIj0ntD1VZHUTuodIRSQ',
+        KAFKA_USERS_DIR: path.join(dir, 'users'),
         JAVA: java,
       },
       encoding: 'utf8',

@@ -13,7 +13,10 @@ function fakeJava(dir: string): string {
   return file;
 }
 
-function start(role: string, podName: string, template: string, dir: string) {
+function start(role: string, podName: string, template: string, dir: string, users: Record<string, string> = { admin: 'a1', 'order-service': 'o2' }) {
+  const usersDir = path.join(dir, 'users');
+  mkdirSync(usersDir, { recursive: true });
+  for (const [user, password] of Object.entries(users)) writeFileSync(path.join(usersDir, user), password);
   return spawnSync('sh', [path.join(KAFKA_CONFIG_DIR, 'start.sh'), role, template, path.join(dir, 'work')], {
     env: {
       PATH: process.env.PATH,
@@ -22,6 +25,7 @@ function start(role: string, podName: string, template: string, dir: string) {
       KAFKA_LOG4J: '/etc/kafka-config/log4j.properties',
       KAFKA_HEAP_OPTS: '-Xmx512m',
       KAFKA_CLUSTER_ID: kraftClusterId('test'),
+      KAFKA_USERS_DIR: usersDir,
       JAVA: fakeJava(dir),
     },
     encoding: 'utf8',
@@ -36,22 +40,24 @@ describe('pulumi/kafka-config/start.sh: the start command of every Kafka and Zoo
 
   const template = (mode: 'zookeeper' | 'kraft') => {
     const files = renderKafkaFiles(
-      localTopology({ mode, dataDir: path.join(dir, 'data'), ports: { client: 9092, controller: 9093, zookeeper: 2181 } }),
+      localTopology({ mode, dataDir: path.join(dir, 'data'), ports: { client: 9092, internal: 9094, controller: 9093, zookeeper: 2181 } }),
     );
     writeFileSync(path.join(dir, 'server.properties'), files['server.properties']);
     if (files['zookeeper.properties']) writeFileSync(path.join(dir, 'zookeeper.properties'), files['zookeeper.properties']);
     return path.join(dir, 'server.properties');
   };
 
-  it('puts the pod ordinal in as the node id and execs the broker with the rendered file', function () {
+  it('puts the pod ordinal in as the node id, sets every SCRAM user in ZooKeeper, and execs the broker with the rendered file', function () {
     const result = start('kafka', 'kafka-2', template('zookeeper'), dir);
     expect(result.status, result.stderr).to.equal(0);
     const config = parseProperties(readFileSync(path.join(dir, 'work', 'kafka.properties'), 'utf8'));
     expect(config.get('broker.id')).to.equal('2');
-    expect(config.get('advertised.listeners')).to.equal('PLAINTEXT://127.0.0.1:9092');
+    expect(config.get('advertised.listeners')).to.equal('CLIENT://127.0.0.1:9092,INTERNAL://127.0.0.1:9094');
     const calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
-    expect(calls).to.have.length(1);
-    expect(calls[0]).to.equal(
+    expect(calls).to.have.length(3);
+    expect(calls[0]).to.match(/kafka\.admin\.ConfigCommand --zookeeper 127\.0\.0\.1:2181 --alter --entity-type users --entity-name admin --add-config SCRAM-SHA-512=\[password=a1\]$/);
+    expect(calls[1]).to.match(/--entity-name order-service --add-config SCRAM-SHA-512=\[password=o2\]$/);
+    expect(calls[2]).to.equal(
       `-Xmx512m -Dlog4j.configuration=file:/etc/kafka-config/log4j.properties -cp /opt/kafka/libs/* kafka.Kafka ${dir}/work/kafka.properties`,
     );
   });
@@ -68,7 +74,10 @@ describe('pulumi/kafka-config/start.sh: the start command of every Kafka and Zoo
     expect(start('kafka', 'kafka-0', config, dir).status).to.equal(0);
     let calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
     expect(calls).to.have.length(2);
-    expect(calls[0]).to.include(`kafka.tools.StorageTool format --ignore-formatted --cluster-id=${kraftClusterId('test')} -c ${dir}/work/kafka.properties`);
+    expect(calls[0]).to.include(
+      `kafka.tools.StorageTool format --ignore-formatted --cluster-id=${kraftClusterId('test')} -c ${dir}/work/kafka.properties ` +
+        '--add-scram SCRAM-SHA-512=[name=admin,password=a1] --add-scram SCRAM-SHA-512=[name=order-service,password=o2]',
+    );
     expect(calls[1]).to.match(/ kafka\.Kafka /);
 
     const logs = parseProperties(readFileSync(path.join(dir, 'work', 'kafka.properties'), 'utf8')).get('log.dirs')!;
@@ -79,6 +88,13 @@ describe('pulumi/kafka-config/start.sh: the start command of every Kafka and Zoo
     calls = readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
     expect(calls).to.have.length(1);
     expect(calls[0]).to.match(/ kafka\.Kafka /);
+  });
+
+  it('refuses a user name or password the SCRAM syntax cannot carry, before starting anything', function () {
+    const result = start('kafka', 'kafka-0', template('zookeeper'), dir, { admin: 'pass,word]' });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.include('user admin: names and passwords are letters, digits, _ . -');
+    expect(() => readFileSync(path.join(dir, 'calls'), 'utf8')).to.throw();
   });
 
   it('refuses a pod name without an ordinal, and an unknown role', function () {

@@ -8,6 +8,8 @@ import { checksum, podSecurity, podSpec, restrictedContainer } from '../k8s.js';
  */
 export const KAFKA_PORT = 9092;
 export const CONTROLLER_PORT = 9093;
+/** Broker to broker (PLAINTEXT): only the brokers may reach it. */
+export const INTERNAL_PORT = 9094;
 export const ZOOKEEPER_PORT = 2181;
 /** appuser of the apache/kafka image. */
 const KAFKA_UID = 1000;
@@ -28,10 +30,15 @@ export function nodeTemplate(
   role: 'kafka' | 'zookeeper',
   file: string,
   podLabels: Record<string, string>,
-  container: Omit<k8s.types.input.core.v1.Container, 'command' | 'securityContext'> & { heap: string; dataPath: string },
+  container: Omit<k8s.types.input.core.v1.Container, 'command' | 'securityContext'> & {
+    heap: string;
+    dataPath: string;
+    /** A Secret mounted read-only as a directory of files (the brokers' users). */
+    secretDir?: { secretName: string; mountPath: string };
+  },
   pod: Partial<k8s.types.input.core.v1.PodSpec> = {},
 ): k8s.types.input.core.v1.PodTemplateSpec {
-  const { heap, dataPath, env = [], ...rest } = container;
+  const { heap, dataPath, secretDir, env = [], ...rest } = container;
   return {
     metadata: { labels: podLabels, annotations: { 'orders.example/config-checksum': checksum(files.data) } },
     spec: podSpec({
@@ -54,12 +61,14 @@ export function nodeTemplate(
             { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
             { name: 'tmp', mountPath: '/tmp' },
             { name: 'data', mountPath: dataPath },
+            ...(secretDir ? [{ name: 'users', mountPath: secretDir.mountPath, readOnly: true }] : []),
           ],
         },
       ],
       volumes: [
         { name: 'config', configMap: { name: files.configMap, items: [file, 'start.sh', 'log4j.properties'].map((key) => ({ key, path: key })) } },
         { name: 'tmp', emptyDir: {} },
+        ...(secretDir ? [{ name: 'users', secret: { secretName: secretDir.secretName, defaultMode: 0o400 } }] : []),
       ],
     }),
   };

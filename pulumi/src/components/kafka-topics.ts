@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { ServiceContract } from '@orders/contracts';
+import { KAFKA_ADMIN_USER, type ServiceContract } from '@orders/contracts';
 import type { TopicSettings } from '../config.js';
 import { labels, podSecurity, podSpec, restrictedContainer, type NamespaceRef } from '../k8s.js';
 import type { Pods } from '../network.js';
@@ -20,7 +20,7 @@ export interface KafkaTopicsArgs {
   logLevel: string;
 }
 
-/** A Job that creates the saga topics and their .dlq topics before any service starts. */
+/** A Job that creates the saga topics, their .dlq topics and every principal's ACLs before any service starts. */
 export class KafkaTopics extends pulumi.ComponentResource {
   readonly job: k8s.batch.v1.Job;
   /** The Job's pods: they use Kafka. */
@@ -37,6 +37,8 @@ export class KafkaTopics extends pulumi.ComponentResource {
       KAFKA_TOPIC_RETENTION_MS: String(args.topics.retentionMs),
       LOG_LEVEL: args.logLevel,
     };
+    // The admin user (a super user): it creates the topics and every principal's ACLs.
+    const admin = args.kafka.credentialsFor(`${name}-kafka-credentials`, args.namespace, KAFKA_ADMIN_USER, `${name}-kafka-credentials`);
     const settings = Object.entries(env)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
@@ -62,7 +64,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
                   image: args.image.ref,
                   imagePullPolicy: args.image.pullPolicy,
                   command: [...args.contract.entrypoint, 'topics'],
-                  env: Object.entries(env).map(([name, value]) => ({ name, value })),
+                  env: [...Object.entries(env).map(([name, value]) => ({ name, value })), ...admin.env],
                   securityContext: restrictedContainer(SERVICE_UID),
                   resources: SIZES.topicsJob,
                 },
@@ -71,7 +73,7 @@ export class KafkaTopics extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [args.image.ready, args.kafka.statefulSet] },
+      { parent: this, dependsOn: [args.image.ready, args.kafka.statefulSet, admin.secret] },
     );
     this.registerOutputs({});
   }

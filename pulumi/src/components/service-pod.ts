@@ -24,6 +24,8 @@ export interface ServicePod {
   configMap: string;
   /** The environment in it. */
   env: Record<string, string>;
+  /** Its Kafka user and password (from a Secret of its namespace): only `start` uses Kafka. */
+  kafkaEnv: k8s.types.input.core.v1.EnvVar[];
   /** A change of either rolls the pods (and re-runs the migration); names stay fixed. */
   checksums: Record<string, pulumi.Input<string>>;
 }
@@ -83,7 +85,7 @@ export function serviceContainer(pod: ServicePod, command: 'start' | 'migrate'):
     imagePullPolicy: pod.image.pullPolicy,
     command: [...contract.entrypoint, command],
     envFrom: [{ configMapRef: { name: pod.configMap } }],
-    env: command === 'migrate' ? migrationEnv : [appPassword],
+    env: command === 'migrate' ? migrationEnv : [appPassword, ...pod.kafkaEnv],
     securityContext: restrictedContainer(SERVICE_UID),
     resources: pod.settings.resources,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import * as random from '@pulumi/random';
+import { passwordOrGenerated } from '../passwords.js';
 import type { ServiceContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
 import { labels, type NamespaceRef } from '../k8s.js';
@@ -36,8 +36,7 @@ export class ServiceStack extends pulumi.ComponentResource {
     super('orders:app:ServiceStack', name, {}, opts);
     const { settings, contract } = args;
     const child = { parent: this };
-    const generated = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, child);
-    const password = pulumi.secret(settings.database.password ?? generated.result);
+    const password = passwordOrGenerated(`${name}-db-password`, settings.database.password, child);
     this.database = new Postgres(
       `${name}-postgres`,
       {
@@ -62,13 +61,24 @@ export class ServiceStack extends pulumi.ComponentResource {
       { metadata: { name: configMap, namespace: args.namespace.ready, labels: labels(contract.serviceName, 'service') }, data: env },
       { ...child, aliases: [{ parent: formerParent }] },
     );
-    const pod: ServicePod = { contract, settings, image: args.image, database: this.database, configMap, env, checksums: podChecksums(env, this.database) };
+    // Its own Kafka user: ACLs let it write only its topic and its dead letters, read only what it consumes.
+    const kafkaUser = args.kafka.credentialsFor(`${name}-kafka-credentials`, args.namespace, contract.serviceName, `${contract.serviceName}-kafka-credentials`);
+    const pod: ServicePod = {
+      contract,
+      settings,
+      image: args.image,
+      database: this.database,
+      configMap,
+      env,
+      kafkaEnv: kafkaUser.env,
+      checksums: podChecksums(env, this.database),
+    };
     this.migration = new MigrationJob(
       `${name}-migrate`,
       { namespace: args.namespace, pod, after: [config, args.image.ready, this.database, ...args.after], formerParent },
       child,
     );
-    this.service = new ServiceDeployment(name, { namespace: args.namespace, pod, after: [this.migration.job], formerParent }, child);
+    this.service = new ServiceDeployment(name, { namespace: args.namespace, pod, after: [this.migration.job, kafkaUser.secret], formerParent }, child);
     this.database.admit([this.service.pods, this.migration.pods]);
     this.registerOutputs({});
   }

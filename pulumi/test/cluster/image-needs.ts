@@ -17,6 +17,7 @@ export const CHECKS = {
   env: 'environment and arguments: what each image must be given (a KRaft cluster id Kafka accepts), and nothing it would reach on its own',
   ports: 'ports and probes: each declared port is one the image listens on, each probe asks what it serves',
   network: 'every connection the configuration makes is allowed; nothing else is (every model variant)',
+  login: 'logins: each tool asks for a login (an anonymous request is refused); its password comes from a Secret; its probes ask only what stays open',
   run: "runs every node from the rendered ConfigMap through pulumi/kafka-config/start.sh, not from an image template",
 } as const;
 export type Check = keyof typeof CHECKS;
@@ -82,6 +83,12 @@ export interface ImageNeeds {
   connects: ('kubernetes-api' | 'kubelets')[];
   /** The API it serves through an APIService (metrics-server). */
   serves?: { group: string; version: string };
+  /**
+   * For a tool that shows the system's data: what makes it ask for a login, the variables
+   * whose values must come from a Secret, the users file it reads (bcrypt hashes), and the
+   * paths it leaves open without one.
+   */
+  login?: { env: Record<string, string>; secretEnv?: string[]; usersFile?: string; open: string[] };
   /** One line per need for the docs: what, where in the source, and the check that holds the stack to it. */
   notes: { need: string; source: string; check: Check }[];
 }
@@ -117,8 +124,13 @@ export const IMAGE_NEEDS: ImageNeeds[] = [
         why: 'KRaft: kafka-storage format takes it; Kafka refuses ids it could not have generated',
         when: (pod, container) => container.command?.[2] === 'kafka' && volumeData(pod, 'server.properties', 'process.roles').length > 0,
       },
+      {
+        name: 'KAFKA_USERS_DIR',
+        why: 'start.sh: the SCRAM users (one file per user) it makes before the broker starts',
+        when: (_pod, container) => container.command?.[2] === 'kafka',
+      },
     ],
-    ports: [9092, 9093, 2181],
+    ports: [9092, 9093, 9094, 2181],
     probes: [{ tcp: 9092 }, { exec: ['bash', '-c'] }],
     outbound: [],
     connects: [],
@@ -128,7 +140,8 @@ export const IMAGE_NEEDS: ImageNeeds[] = [
       { need: 'java on PATH, jars in /opt/kafka/libs, bash and sh (start.sh, the ruok probe)', source: 'docker/jvm/Dockerfile: FROM eclipse-temurin:21-jre-alpine, apk add … bash', check: 'run' },
       { need: 'writes /tmp (start.sh\'s work dir, the JVM) and log.dirs or dataDir of the rendered file', source: 'pulumi/kafka-config/start.sh, renderKafkaFiles', check: 'writes' },
       { need: 'KRaft: KAFKA_CLUSTER_ID a valid Kafka id (22 base64url characters, no leading -, not reserved)', source: 'clients/src/main/java/org/apache/kafka/common/Uuid.java randomUuid(); StorageTool format --cluster-id', check: 'env' },
-      { need: 'ports 9092 (clients), 9093 (KRaft controllers), 2181 (ZooKeeper); probes TCP and ruok', source: 'the rendered server.properties and zookeeper.properties', check: 'ports' },
+      { need: 'KAFKA_USERS_DIR: the SCRAM users, one file each', source: 'pulumi/kafka-config/start.sh', check: 'env' },
+      { need: 'ports 9092 (clients, SCRAM), 9094 (broker to broker), 9093 (KRaft controllers), 2181 (ZooKeeper); probes TCP and ruok', source: 'the rendered server.properties and zookeeper.properties', check: 'ports' },
     ],
   },
   {
@@ -181,7 +194,13 @@ export const IMAGE_NEEDS: ImageNeeds[] = [
     probes: [{ http: { path: '/actuator/health', port: 8080 } }],
     outbound: [{ host: 'api.github.com', off: { env: 'GITHUB_RELEASE_INFO_ENABLED', value: 'false' } }],
     connects: [],
+    login: { env: { AUTH_TYPE: 'LOGIN_FORM' }, secretEnv: ['SPRING_SECURITY_USER_PASSWORD'], open: ['/actuator/health'] },
     notes: [
+      {
+        need: 'AUTH_TYPE=LOGIN_FORM: every path but the whitelist (/actuator/health, /login, static files) answers only after a login; one user from SPRING_SECURITY_USER_NAME / _PASSWORD',
+        source: 'api/src/main/java/io/kafbat/ui/config/auth/BasicAuthSecurityConfig.java, AbstractAuthSecurityConfig.java (AUTH_WHITELIST)',
+        check: 'login',
+      },
       { need: 'no Kubernetes API', source: 'api/build.gradle (no Kubernetes client)', check: 'api' },
       { need: 'USER kafkaui (a name: runAsUser must be numeric); writes /tmp (native compression libraries, the JVM)', source: 'api/Dockerfile', check: 'user' },
       { need: 'DYNAMIC_CONFIG_ENABLED=false, or it writes /etc/kafkaui', source: 'util/DynamicConfigOperations.java', check: 'env' },
@@ -213,7 +232,13 @@ export const IMAGE_NEEDS: ImageNeeds[] = [
       { host: 'gravatar.com', off: { env: 'DOZZLE_DISABLE_AVATARS', value: 'true' } },
     ],
     connects: ['kubernetes-api'],
+    login: { env: { DOZZLE_AUTH_PROVIDER: 'simple' }, usersFile: '/data/users.yml', open: ['/healthcheck'] },
     notes: [
+      {
+        need: 'DOZZLE_AUTH_PROVIDER=simple: reads ./data/users.yml (exits without it); every route but /healthcheck answers only after a login',
+        source: 'main.go (simple auth, users file); internal/web/routes.go (RequireAuthentication group; /healthcheck outside it)',
+        check: 'login',
+      },
       { need: 'nodes list; pods list, watch, get and pods/log get in the namespaces it watches (all unless DOZZLE_NAMESPACE); pods list in default', source: 'internal/k8s/client.go (lines 72, 130, 183, 210, 228, 284)', check: 'api' },
       { need: 'metrics.k8s.io pods list every second while a page is open; exits on any error', source: 'internal/k8s/stats_collector.go Start: log.Panic()', check: 'api' },
       { need: 'FROM scratch, no USER (root): runAsUser must be numeric; writes /data (mkdir ./data, profiles), reads /data/users.yml', source: 'Dockerfile; main.go; internal/profile', check: 'user' },

@@ -1,6 +1,6 @@
 // First: with tracing on, http, express and pg must be patched before they are loaded.
 import '@orders/platform/instrument';
-import { TOPICS } from '@orders/contracts';
+import { SERVICE_CONTRACTS } from '@orders/contracts';
 import { serviceMain } from '@orders/runtime';
 import { loadInventoryConfig, SERVICE_NAME } from './config.js';
 import { inventoryStep } from './consumers.js';
@@ -16,7 +16,7 @@ serviceMain({
   migrations: inventoryMigrations,
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedInventory(db, logger),
-  consumes: [TOPICS.order, TOPICS.payment],
+  consumes: SERVICE_CONTRACTS.inventory.consumes,
   step: inventoryStep,
   routes: inventoryRoutes,
   pruning: inventoryPruning,

@@ -1,6 +1,6 @@
 // First: with tracing on, http, express and pg must be patched before they are loaded.
 import '@orders/platform/instrument';
-import { TOPICS } from '@orders/contracts';
+import { SERVICE_CONTRACTS } from '@orders/contracts';
 import { serviceMain } from '@orders/runtime';
 import { loadOrderConfig, SERVICE_NAME } from './config.js';
 import { orderStep } from './consumers.js';
@@ -15,7 +15,7 @@ serviceMain({
   name: SERVICE_NAME,
   loadConfig: () => loadOrderConfig(),
   migrations: orderMigrations,
-  consumes: [TOPICS.inventory, TOPICS.payment],
+  consumes: SERVICE_CONTRACTS.order.consumes,
   step: orderStep,
   routes: (app, deps) => {
     orderRoutes(app, deps);

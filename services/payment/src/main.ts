@@ -1,6 +1,6 @@
 // First: with tracing on, http, express and pg must be patched before they are loaded.
 import '@orders/platform/instrument';
-import { TOPICS } from '@orders/contracts';
+import { SERVICE_CONTRACTS } from '@orders/contracts';
 import { serviceMain } from '@orders/runtime';
 import { loadPaymentConfig, SERVICE_NAME } from './config.js';
 import { paymentStep } from './consumers.js';
@@ -16,7 +16,7 @@ serviceMain({
   migrations: paymentMigrations,
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedPayment(db, logger),
-  consumes: [TOPICS.inventory, TOPICS.order],
+  consumes: SERVICE_CONTRACTS.payment.consumes,
   step: paymentStep,
   routes: paymentRoutes,
   pruning: paymentPruning,

@@ -1,2 +1,3 @@
 export * from './services.js';
 export * from './events.js';
+export * from './kafka-access.js';

@@ -1,3 +1,5 @@
+import { TOPICS, type Topic } from './events.js';
+
 /**
  * What a deployment of each service must agree on with its code: the image entry point,
  * its commands, the port it listens on, the probe paths it serves and the database it
@@ -33,9 +35,11 @@ export interface ServiceContract {
   /** From the repository root; built with the build argument SERVICE set to `name`. */
   dockerfile: string;
   seedsDemoData: boolean;
+  /** The topics whose events it applies (its consumer group reads them). */
+  consumes: readonly Topic[];
 }
 
-const contract = (name: ServiceContract['name'], httpPort: number, seedsDemoData: boolean): ServiceContract => ({
+const contract = (name: ServiceContract['name'], httpPort: number, seedsDemoData: boolean, consumes: readonly Topic[]): ServiceContract => ({
   name,
   serviceName: `${name}-service`,
   httpPort,
@@ -44,11 +48,12 @@ const contract = (name: ServiceContract['name'], httpPort: number, seedsDemoData
   commands: SERVICE_COMMANDS,
   dockerfile: 'services/Dockerfile',
   seedsDemoData,
+  consumes,
 });
 
 export const SERVICE_CONTRACTS = {
-  order: contract('order', 3001, false),
-  payment: contract('payment', 3002, true),
-  inventory: contract('inventory', 3003, true),
+  order: contract('order', 3001, false, [TOPICS.inventory, TOPICS.payment]),
+  payment: contract('payment', 3002, true, [TOPICS.inventory, TOPICS.order]),
+  inventory: contract('inventory', 3003, true, [TOPICS.order, TOPICS.payment]),
 } as const;
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ALL_TOPICS, Cents, CustomerId, DisplayName, dlqTopic, EVENT_CONTRACTS, EVENT_TYPE_HEADER, EVENT_TYPES, producerOf, Quantity, Sku, TOPICS } from '../src/events.js';
 import { SERVICE_CONTRACTS, SERVICE_COMMANDS, PROBE_PATHS } from '../src/services.js';
+import { KAFKA_USERS, serviceKafkaAccess } from '../src/kafka-access.js';
 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, value: unknown) => schema.safeParse(value).success;
 
@@ -119,8 +120,23 @@ describe('service contracts (pure)', function () {
       commands: SERVICE_COMMANDS,
       dockerfile: 'services/Dockerfile',
       seedsDemoData: false,
+      consumes: ['inventory-events', 'payment-events'],
     });
     expect([SERVICE_CONTRACTS.payment.httpPort, SERVICE_CONTRACTS.inventory.httpPort]).to.deep.equal([3002, 3003]);
     expect([SERVICE_CONTRACTS.payment.seedsDemoData, SERVICE_CONTRACTS.inventory.seedsDemoData]).to.deep.equal([true, true]);
+  });
+
+  it("each service's Kafka access: its own topic and the dead letters of what it reads, to write; what it consumes, with its group, to read", function () {
+    expect(serviceKafkaAccess(SERVICE_CONTRACTS.inventory)).to.deep.equal({
+      user: 'inventory-service',
+      writes: ['inventory-events', 'order-events.dlq', 'payment-events.dlq'],
+      reads: ['order-events', 'payment-events'],
+      group: 'inventory-service',
+    });
+    expect(KAFKA_USERS).to.deep.equal(['admin', 'kafka-ui', 'order-service', 'payment-service', 'inventory-service']);
+    // Every topic is written by exactly one service; every consumed topic has its producer.
+    const writers = Object.values(SERVICE_CONTRACTS).map((c) => serviceKafkaAccess(c).writes[0]);
+    expect(new Set(writers).size).to.equal(3);
+    for (const c of Object.values(SERVICE_CONTRACTS)) for (const t of c.consumes) expect(writers, c.name).to.include(t);
   });
 });

@@ -6,6 +6,7 @@ export { type EventStep } from './kafka/event-step.js';
 export { KafkaHealth } from './kafka/health.js';
 export { PROCESSED_MESSAGES_TABLE, inboxPruning } from './kafka/inbox-table.js';
 export { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
+export { ensureAcls, systemAcls } from './kafka/acls.js';
 export { silenceKnownKafkaJsWarning } from './kafka/warnings.js';
 export { sharedMigrations } from './messaging-migrations.js';
 export { type KafkaSettings, consumerSettings, inboxRetentionSetting, kafkaSettings, outboxSettings } from './messaging-settings.js';

@@ -5,6 +5,13 @@ import { env, setting, type SettingsOf, type SettingsTree } from '@orders/platfo
 export const kafkaSettings = {
   brokers: setting('KAFKA_BROKERS', env.hostPortList(), '127.0.0.1:9092', 'comma-separated host:port of the brokers'),
   clientId: setting('KAFKA_CLIENT_ID', env.string(), undefined, 'Kafka client id: the service name'),
+  saslUsername: setting(
+    'KAFKA_SASL_USERNAME',
+    z.string().trim().regex(/^[A-Za-z0-9_.-]{0,64}$/, 'may hold only letters, digits, _ . -'),
+    '',
+    'its SCRAM-SHA-512 user on Kafka (its principal, whose ACLs say what it may read and write): the service name; empty: no authentication',
+  ),
+  saslPassword: setting('KAFKA_SASL_PASSWORD', z.string(), '', 'the password of KAFKA_SASL_USERNAME (from a Secret on the cluster, from .run/kafka-users locally)'),
   topicPrefix: setting(
     'KAFKA_TOPIC_PREFIX',
     z.string().trim().regex(/^[A-Za-z0-9._-]{0,100}$/, 'may hold only letters, digits, . _ -'),

@@ -15,7 +15,7 @@ import { createKafka, createProducer } from '@orders/messaging';
 import { consumerIntervalMs, consumerTuning, EventConsumer } from '@orders/messaging';
 import type { EventStep } from '@orders/messaging';
 import { KafkaHealth } from '@orders/messaging';
-import { ensureTopics, sagaTopicSpecs } from '@orders/messaging';
+import { ensureAcls, ensureTopics, sagaTopicSpecs } from '@orders/messaging';
 import { createHttpApp } from './http/app.js';
 import { ServiceLifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from '@orders/platform';
@@ -68,7 +68,7 @@ export function serviceMain<C extends CommonConfig>(definition: ServiceDefinitio
       `usage: main.js <command>   (${definition.name})\n` +
         '  migrate   create or update the schema (and add demo data when DEMO_SEED=true)\n' +
         '  start     run the service: HTTP API, consumer, outbox relay\n' +
-        '  topics    create the Kafka topics\n' +
+        '  topics    create the Kafka topics and the ACLs of every principal\n' +
         (argv[2] === undefined ? '' : `unknown command: ${JSON.stringify(argv[2])}\n`),
     );
     process.exitCode = 2;
@@ -107,6 +107,8 @@ async function createTopics(config: CommonConfig): Promise<void> {
   const kafka = createKafka(config.kafka, logger);
   const created = await ensureTopics(kafka, topicSpecs(config));
   logger.info({ created }, created.length ? 'topics created' : 'topics exist');
+  // Where the brokers authenticate, each principal may then do only what its ACLs allow.
+  if (config.kafka.saslUsername) logger.info({ acls: await ensureAcls(kafka, config.kafka.topicPrefix) }, 'ACLs in place');
 }
 
 const topicSpecs = (config: CommonConfig) =>
@@ -126,7 +128,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   const outbox = new Outbox();
   const deps: ServiceDeps<C> = { config, db, logger, metrics, outbox };
 
-  await ensureTopics(kafka, topicSpecs(config));
+  // The topics (and the ACLs) are the `topics` command's: a service's own user may not create them.
   const producer: Producer = createProducer(kafka);
   await producer.connect();
   const relay = new OutboxRelay({

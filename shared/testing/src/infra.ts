@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { KAFKA_ADMIN_USER } from '@orders/contracts';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import knexFactory from 'knex';
@@ -19,9 +22,20 @@ export const testDbServer = {
   password: process.env.DB_PASSWORD ?? '',
 };
 
-export const testKafkaSettings = (clientId = 'test'): KafkaSettings => ({
+/** Where scripts/infra.sh keeps the local Kafka users' passwords, one file per user. */
+export const KAFKA_USERS_DIR = process.env.KAFKA_USERS_DIR ?? path.resolve(__dirname, '../../../../.cache/infra/kafka-users');
+
+/** A local Kafka user's credentials, as its settings hold them (empty before infra.sh made them). */
+export function kafkaUser(user: string): { saslUsername: string; saslPassword: string } {
+  const file = path.join(KAFKA_USERS_DIR, user);
+  return { saslUsername: user, saslPassword: existsSync(file) ? readFileSync(file, 'utf8').trim() : '' };
+}
+
+/** The tests' client: the admin user (a super user, like the topic Job), unless another is named. */
+export const testKafkaSettings = (clientId = 'test', user = KAFKA_ADMIN_USER): KafkaSettings => ({
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
   clientId,
+  ...kafkaUser(user),
   topicPrefix: '',
   topicPartitions: 6,
   topicReplication: 1,
@@ -38,7 +52,8 @@ export function capturingLogger(level: pino.LevelWithSilent): { logger: Logger; 
 }
 
 export function testKafka(clientId = 'test'): Kafka {
-  return new Kafka({ ...testKafkaSettings(clientId), logLevel: logLevel.NOTHING });
+  const { saslUsername: username, saslPassword: password, ...settings } = testKafkaSettings(clientId);
+  return new Kafka({ ...settings, sasl: { mechanism: 'scram-sha-512', username, password }, logLevel: logLevel.NOTHING });
 }
 
 /** A one-connection pool on the server's `postgres` database, to create and drop databases. */

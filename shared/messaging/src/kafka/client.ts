@@ -18,6 +18,7 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ...(settings.saslUsername ? { sasl: { mechanism: 'scram-sha-512' as const, username: settings.saslUsername, password: settings.saslPassword } } : {}),
     connectionTimeout: 3000,
     requestTimeout: 30000,
     // Retries back off to at most 1 s, so a client tries a returning broker within a second.
