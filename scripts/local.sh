@@ -26,11 +26,13 @@ service_env() { # name
 app_role_env() { echo "APP_DB_USER=${1}_app"; }
 run_as_app_env() { echo "DB_USER=${1}_app"; }
 
-# Runs a command as a Kafka user (scripts/infra.sh keeps the passwords), the password in its
-# environment only, never on a command line.
+# Becomes a command run as a Kafka user (scripts/infra.sh keeps the passwords), the password
+# in its environment only, never on a command line. It replaces the (sub)shell that calls it,
+# so a service started in the background keeps the pid recorded for it.
 as_kafka_user() { # user command...
   local user="$1"; shift
-  (export KAFKA_SASL_USERNAME="$user" KAFKA_SASL_PASSWORD="$(cat "$ROOT/.cache/infra/kafka-users/$user")"; exec "$@")
+  export KAFKA_SASL_USERNAME="$user" KAFKA_SASL_PASSWORD="$(cat "$ROOT/.cache/infra/kafka-users/$user")"
+  exec "$@"
 }
 
 alive() { [[ -f "$RUN/pids/$1.pid" ]] && kill -0 "$(cat "$RUN/pids/$1.pid")" 2>/dev/null; }
@@ -42,7 +44,7 @@ up() {
   log "building"
   (cd "$ROOT" && npm run --silent build)
   mkdir -p "$RUN/logs" "$RUN/pids"
-  as_kafka_user admin env $(service_env order) node "$ROOT/services/order/dist/src/main.js" topics >>"$RUN/logs/topics.log" 2>&1
+  (as_kafka_user admin env $(service_env order) node "$ROOT/services/order/dist/src/main.js" topics) >>"$RUN/logs/topics.log" 2>&1
   local name
   for name in "${SERVICES[@]}"; do
     if alive "$name"; then log "$name already running"; continue; fi
