@@ -270,7 +270,7 @@ async function placeOrders(
 }
 
 /** Waits until every order of `ids` is terminal, or until `deadline`. */
-async function untilTerminal(system: LocalSystem, ids: string[], deadline: number): Promise<void> {
+export async function untilTerminal(system: LocalSystem, ids: string[], deadline: number): Promise<void> {
   const orderDb = system.db('order');
   let open = ids.length;
   while (open > 0 && Date.now() < deadline) {

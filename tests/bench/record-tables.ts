@@ -3,6 +3,7 @@ import { compareSweeps, SPEED_TARGETS } from './compare.js';
 import type { FootprintRecord } from './footprint.js';
 import { tenths, whole } from './options.js';
 import type { ChaosRecord, CompareRecord } from './records.js';
+import type { OverloadRecord } from './overload.js';
 
 /** A commit as the docs name it; `+changes` marks a checkout whose tracked files differed from it. */
 const commit = (sha: string) => `${sha.slice(0, 7)}${sha.endsWith('+changes') ? ' with uncommitted changes' : ''}`;
@@ -59,5 +60,18 @@ export function footprintTable(record: FootprintRecord): string {
     '| process | CPU, millicores | peak memory (PSS), MiB |',
     '| --- | --- | --- |',
     ...Object.entries(record.footprint).map(([name, f]) => `| ${name.replaceAll('_', ' ')} | ${f.millicores} | ${f.peak_mib} |`),
+  ].join('\n');
+}
+
+/** The overload runs of a day: what was offered, accepted and refused, the order service's memory, what was lost. */
+export function overloadTable(record: OverloadRecord): string {
+  return [
+    '| run | max/s | offered | accepted | 503 busy | other | order service MiB before / peak / after | lost |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...record.runs.map(
+      (r) =>
+        `| ${r.run} | ${whole(r.max_orders_per_sec)} | ${whole(r.offered)} (${whole(r.offered_per_sec)}/s) | ${whole(r.accepted)} | ${whole(r.refused_busy)} | ${r.other} | ` +
+        `${r.order_service_mib.before} / ${r.order_service_mib.peak_during} / ${r.order_service_mib.after} | ${r.lost} |`,
+    ),
   ].join('\n');
 }

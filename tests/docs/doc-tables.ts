@@ -6,7 +6,8 @@ import { commonSettings, seededServiceSettings } from '@orders/runtime';
 import { withGeneratedBlocks } from '@orders/testing';
 import { orderSettings } from '@orders/order-service/config';
 import type { FootprintRecord } from '../bench/footprint.js';
-import { chaosSentence, chaosTable, comparisonTable, footprintTable } from '../bench/record-tables.js';
+import { chaosSentence, chaosTable, comparisonTable, footprintTable, overloadTable } from '../bench/record-tables.js';
+import type { OverloadRecord } from '../bench/overload.js';
 import { type ChaosRecord, type CompareRecord, newestRecord, type RecordKind } from '../bench/records.js';
 import type { SweepResult } from '../bench/sweep.js';
 import { sweepTable } from '../bench/sweep-table.js';
@@ -15,6 +16,7 @@ export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const README = path.join(ROOT, 'README.md');
 export const CONFIGURATION = path.join(ROOT, 'docs', 'configuration.md');
 export const BENCHMARKS = path.join(ROOT, 'docs', 'benchmarks.md');
+export const OPERATIONS = path.join(ROOT, 'docs', 'operations.md');
 const PULUMI_YAML = path.join(ROOT, 'Pulumi.yaml');
 
 /** The sweep whose chart the README shows (its first `![…](docs/benchmarks/<name>.svg)`): the JSON beside it. */
@@ -82,14 +84,19 @@ export const benchmarkTables = (): Record<string, string> => ({
   footprint: footprintTable(newest<FootprintRecord>('footprint').record),
 });
 
+/** docs/operations.md's generated block: the newest day of overload runs. */
+export const operationsTables = (): Record<string, string> => ({ overload: overloadTable(newest<OverloadRecord>('overload').record) });
+
 export const withReadmeTables = (readme: string): string => withGeneratedBlocks(readme, readmeTables(readme), 'README.md');
 export const withSettingsTables = (text: string): string =>
   withGeneratedBlocks(text, settingsTables(), 'docs/configuration.md');
 export const withBenchmarkTables = (text: string): string => withGeneratedBlocks(text, benchmarkTables(), 'docs/benchmarks.md');
+export const withOperationsTables = (text: string): string => withGeneratedBlocks(text, operationsTables(), 'docs/operations.md');
 
 // `npm run docs`: rewrites the tables.
 if (require.main === module) {
   writeFileSync(README, withReadmeTables(readFileSync(README, 'utf8')));
   writeFileSync(CONFIGURATION, withSettingsTables(readFileSync(CONFIGURATION, 'utf8')));
   writeFileSync(BENCHMARKS, withBenchmarkTables(readFileSync(BENCHMARKS, 'utf8')));
+  writeFileSync(OPERATIONS, withOperationsTables(readFileSync(OPERATIONS, 'utf8')));
 }

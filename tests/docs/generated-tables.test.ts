@@ -9,6 +9,8 @@ import {
   settingsTables,
   shownSweep,
   withBenchmarkTables,
+  withOperationsTables,
+  OPERATIONS,
   withReadmeTables,
   withSettingsTables,
 } from './doc-tables.js';
@@ -33,6 +35,14 @@ describe('generated tables are written from their one source (npm run docs)', fu
     // A README that shows another day's chart is stale until its table is rewritten.
     const other = readme.replace(`](${json.replace(/\.json$/, '.svg')})`, '](docs/benchmarks/2026-11-28.svg)');
     expect(withReadmeTables(other)).to.not.equal(other);
+  });
+});
+
+describe('docs/operations.md shows the newest overload runs', function () {
+  it('its table is that of the newest kept overload record (npm run docs rewrites it)', function () {
+    const text = readFileSync(OPERATIONS, 'utf8');
+    expect(withOperationsTables(text) === text, 'docs/operations.md table is stale: run npm run docs').to.equal(true);
+    expect(text).to.match(/\| 8,192 connections, 3 × max, the default bound \| [\d,]+ \| [\d,]+ \([\d,]+\/s\) \| [\d,]+ \| [\d,]+ \|/);
   });
 });
 

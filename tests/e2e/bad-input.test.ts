@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Api, type ApiResponse } from '../support/api.js';
+import { Api, TERMINAL, type ApiResponse } from '../support/api.js';
 import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
 
 interface Case {
@@ -96,7 +96,8 @@ describe('bad input: clear 4xx errors, never a 5xx, nothing lost', function () {
   let api: Api;
 
   before(async function () {
-    system = await LocalSystem.start();
+    // A short queue for the group commit of POST /orders, so a burst meets it.
+    system = await LocalSystem.start({ env: { ORDER_PLACEMENT_QUEUE_MAX: '3' } });
     api = new Api(system);
   });
 
@@ -141,6 +142,8 @@ describe('bad input: clear 4xx errors, never a 5xx, nothing lost', function () {
     const restock = await api.request('inventory', 'POST', '/products/BIG/restock', { quantity: 2 });
     expect(restock.status).to.equal(409);
     expect(restock.body.error.code).to.equal('LIMIT_EXCEEDED');
+    // In the domain's words; no table or constraint named.
+    expect(restock.body.error.message).to.equal("a product's stock would pass 1,000,000,000,000 units, or its price 100,000,000 cents");
     expect(await api.getProduct('BIG')).to.include({ available: 999_999_999_999 });
     expect((await api.request('inventory', 'POST', '/products/BIG/restock', { quantity: 1 })).status).to.equal(200);
 
@@ -148,7 +151,39 @@ describe('bad input: clear 4xx errors, never a 5xx, nothing lost', function () {
     const deposit = await api.request('payment', 'POST', '/accounts/rich/deposits', { amountCents: 2 });
     expect(deposit.status).to.equal(409);
     expect(deposit.body.error.code).to.equal('LIMIT_EXCEEDED');
+    expect(deposit.body.error.message).to.equal('the balance would pass 1,000,000,000,000,000 cents');
     expect(await api.balance('rich')).to.equal(999_999_999_999_999);
     for (const service of SERVICES) expect((await api.request(service, 'GET', '/readyz')).status, service).to.equal(200);
+  });
+
+  it('keeps an error answer small: a body of a thousand unknown fields gets the first problems, each cut short, and a count', async function () {
+    const body = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`field_${i}_${'x'.repeat(500)}`, i]));
+    const sent = JSON.stringify(body);
+    expect(sent.length).to.be.greaterThan(500_000);
+    const res = await api.request('payment', 'PUT', '/accounts/tiny', sent, { 'content-type': 'application/json' });
+    expect(res.status).to.equal(400);
+    expect(res.body.error.code).to.equal('VALIDATION_FAILED');
+    const answer = JSON.stringify(res.body);
+    expect(answer.length, 'answer size').to.be.below(4000);
+    expect(res.body.error.details.length).to.be.at.most(11);
+  });
+
+  it('answers a burst past the order queue with 503 SERVICE_BUSY and Retry-After, counts it, and every accepted order ends', async function () {
+    await api.account('burst', 1_000_000);
+    await api.product('BURST', 1, 1_000_000);
+    const answers = await Promise.all(Array.from({ length: 300 }, () => api.placeOrder('burst', [{ sku: 'BURST', quantity: 1 }])));
+    const accepted = answers.filter((a) => a.status === 202);
+    const refused = answers.filter((a) => a.status === 503);
+    expect(accepted.length + refused.length, 'only 202 or 503').to.equal(300);
+    expect(refused.length, 'some refused').to.be.greaterThan(0);
+    for (const r of refused) {
+      expect((r.body as unknown as { error: { code: string } }).error.code).to.equal('SERVICE_BUSY');
+      expect(r.headers.get('retry-after')).to.equal('1');
+    }
+    const metrics = (await api.request('order', 'GET', '/metrics')).body as string;
+    expect(Number(/http_requests_refused_total\{[^}]*route="\/orders"[^}]*\} (\d+)/.exec(metrics)?.[1]), 'refusals counted').to.equal(refused.length);
+    for (const a of accepted) expect(TERMINAL).to.include((await api.waitForStatus(a.body.id, TERMINAL, 30000)).status);
+    const [orders] = await system.db('order')('orders').where({ customer_id: 'burst' }).count({ n: '*' });
+    expect(Number(orders!.n), 'exactly the accepted orders exist').to.equal(accepted.length);
   });
 });

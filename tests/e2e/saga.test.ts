@@ -7,7 +7,7 @@ import { createKafka, createProducer } from '@orders/messaging';
 import { kafkaUser, silentLogger, sleep, testKafkaSettings, waitFor } from '@orders/testing';
 import { KAFKA_USERS } from '@orders/contracts';
 import { TopicReader } from '@orders/testing';
-import { Api, TERMINAL, type Order } from '../support/api.js';
+import { Api, TERMINAL, type ApiResponse, type Order } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
 import { LocalSystem } from '../support/system.js';
 
@@ -499,6 +499,52 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
     });
   });
 
+  describe('conditional writes (If-Match): a stale whole-value write cannot undo a change it never saw', function () {
+    it('a product replaced from a read taken before an order sold stock is refused (412); without If-Match 428; from a fresh read it is replaced', async function () {
+      const { customer, skus } = await fixture(10_000, [{ price: 100, stock: 10 }]);
+      const sku = skus[0]!;
+      const read = await api.request('inventory', 'GET', `/products/${sku}`);
+      const stale = read.headers.get('etag')!;
+      expect(stale).to.match(/^"\d+"$/);
+      expect((await api.orderToEnd(customer, [{ sku, quantity: 3 }])).status).to.equal('CONFIRMED');
+      const body = { name: 'Renamed', priceCents: 100, available: read.body.available };
+      const refused = await api.request('inventory', 'PUT', `/products/${sku}`, body, { 'if-match': stale });
+      expect([refused.status, refused.body.error.code]).to.deep.equal([412, 'PRECONDITION_FAILED']);
+      const blind = await api.request('inventory', 'PUT', `/products/${sku}`, body);
+      expect([blind.status, blind.body.error.code]).to.deep.equal([428, 'PRECONDITION_REQUIRED']);
+      expect(await api.getProduct(sku)).to.include({ available: 7, sold: 3, name: `Product ${sku}` });
+      const fresh = await api.request('inventory', 'GET', `/products/${sku}`);
+      const replaced = await api.request('inventory', 'PUT', `/products/${sku}`, { ...body, available: fresh.body.available }, { 'if-match': fresh.headers.get('etag')! });
+      expect(replaced.status).to.equal(200);
+      expect(replaced.body).to.include({ name: 'Renamed', available: 7, sold: 3 });
+      expect(replaced.headers.get('etag')).to.not.equal(fresh.headers.get('etag'));
+    });
+
+    it('of twenty concurrent replaces from one read, exactly one lands (real PostgreSQL)', async function () {
+      const { skus } = await fixture(0, [{ price: 100, stock: 5 }]);
+      const etag = (await api.request('inventory', 'GET', `/products/${skus[0]}`)).headers.get('etag')!;
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => api.request('inventory', 'PUT', `/products/${skus[0]}`, { name: `n${i}`, priceCents: 100, available: 5 + i }, { 'if-match': etag })),
+      );
+      expect(answers.filter((a) => a.status === 200)).to.have.length(1);
+      expect(answers.filter((a) => a.status === 412)).to.have.length(19);
+      const winner = answers.find((a) => a.status === 200)!.body;
+      expect(await api.getProduct(skus[0]!)).to.include({ name: winner.name, available: winner.available });
+    });
+
+    it('a balance set from a read taken before a charge is refused (412), so the charge is not erased', async function () {
+      const { customer, skus } = await fixture(5_000, [{ price: 1_000, stock: 5 }]);
+      const stale = (await api.request('payment', 'GET', `/accounts/${customer}`)).headers.get('etag')!;
+      expect((await api.orderToEnd(customer, [{ sku: skus[0]!, quantity: 1 }])).status).to.equal('CONFIRMED');
+      const refused = await api.request('payment', 'PUT', `/accounts/${customer}`, { balanceCents: 5_000 }, { 'if-match': stale });
+      expect([refused.status, refused.body.error.code]).to.deep.equal([412, 'PRECONDITION_FAILED']);
+      expect((await api.request('payment', 'PUT', `/accounts/${customer}`, { balanceCents: 5_000 })).status).to.equal(428);
+      expect(await api.balance(customer)).to.equal(4_000);
+      const bad = await api.request('payment', 'PUT', `/accounts/${customer}`, { balanceCents: 1 }, { 'if-match': 'W/"1"' });
+      expect([bad.status, bad.body.error.code]).to.deep.equal([400, 'INVALID_PRECONDITION']);
+    });
+  });
+
   describe('listing', function () {
     it('pages newest first with a cursor: stable, no gaps, no repeats', async function () {
       const { customer, skus } = await fixture(1_000_000, [{ price: 1, stock: 1000 }]);
@@ -520,6 +566,32 @@ describe('order saga end to end (three services, real Kafka and PostgreSQL)', fu
       } while (cursor);
       expect(pages).to.equal(5);
       expect(seen).to.deep.equal([...created].reverse());
+    });
+
+    it('pages the catalogue by SKU with a cursor: at most the limit per page, no gaps, no repeats; a cursor of another list is refused', async function () {
+      const { skus } = await fixture(0, Array.from({ length: 12 }, () => ({ price: 1, stock: 1 })));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: ApiResponse = await api.request('inventory', 'GET', `/products?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).to.equal(200);
+        expect(page.body.items.length).to.be.at.most(7);
+        seen.push(...page.body.items.map((p: { sku: string }) => p.sku));
+        cursor = page.body.nextCursor;
+        pages++;
+      } while (cursor && pages < 1000);
+      expect(new Set(seen).size, 'no repeats').to.equal(seen.length);
+      expect(seen).to.include.members(skus);
+      expect(pages).to.equal(Math.ceil(seen.length / 7));
+      const first = await api.request('inventory', 'GET', '/products');
+      expect(first.body.items.length).to.equal(Math.min(20, seen.length));
+      const ordersCursor = (await api.request('order', 'GET', '/orders?limit=1')).body.nextCursor as string;
+      for (const bad of [`cursor=${ordersCursor}`, 'cursor=bm9wZQ', 'limit=101', 'limit=0', 'sort=name']) {
+        const res = await api.request('inventory', 'GET', `/products?${bad}`);
+        expect(res.status, bad).to.equal(400);
+        expect(res.body.error.code, bad).to.equal(bad.startsWith('cursor') ? 'INVALID_CURSOR' : 'VALIDATION_FAILED');
+      }
     });
 
     it('filters by status and rejects bad query parameters', async function () {

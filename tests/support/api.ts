@@ -54,14 +54,21 @@ export class Api {
   }
 
   async product(sku: string, priceCents: number, available: number) {
-    const res = await this.request('inventory', 'PUT', `/products/${sku}`, { name: `Product ${sku}`, priceCents, available });
-    if (res.status !== 200) throw new Error(`PUT product failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+    return this.put('inventory', `/products/${sku}`, { name: `Product ${sku}`, priceCents, available });
   }
 
   async account(customerId: string, balanceCents: number) {
-    const res = await this.request('payment', 'PUT', `/accounts/${customerId}`, { balanceCents });
-    if (res.status !== 200) throw new Error(`PUT account failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return this.put('payment', `/accounts/${customerId}`, { balanceCents });
+  }
+
+  /** A whole-value write as an operator makes it: create, or read the current version and replace that one. */
+  private async put(service: ServiceName, pathname: string, body: unknown) {
+    let res = await this.request(service, 'PUT', pathname, body);
+    if (res.status === 428) {
+      const etag = (await this.request(service, 'GET', pathname)).headers.get('etag')!;
+      res = await this.request(service, 'PUT', pathname, body, { 'if-match': etag });
+    }
+    if (res.status !== 200) throw new Error(`PUT ${pathname} failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   }
 

@@ -4,7 +4,7 @@ import { SERVICE_CONTRACTS } from '@orders/contracts';
 import { serviceMain } from '@orders/runtime';
 import { loadInventoryConfig, SERVICE_NAME } from './config.js';
 import { inventoryStep } from './consumers.js';
-import { inventoryMigrations } from './migrations.js';
+import { inventoryLimits, inventoryMigrations } from './migrations.js';
 import { inventoryOpenApi } from './openapi.js';
 import { inventoryPruning } from './repository.js';
 import { inventoryRoutes } from './routes.js';
@@ -14,6 +14,7 @@ serviceMain({
   name: SERVICE_NAME,
   loadConfig: () => loadInventoryConfig(),
   migrations: inventoryMigrations,
+  limits: inventoryLimits,
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedInventory(db, logger),
   consumes: SERVICE_CONTRACTS.inventory.consumes,

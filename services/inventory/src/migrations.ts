@@ -66,3 +66,9 @@ export const inventoryMigrations: readonly Migration[] = [
     },
   },
 ];
+
+/** What each check constraint guards, as a 409 LIMIT_EXCEEDED says it. */
+export const inventoryLimits: Readonly<Record<string, string>> = {
+  products_stock_limit: `a product's stock would pass ${LIMITS.maxStock.toLocaleString('en')} units, or its price ${LIMITS.maxPriceCents.toLocaleString('en')} cents`,
+  products_non_negative: "a product's stock or price would go below zero",
+};

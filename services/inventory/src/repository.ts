@@ -1,3 +1,4 @@
+import type { Precondition } from '@orders/runtime';
 import { type PruneTarget, statement, type Statement } from '@orders/db';
 import { type Knex } from 'knex';
 import { type QueryResult } from 'pg';
@@ -25,33 +26,57 @@ export const toProduct = (row: ProductRow): Product => ({
 
 const PRODUCT_COLUMNS = ['sku', 'name', 'price_cents', 'available', 'reserved', 'sold'];
 
-export async function listProducts(db: Knex): Promise<Product[]> {
-  return ((await db('products').select(PRODUCT_COLUMNS).orderBy('sku')) as ProductRow[]).map(toProduct);
+/** By SKU, `limit` + 1 products after `afterSku`: the extra one tells whether there is a next page (pageOf). */
+export async function listProducts(db: Knex, query: { limit: number; afterSku?: string | undefined }): Promise<Product[]> {
+  const q = db('products').select(PRODUCT_COLUMNS).orderBy('sku').limit(query.limit + 1);
+  if (query.afterSku !== undefined) q.where('sku', '>', query.afterSku);
+  return ((await q) as ProductRow[]).map(toProduct);
 }
 
-export async function findProduct(db: Knex, sku: string): Promise<Product | undefined> {
-  const row = (await db('products').select(PRODUCT_COLUMNS).where({ sku }).first()) as ProductRow | undefined;
-  return row && toProduct(row);
+/** A product with its version (the row's xmin): the ETag of GET and PUT. */
+export interface VersionedProduct {
+  product: Product;
+  version: string;
 }
 
-/** Create or replace; a change of `available` is recorded in stock_in. */
-export async function upsertProduct(
+const VERSIONED = `${PRODUCT_COLUMNS.join(', ')}, xmin::text as version`;
+const versioned = (row: ProductRow & { version: string }): VersionedProduct => ({ product: toProduct(row), version: row.version });
+
+export async function findVersionedProduct(db: Knex, sku: string): Promise<VersionedProduct | undefined> {
+  const { rows } = await db.raw<{ rows: (ProductRow & { version: string })[] }>(`select ${VERSIONED} from products where sku = ?`, [sku]);
+  return rows[0] && versioned(rows[0]);
+}
+
+/**
+ * PUT /products/{sku}: creates the product when it does not exist and no version is named;
+ * otherwise replaces it only if it is still at the version named (any version for `*`). A
+ * change of `available` is recorded in stock_in. `exists`: there is one and no version was
+ * named; `stale`: it changed since (or is gone).
+ */
+export async function putProduct(
   db: Knex,
   sku: string,
   input: { name: string; priceCents: number; available: number },
-): Promise<Product> {
-  const { rows } = await db.raw<{ rows: ProductRow[] }>(
-    `insert into products (sku, name, price_cents, available, stock_in) values (?, ?, ?, ?, ?)
-     on conflict (sku) do update set
-       name = excluded.name,
-       price_cents = excluded.price_cents,
-       stock_in = products.stock_in + (excluded.available - products.available),
-       available = excluded.available,
+  precondition: Precondition,
+): Promise<VersionedProduct | 'exists' | 'stale'> {
+  if (precondition.kind === 'none') {
+    const { rows } = await db.raw<{ rows: (ProductRow & { version: string })[] }>(
+      `insert into products (sku, name, price_cents, available, stock_in) values (?, ?, ?, ?, ?)
+       on conflict (sku) do nothing returning ${VERSIONED}`,
+      [sku, input.name, input.priceCents, input.available, input.available],
+    );
+    return rows[0] ? versioned(rows[0]) : 'exists';
+  }
+  const { rows } = await db.raw<{ rows: (ProductRow & { version: string })[] }>(
+    `update products set
+       name = ?, price_cents = ?,
+       stock_in = stock_in + (? - available), available = ?,
        updated_at = now()
-     returning ${PRODUCT_COLUMNS.join(', ')}`,
-    [sku, input.name, input.priceCents, input.available, input.available],
+     where sku = ?${precondition.kind === 'version' ? ' and xmin::text = ?' : ''}
+     returning ${VERSIONED}`,
+    [input.name, input.priceCents, input.available, input.available, sku, ...(precondition.kind === 'version' ? [precondition.version] : [])],
   );
-  return toProduct(rows[0]!);
+  return rows[0] ? versioned(rows[0]) : 'stale';
 }
 
 export async function restockProduct(db: Knex, sku: string, quantity: number): Promise<Product | undefined> {

@@ -1,25 +1,47 @@
 import { notFound } from '@orders/platform';
-import { jsonBody, parse, type ServiceDeps } from '@orders/runtime';
+import {
+  decodeCursor,
+  jsonBody,
+  PAGE_LIMIT_DEFAULT,
+  pageOf,
+  parse,
+  preconditionFailed,
+  preconditionOf,
+  preconditionRequired,
+  sendVersioned,
+  type ServiceDeps,
+} from '@orders/runtime';
 import { type Express } from 'express';
 import type { InventoryConfig } from './config.js';
-import { findProduct, listProducts, restockProduct, upsertProduct } from './repository.js';
-import { PutProductBody, RestockBody, Sku } from './schemas.js';
+import { findVersionedProduct, listProducts, putProduct, restockProduct } from './repository.js';
+import { ProductListQuery, PutProductBody, RestockBody, Sku } from './schemas.js';
+
+/** The catalogue is ordered by SKU: a cursor holds the last one's. */
+const CURSOR = 'p';
 
 export function inventoryRoutes(app: Express, { db }: ServiceDeps<InventoryConfig>): void {
-  app.get('/products', async (_req, res) => {
-    res.json({ items: await listProducts(db) });
+  app.get('/products', async (req, res) => {
+    const query = parse(ProductListQuery, req.query, 'query');
+    const limit = query.limit ?? PAGE_LIMIT_DEFAULT;
+    const afterSku = query.cursor === undefined ? undefined : decodeCursor(CURSOR, query.cursor, (sku) => Sku.safeParse(sku).success);
+    res.json(pageOf(await listProducts(db, { limit, afterSku }), limit, (product) => product.sku, CURSOR));
   });
 
   app.get('/products/:sku', async (req, res) => {
     const sku = parse(Sku, req.params.sku, 'sku');
-    const product = await findProduct(db, sku);
-    if (!product) throw notFound('product', sku);
-    res.json(product);
+    const found = await findVersionedProduct(db, sku);
+    if (!found) throw notFound('product', sku);
+    sendVersioned(res, found.version, found.product);
   });
 
+  // Whole-value: a replace names the version it read (If-Match), so it cannot undo a change it never saw.
   app.put('/products/:sku', async (req, res) => {
     const sku = parse(Sku, req.params.sku, 'sku');
-    res.json(await upsertProduct(db, sku, jsonBody(PutProductBody, req.body)));
+    const precondition = preconditionOf(req);
+    const written = await putProduct(db, sku, jsonBody(PutProductBody, req.body), precondition);
+    if (written === 'exists') throw preconditionRequired(`product ${JSON.stringify(sku)}`);
+    if (written === 'stale') throw preconditionFailed(`product ${JSON.stringify(sku)}`);
+    sendVersioned(res, written.version, written.product);
   });
 
   app.post('/products/:sku/restock', async (req, res) => {

@@ -1,6 +1,6 @@
 import type { Logger } from '@orders/platform';
 import type { Knex } from 'knex';
-import { findProduct, upsertProduct } from './repository.js';
+import { putProduct } from './repository.js';
 
 export const DEMO_PRODUCTS = [
   { sku: 'KEYBOARD-01', name: 'Mechanical keyboard', priceCents: 8999, available: 100 },
@@ -13,8 +13,7 @@ export const DEMO_PRODUCTS = [
 /** Demo catalogue; products that exist are left as they are, so re-running is harmless. */
 export async function seedInventory(db: Knex, logger: Logger): Promise<void> {
   for (const product of DEMO_PRODUCTS) {
-    if (await findProduct(db, product.sku)) continue;
-    await upsertProduct(db, product.sku, product);
-    logger.info({ sku: product.sku }, 'demo product created');
+    // Without a version: created if absent, an existing one left as it is.
+    if ((await putProduct(db, product.sku, product, { kind: 'none' })) !== 'exists') logger.info({ sku: product.sku }, 'demo product created');
   }
 }

@@ -50,6 +50,7 @@ export class OrderPlacement {
     private readonly outbox: Outbox,
     private readonly sagaTimeoutMs: number,
     batchIntervalMs = 0,
+    maxQueued?: number,
   ) {
     this.batcher = new WriteBatcher(
       async (orders) => {
@@ -58,7 +59,7 @@ export class OrderPlacement {
       },
       // One statement at a time: the orders placed meanwhile wait and share the next, so the
       // order service sends fewer statements and its one event loop keeps up with its consumer.
-      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 1, minIntervalMs: batchIntervalMs },
+      { maxBatch: MAX_ORDERS_PER_STATEMENT, maxInFlight: 1, minIntervalMs: batchIntervalMs, ...(maxQueued === undefined ? {} : { maxQueued }) },
     );
   }
 

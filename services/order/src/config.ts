@@ -14,6 +14,12 @@ export const orderSettings = {
     '86400000',
     'an Idempotency-Key is remembered this long (24 h); a retry after that places a new order',
   ),
+  placementQueueMax: setting(
+    'ORDER_PLACEMENT_QUEUE_MAX',
+    env.int(1, 1_000_000),
+    '5000',
+    'most orders waiting for their group commit; past it POST /orders answers 503 SERVICE_BUSY with Retry-After, so a flood costs refusals, not memory',
+  ),
   compensationRetryMs: setting(
     'COMPENSATION_RETRY_MS',
     env.int(1000, 3_600_000),

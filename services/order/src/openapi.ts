@@ -15,7 +15,8 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
           ...order,
           headers: { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same key', schema: { type: 'string' } } },
         },
-        '400': errorResponse('invalid body'), '409': errorResponse('Idempotency-Key reused with another body'), '413': errorResponse('body too large'), '415': errorResponse('not JSON') },
+        '400': errorResponse('invalid body'), '409': errorResponse('Idempotency-Key reused with another body'), '413': errorResponse('body too large'), '415': errorResponse('not JSON'),
+        '503': { ...errorResponse('too many orders wait for their commit (SERVICE_BUSY): retry after Retry-After seconds'), headers: { 'Retry-After': { schema: { type: 'integer' } } } } },
     },
     get: {
       summary: 'List orders, newest first, with cursor paging',

@@ -161,14 +161,13 @@ export interface ListQuery {
   beforeSeq?: number | undefined;
 }
 
-/** Newest first; one extra row tells whether there is a next page. */
-export async function listOrders(db: Knex, query: ListQuery): Promise<{ rows: OrderRow[]; more: boolean }> {
+/** Newest first, `limit` + 1 rows: the extra one tells whether there is a next page (pageOf). */
+export async function listOrders(db: Knex, query: ListQuery): Promise<OrderRow[]> {
   const q = db<OrderRow>('orders').orderBy('seq', 'desc').limit(query.limit + 1);
   if (query.customerId !== undefined) q.where('customer_id', query.customerId);
   if (query.status !== undefined) q.where('status', query.status);
   if (query.beforeSeq !== undefined) q.where('seq', '<', query.beforeSeq);
-  const rows = (await q) as OrderRow[];
-  return { rows: rows.slice(0, query.limit), more: rows.length > query.limit };
+  return (await q) as OrderRow[];
 }
 
 export interface StoredResponse {

@@ -1,5 +1,5 @@
-import { badRequest, notFound } from '@orders/platform';
-import { jsonBody, parse, type ServiceDeps } from '@orders/runtime';
+import { notFound } from '@orders/platform';
+import { decodeCursor, jsonBody, PAGE_LIMIT_DEFAULT, pageOf, parse, type ServiceDeps } from '@orders/runtime';
 import { type Express } from 'express';
 import { cancelOrder, OrderPlacement } from './commands.js';
 import type { OrderConfig } from './config.js';
@@ -7,19 +7,13 @@ import { findOrder, listOrders, toOrder } from './repository.js';
 import { IdempotencyKey, ListQuery, OrderId, PlaceOrderBody } from './schemas.js';
 import { readTimeline } from './timeline.js';
 
-const DEFAULT_PAGE = 20;
-
-const encodeCursor = (seq: number | string) => Buffer.from(`s:${seq}`).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const match = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badRequest('INVALID_CURSOR', 'cursor is not one this service issued');
-  return Number(match[1]);
-}
+/** The list of orders is ordered by `seq`: a cursor holds the last one's. */
+const CURSOR = 's';
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export function orderRoutes(app: Express, { db, config, logger, outbox }: ServiceDeps<OrderConfig>): void {
-  const placement = new OrderPlacement(db, outbox, config.sagaTimeoutMs, config.batchIntervalMs);
+  const placement = new OrderPlacement(db, outbox, config.sagaTimeoutMs, config.batchIntervalMs, config.placementQueueMax);
   app.post('/orders', async (req, res) => {
     const input = jsonBody(PlaceOrderBody, req.body);
     const rawKey = header(req.headers['idempotency-key']);
@@ -35,14 +29,15 @@ export function orderRoutes(app: Express, { db, config, logger, outbox }: Servic
 
   app.get('/orders', async (req, res) => {
     const query = parse(ListQuery, req.query, 'query');
-    const { rows, more } = await listOrders(db, {
+    const limit = query.limit ?? PAGE_LIMIT_DEFAULT;
+    const rows = await listOrders(db, {
       customerId: query.customerId,
       status: query.status,
-      limit: query.limit ?? DEFAULT_PAGE,
-      beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      limit,
+      beforeSeq: query.cursor === undefined ? undefined : Number(decodeCursor(CURSOR, query.cursor, (seq) => /^\d{1,18}$/.test(seq))),
     });
-    const last = rows.at(-1);
-    res.json({ items: rows.map(toOrder), nextCursor: more && last ? encodeCursor(last.seq) : null });
+    const page = pageOf(rows, limit, (row) => row.seq, CURSOR);
+    res.json({ items: page.items.map(toOrder), nextCursor: page.nextCursor });
   });
 
   app.get('/orders/:id', async (req, res) => {

@@ -1,5 +1,6 @@
 import { CustomerId, Quantity, Sku } from '@orders/contracts';
 import { z } from 'zod';
+import { pageQuery } from '@orders/runtime';
 import { ORDER_STATUSES } from './domain.js';
 
 export const PlaceOrderBody = z
@@ -23,13 +24,7 @@ export const IdempotencyKey = z
 export const ListQuery = z.strictObject({
   customerId: CustomerId.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, 'limit is an integer from 1 to 100')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'limit is an integer from 1 to 100').max(100, 'limit is an integer from 1 to 100'))
-    .optional(),
-  cursor: z.string().max(200).optional(),
+  ...pageQuery,
 });
 
 const OrderLine = z.object({ sku: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int().nullable() });

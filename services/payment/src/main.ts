@@ -4,7 +4,7 @@ import { SERVICE_CONTRACTS } from '@orders/contracts';
 import { serviceMain } from '@orders/runtime';
 import { loadPaymentConfig, SERVICE_NAME } from './config.js';
 import { paymentStep } from './consumers.js';
-import { paymentMigrations } from './migrations.js';
+import { paymentLimits, paymentMigrations } from './migrations.js';
 import { paymentOpenApi } from './openapi.js';
 import { paymentPruning } from './repository.js';
 import { paymentRoutes } from './routes.js';
@@ -14,6 +14,7 @@ serviceMain({
   name: SERVICE_NAME,
   loadConfig: () => loadPaymentConfig(),
   migrations: paymentMigrations,
+  limits: paymentLimits,
   shouldSeed: (config) => config.demoSeed,
   seed: (db, _config, logger) => seedPayment(db, logger),
   consumes: SERVICE_CONTRACTS.payment.consumes,

@@ -64,3 +64,9 @@ export const paymentMigrations: readonly Migration[] = [
     },
   },
 ];
+
+/** What each check constraint guards, as a 409 LIMIT_EXCEEDED says it. */
+export const paymentLimits: Readonly<Record<string, string>> = {
+  accounts_balance_limit: `the balance would pass ${LIMITS.maxBalanceCents.toLocaleString('en')} cents`,
+  accounts_balance_non_negative: 'the balance would go below zero',
+};

@@ -1,4 +1,4 @@
-import { errorResponse, jsonContent, openApiDocument, schemaOf } from '@orders/runtime';
+import { conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf } from '@orders/runtime';
 import { AccountSchema, DepositBody, PaymentSchema, SetBalanceBody } from './schemas.js';
 
 const account = { description: 'the account', ...jsonContent(schemaOf(AccountSchema)) };
@@ -6,12 +6,12 @@ const customerParam = { name: 'customerId', in: 'path', required: true, schema: 
 
 export const paymentOpenApi = openApiDocument('Payment service', '1.0.0', {
   '/accounts/{customerId}': {
-    get: { summary: 'Read an account', parameters: [customerParam], responses: { '200': account, '404': errorResponse('no such account') } },
+    get: { summary: 'Read an account', parameters: [customerParam], responses: { '200': { ...account, headers: etagHeader }, '404': errorResponse('no such account') } },
     put: {
-      summary: 'Create an account or set its balance (recorded as a deposit or adjustment)',
-      parameters: [customerParam],
+      summary: 'Create an account, or set the balance of the version read (If-Match); recorded as a deposit or adjustment',
+      parameters: [customerParam, ifMatchParameter],
       requestBody: { required: true, ...jsonContent(schemaOf(SetBalanceBody)) },
-      responses: { '200': account, '400': errorResponse('invalid body') },
+      responses: { '200': { ...account, headers: etagHeader }, '400': errorResponse('invalid body or If-Match'), ...conditionalResponses() },
     },
   },
   '/accounts/{customerId}/deposits': {

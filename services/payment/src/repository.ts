@@ -1,3 +1,4 @@
+import type { Precondition } from '@orders/runtime';
 import { type PruneTarget, statement, type Statement } from '@orders/db';
 import { type Knex } from 'knex';
 import { type QueryResult } from 'pg';
@@ -30,23 +31,50 @@ const toPayment = (row: PaymentRow): Payment => ({
   status: row.status,
 });
 
-export async function findAccount(db: Knex, customerId: string): Promise<Account | undefined> {
-  const row = await db<AccountRow>('accounts').where({ customer_id: customerId }).first();
-  return row && toAccount(row);
+/** An account with its version (the row's xmin): the ETag of GET and PUT. */
+export interface VersionedAccount {
+  account: Account;
+  version: string;
 }
 
-/** Create or set the balance; the difference is recorded as a deposit (or withdrawal). */
-export async function setBalance(db: Knex, customerId: string, balanceCents: number): Promise<Account> {
-  const { rows } = await db.raw<{ rows: AccountRow[] }>(
-    `insert into accounts (customer_id, balance_cents, deposited_cents) values (?, ?, ?)
-     on conflict (customer_id) do update set
-       deposited_cents = accounts.deposited_cents + (excluded.balance_cents - accounts.balance_cents),
-       balance_cents = excluded.balance_cents,
-       updated_at = now()
-     returning customer_id, balance_cents`,
-    [customerId, balanceCents, balanceCents],
+const versioned = (row: AccountRow & { version: string }): VersionedAccount => ({ account: toAccount(row), version: row.version });
+
+export async function findVersionedAccount(db: Knex, customerId: string): Promise<VersionedAccount | undefined> {
+  const { rows } = await db.raw<{ rows: (AccountRow & { version: string })[] }>(
+    'select customer_id, balance_cents, xmin::text as version from accounts where customer_id = ?',
+    [customerId],
   );
-  return toAccount(rows[0]!);
+  return rows[0] && versioned(rows[0]);
+}
+
+/**
+ * PUT /accounts/{id}: creates the account when it does not exist and no version is named;
+ * otherwise sets the balance only if the account is still at the version named (any for
+ * `*`); the difference is recorded as a deposit (or withdrawal). `exists`: there is one and
+ * no version was named; `stale`: it changed since (a charge, a refund, a deposit) or is gone.
+ */
+export async function putAccount(
+  db: Knex,
+  customerId: string,
+  balanceCents: number,
+  precondition: Precondition,
+): Promise<VersionedAccount | 'exists' | 'stale'> {
+  if (precondition.kind === 'none') {
+    const { rows } = await db.raw<{ rows: (AccountRow & { version: string })[] }>(
+      `insert into accounts (customer_id, balance_cents, deposited_cents) values (?, ?, ?)
+       on conflict (customer_id) do nothing returning customer_id, balance_cents, xmin::text as version`,
+      [customerId, balanceCents, balanceCents],
+    );
+    return rows[0] ? versioned(rows[0]) : 'exists';
+  }
+  const { rows } = await db.raw<{ rows: (AccountRow & { version: string })[] }>(
+    `update accounts set
+       deposited_cents = deposited_cents + (? - balance_cents), balance_cents = ?, updated_at = now()
+     where customer_id = ?${precondition.kind === 'version' ? ' and xmin::text = ?' : ''}
+     returning customer_id, balance_cents, xmin::text as version`,
+    [balanceCents, balanceCents, customerId, ...(precondition.kind === 'version' ? [precondition.version] : [])],
+  );
+  return rows[0] ? versioned(rows[0]) : 'stale';
 }
 
 export async function deposit(db: Knex, customerId: string, amountCents: number): Promise<Account | undefined> {

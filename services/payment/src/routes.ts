@@ -1,22 +1,27 @@
 import { notFound } from '@orders/platform';
-import { jsonBody, parse, type ServiceDeps } from '@orders/runtime';
+import { jsonBody, parse, preconditionFailed, preconditionOf, preconditionRequired, sendVersioned, type ServiceDeps } from '@orders/runtime';
 import { type Express } from 'express';
 import type { PaymentConfig } from './config.js';
-import { deposit, findAccount, findPayment, setBalance } from './repository.js';
+import { deposit, findPayment, findVersionedAccount, putAccount } from './repository.js';
 import { CustomerId, DepositBody, OrderId, SetBalanceBody } from './schemas.js';
 
 export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>): void {
   app.get('/accounts/:customerId', async (req, res) => {
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
-    const account = await findAccount(db, customerId);
-    if (!account) throw notFound('account', customerId);
-    res.json(account);
+    const found = await findVersionedAccount(db, customerId);
+    if (!found) throw notFound('account', customerId);
+    sendVersioned(res, found.version, found.account);
   });
 
+  // Whole-value: setting a balance names the version it read (If-Match), so it cannot erase a charge or refund it never saw.
   app.put('/accounts/:customerId', async (req, res) => {
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
+    const precondition = preconditionOf(req);
     const { balanceCents } = jsonBody(SetBalanceBody, req.body);
-    res.json(await setBalance(db, customerId, balanceCents));
+    const written = await putAccount(db, customerId, balanceCents, precondition);
+    if (written === 'exists') throw preconditionRequired(`account ${JSON.stringify(customerId)}`);
+    if (written === 'stale') throw preconditionFailed(`account ${JSON.stringify(customerId)}`);
+    sendVersioned(res, written.version, written.account);
   });
 
   app.post('/accounts/:customerId/deposits', async (req, res) => {

@@ -1,6 +1,6 @@
 import type { Logger } from '@orders/platform';
 import type { Knex } from 'knex';
-import { findAccount, setBalance } from './repository.js';
+import { putAccount } from './repository.js';
 
 export const DEMO_ACCOUNTS = [
   { customerId: 'alice', balanceCents: 100_000 },
@@ -11,8 +11,8 @@ export const DEMO_ACCOUNTS = [
 /** Demo customers; accounts that exist are left as they are, so re-running is harmless. */
 export async function seedPayment(db: Knex, logger: Logger): Promise<void> {
   for (const account of DEMO_ACCOUNTS) {
-    if (await findAccount(db, account.customerId)) continue;
-    await setBalance(db, account.customerId, account.balanceCents);
+    // Without a version: created if absent, an existing one left as it is.
+    if ((await putAccount(db, account.customerId, account.balanceCents, { kind: 'none' })) === 'exists') continue;
     logger.info({ customerId: account.customerId }, 'demo account created');
   }
 }

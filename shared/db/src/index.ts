@@ -8,4 +8,4 @@ export { type Migration, migrateLatest, migrateRollbackAll } from './migrations.
 export { type PruneTarget, Pruner } from './pruner.js';
 export { type Statement, positional, statement } from './statement-batch.js';
 export { isTransientError } from './transient.js';
-export { WriteBatcher } from './write-batcher.js';
+export { QueueFullError, WriteBatcher } from './write-batcher.js';

@@ -11,13 +11,18 @@ export interface InputError {
   message: string;
 }
 
-export function inputErrorOf(error: unknown): InputError | undefined {
+/**
+ * `limits` says, for each check constraint of the service's tables, what it guards in the
+ * domain's words; the answer never names a table or a constraint.
+ */
+export function inputErrorOf(error: unknown, limits: Readonly<Record<string, string>> = {}): InputError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
   if (code.startsWith('22')) return { status: 400, code: 'INVALID_VALUE', message: 'a value is outside what the service can store' };
   if (code === '23514') {
     const constraint = (error as { constraint?: unknown }).constraint;
-    return { status: 409, code: 'LIMIT_EXCEEDED', message: `the change would break a limit${typeof constraint === 'string' ? ` (${constraint})` : ''}` };
+    const what = typeof constraint === 'string' && Object.hasOwn(limits, constraint) ? limits[constraint] : undefined;
+    return { status: 409, code: 'LIMIT_EXCEEDED', message: what ?? 'the change would pass a limit of the service' };
   }
   return undefined;
 }

@@ -5,6 +5,16 @@ export interface WriteBatcherOptions {
   maxInFlight: number;
   /** A batch starts at most this long after the one before (0: at once); a full batch does not wait. */
   minIntervalMs?: number;
+  /** The most items that may wait; one more is refused at once (QueueFullError). Absent: no bound. */
+  maxQueued?: number;
+}
+
+/** An item refused because `maxQueued` items already wait: the caller should come back later. */
+export class QueueFullError extends Error {
+  constructor(readonly queued: number) {
+    super(`${queued} writes already wait`);
+    this.name = 'QueueFullError';
+  }
 }
 
 /**
@@ -16,7 +26,8 @@ export interface WriteBatcherOptions {
  * an item is written at once (a batch of one, no added latency); under load batches grow
  * on their own, so statements, commits and WAL flushes per item fall — and with the
  * interval they grow before the CPU is saturated, not only once work queues for it.
- * A failed batch fails each of its items.
+ * A failed batch fails each of its items. With `maxQueued`, what waits is bounded: past it
+ * an item is refused at once, so a flood costs refusals, not memory.
  */
 export class WriteBatcher<T, R> {
   private queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
@@ -33,6 +44,9 @@ export class WriteBatcher<T, R> {
   }
 
   submit(item: T): Promise<R> {
+    if (this.options.maxQueued !== undefined && this.queue.length >= this.options.maxQueued) {
+      return Promise.reject(new QueueFullError(this.queue.length));
+    }
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.gather();

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { expect } from 'chai';
-import { WriteBatcher } from '../src/write-batcher.js';
+import { QueueFullError, WriteBatcher } from '../src/write-batcher.js';
 
 /** A write that records its batches and completes when the test says so. */
 function recordingWrite() {
@@ -30,6 +30,32 @@ describe('WriteBatcher (group commit)', function () {
     expect(batches).to.deep.equal([[1]]);
     releaseAll();
     expect(await result).to.equal('done 1');
+  });
+
+  it('with maxQueued, refuses at once what would wait past it; the items already in keep their answers, and room frees as batches start', async function () {
+    const { batches, write, releaseAll } = recordingWrite();
+    const batcher = new WriteBatcher(write, { maxBatch: 2, maxInFlight: 1, maxQueued: 3 });
+    const first = batcher.submit(1);
+    await settle();
+    expect(batches).to.deep.equal([[1]]);
+    const waiting = [2, 3, 4].map((i) => batcher.submit(i));
+    const refused = await batcher.submit(5).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).to.be.instanceOf(QueueFullError);
+    expect((refused as QueueFullError).queued).to.equal(3);
+    releaseAll();
+    await settle();
+    expect(batches).to.deep.equal([[1], [2, 3]]);
+    // Two started: there is room again.
+    const later = batcher.submit(6);
+    releaseAll();
+    await settle();
+    releaseAll();
+    await settle();
+    releaseAll();
+    expect(await Promise.all([first, ...waiting, later])).to.deep.equal(['done 1', 'done 2', 'done 3', 'done 4', 'done 6']);
   });
 
   it('writes what one turn submits in one batch (the runs of one Kafka fetch), at most maxBatch', async function () {

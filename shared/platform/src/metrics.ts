@@ -60,6 +60,12 @@ export function createMetrics(service: string) {
       labelNames: ['topic', 'outcome'] as const,
       registers: [registry],
     }),
+    requestsRefused: new Counter({
+      name: 'http_requests_refused_total',
+      help: 'Requests refused with 503 because a bounded queue was full, by route',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
     handlerRetries: new Counter({
       name: 'kafka_handler_retries_total',
       help: 'Retries of failed message handlers by kind (transient, failure)',

@@ -53,6 +53,8 @@ export interface ServiceDefinition<C extends CommonConfig> {
   routes(app: Express, deps: ServiceDeps<C>): void;
   openapi: object;
   workers?(deps: ServiceDeps<C>): Worker[];
+  /** What each check constraint of its tables guards, in the domain's words: the message of a 409 LIMIT_EXCEEDED. */
+  limits?: Readonly<Record<string, string>>;
   /** The service's own tables that the pruner keeps bounded (the inbox is always pruned). */
   pruning?(config: C): PruneTarget[];
 }
@@ -183,6 +185,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     metrics,
     bodyLimit: config.http.bodyLimit,
     allowedHosts: config.http.allowedHosts,
+    limits: definition.limits ?? {},
     readiness: { database: () => pingDb(db), kafka: () => kafkaHealth.check() },
     openapi: definition.openapi,
     routes: (router) => definition.routes(router, deps),

@@ -3,7 +3,7 @@ import { settlesWithin } from '@orders/platform';
 import { mountApiDocs } from './api-docs.js';
 import { errorBody } from './error-body.js';
 import { hostCheck, securityHeaders } from './hardening.js';
-import { inputErrorOf } from '@orders/db';
+import { inputErrorOf, QueueFullError } from '@orders/db';
 import { isTransientError } from '@orders/db';
 import { AppError } from '@orders/platform';
 import type { Logger } from '@orders/platform';
@@ -17,6 +17,8 @@ export interface HttpAppOptions {
   bodyLimit: string;
   /** Host names it answers for besides IP addresses and localhost (DNS rebinding); `*`: any. */
   allowedHosts: readonly string[];
+  /** What each check constraint of its tables guards, in the domain's words (a 409's message). */
+  limits?: Readonly<Record<string, string>>;
   /** Named checks behind /readyz (e.g. database, kafka); all must pass. */
   readiness: Record<string, ReadinessCheck>;
   openapi: object;
@@ -73,7 +75,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use((req, res) => {
     res.status(404).json(errorBody('NOT_FOUND', `no route for ${req.method} ${req.path}`));
   });
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, metrics, options.limits ?? {}));
   return app;
 }
 
@@ -138,7 +140,7 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'INTERNAL_ERROR', 'internal error'],
 };
 
-function errorHandler(logger: Logger): ErrorRequestHandler {
+function errorHandler(logger: Logger, metrics: ServiceMetrics, limits: Readonly<Record<string, string>>): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -163,9 +165,15 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(clientError.status).json(errorBody('BAD_REQUEST', clientError.expose ? clientError.message : 'bad request'));
       return;
     }
-    const input = inputErrorOf(error);
+    const input = inputErrorOf(error, limits);
     if (input) {
       res.status(input.status).json(errorBody(input.code, input.message));
+      return;
+    }
+    if (error instanceof QueueFullError) {
+      // Back-pressure: nothing was done; the client may come back in a second.
+      metrics.requestsRefused.inc({ route: req.route?.path ? `${req.baseUrl}${req.route.path}` : req.path });
+      res.status(503).setHeader('Retry-After', '1').json(errorBody('SERVICE_BUSY', 'too many requests wait; retry shortly'));
       return;
     }
     if (isTransientError(error)) {

@@ -29,3 +29,17 @@ export function openApiDocument(title: string, version: string, paths: Record<st
     components: { schemas: { Error: schemaOf(ErrorSchema) } },
   };
 }
+
+/** The If-Match parameter of a whole-value write, and the answers it adds (see conditional.ts). */
+export const ifMatchParameter = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'the ETag of your last read; required to replace a resource that exists (428 without it, 412 if it changed since)',
+  schema: { type: 'string' },
+};
+export const conditionalResponses = () => ({
+  '412': errorResponse('changed since the version in If-Match (PRECONDITION_FAILED)'),
+  '428': errorResponse('exists, and If-Match was not sent (PRECONDITION_REQUIRED)'),
+});
+export const etagHeader = { ETag: { description: 'the version of what was read or written: send it in If-Match to replace it', schema: { type: 'string' } } };

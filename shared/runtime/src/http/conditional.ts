@@ -1,0 +1,36 @@
+import type { Request, Response } from 'express';
+import { AppError, badRequest } from '@orders/platform';
+
+/**
+ * Conditional writes (RFC 9110): a resource's version is its row's `xmin` (PostgreSQL's id
+ * of the transaction that last changed it, so every change counts, the saga's too); a read
+ * answers it as the ETag, a whole-value write must name it in If-Match.
+ */
+export type Precondition = { kind: 'none' } | { kind: 'any' } | { kind: 'version'; version: string };
+
+/** The ETag of a version. */
+export const etagOf = (version: string) => `"${version}"`;
+
+export function sendVersioned(res: Response, version: string, body: unknown): void {
+  res.setHeader('ETag', etagOf(version));
+  res.json(body);
+}
+
+/** The request's If-Match: absent, `*` (any current version), or one strong entity tag this service issued. */
+export function preconditionOf(req: Request): Precondition {
+  const header = req.headers['if-match'];
+  if (header === undefined) return { kind: 'none' };
+  const value = header.trim();
+  if (value === '*') return { kind: 'any' };
+  const match = /^"(\d{1,10})"$/.exec(value);
+  if (!match) throw badRequest('INVALID_PRECONDITION', 'If-Match must be one entity tag this service sent in an ETag, or *');
+  return { kind: 'version', version: match[1]! };
+}
+
+/** 428: the resource exists and the write named no version, so it could undo a change it never saw. */
+export const preconditionRequired = (what: string) =>
+  new AppError(428, 'PRECONDITION_REQUIRED', `${what} exists: send If-Match with the ETag of your last read, so a change made since is not undone`);
+
+/** 412: the version named is no longer the current one (or the resource is gone). */
+export const preconditionFailed = (what: string) =>
+  new AppError(412, 'PRECONDITION_FAILED', `${what} changed since the version in If-Match: read it again, then write`);
