@@ -6,13 +6,14 @@
  * negative numbers, control characters, broken encodings, unknown fields, other content
  * types, random paths and methods), sent against fresh databases on the local
  * infrastructure. The property: no answer is 5xx, and once every saga has ended, stock and
- * money still add up. Prints a summary and, with --json, one JSON line last; exits
- * non-zero when the property fails.
+ * money still add up. Prints a summary (with the largest answer and each service's peak
+ * memory) and, with --json, one JSON line last; exits non-zero when the property fails.
  */
 import fc from 'fast-check';
 import { Api } from '../support/api.js';
 import { settledViolations } from '../support/invariants.js';
-import { LocalSystem, type ServiceName } from '../support/system.js';
+import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
+import { MemoryMeter } from '../support/memory.js';
 import { printTable, readOptions } from './options.js';
 
 export const FUZZ_DEFAULTS = { requests: 10000, seed: 42, concurrency: 8, json: false, quiet: false };
@@ -36,6 +37,10 @@ export interface FuzzResult {
   by_status: Record<string, number>;
   duration_s: number;
   examples_5xx: { method: string; path: string; status: number; body: string }[];
+  /** The largest answer, in bytes, with the request that got it (an answer must not grow with a bad body). */
+  largest_response: { bytes: number; method: string; path: string; status: number };
+  /** The most memory each service held during the run (PSS, MiB, sampled every second). */
+  peak_mib: Record<ServiceName, number>;
   violations: string[];
 }
 
@@ -148,6 +153,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     const orderIds: string[] = [];
     const byStatus: Record<string, number> = {};
     const examples: FuzzResult['examples_5xx'] = [];
+    let largest: FuzzResult['largest_response'] = { bytes: 0, method: '', path: '', status: 0 };
+    const memory = new MemoryMeter(Object.fromEntries(SERVICES.map((s) => [s, () => system.pidsOf(s)])));
+    memory.begin();
     let next = 0;
     let sent = 0;
     const worker = async () => {
@@ -166,11 +174,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
           text = String(error);
         }
         byStatus[status] = (byStatus[status] ?? 0) + 1;
+        const bytes = Buffer.byteLength(text);
+        if (status !== 599 && bytes > largest.bytes) largest = { bytes, method: spec.method, path: path.slice(0, 100), status };
         if (status >= 500 && examples.length < 10) examples.push({ method: spec.method, path, status, body: (spec.body ?? '').slice(0, 200) });
         if (++sent % 1000 === 0) log(`${sent} requests`);
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
+    const peak = memory.end() as Record<ServiceName, number>;
     log(`${sent} requests sent (${orderIds.length} orders placed); waiting for every saga to end`);
     const violations = await settledViolations(system, 180_000).catch((error: Error) => [error.message]);
     const responses5xx = Object.entries(byStatus).filter(([s]) => Number(s) >= 500).reduce((sum, [, n]) => sum + n, 0);
@@ -182,6 +193,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
       by_status: byStatus,
       duration_s: Math.round((Date.now() - started) / 100) / 10,
       examples_5xx: examples,
+      largest_response: largest,
+      peak_mib: peak,
       violations: violations.slice(0, 10),
     };
   } finally {
@@ -199,6 +212,8 @@ async function main(): Promise<void> {
     ['responses 5xx', result.responses_5xx],
     ['invariant violations', result.invariant_violations],
     ['answers by status', Object.entries(result.by_status).map(([s, n]) => `${s}: ${n}`).join(', ')],
+    ['largest answer', `${result.largest_response.bytes} bytes (${result.largest_response.status} to ${result.largest_response.method} ${result.largest_response.path})`],
+    ['peak memory (PSS, MiB)', Object.entries(result.peak_mib).map(([s, m]) => `${s} ${m}`).join(', ')],
     ['seed', result.seed],
     ['duration', `${result.duration_s} s`],
   ]);

@@ -13,5 +13,8 @@ describe('HTTP fuzzing, short seeded run (full run: npm run fuzz)', function () 
     // The run reached the saga and the error paths, not only one kind of answer.
     expect(result.by_status['202']).to.be.greaterThan(50);
     expect(result.by_status['400']).to.be.greaterThan(100);
+    // Answers stay small whatever was sent (the largest is a page of a list), and the report says what each service held.
+    expect(result.largest_response.bytes).to.be.within(1, 64 * 1024);
+    for (const service of ['order', 'payment', 'inventory'] as const) expect(result.peak_mib[service], service).to.be.greaterThan(20);
   });
 });
