@@ -1,5 +1,4 @@
-import type { Precondition } from '@orders/runtime';
-import { type PruneTarget, statement, type Statement } from '@orders/db';
+import { type Precondition, type PruneTarget, readVersioned, statement, type Statement, type Versioned, type VersionedTable, writeVersioned } from '@orders/db';
 import { type Knex } from 'knex';
 import { type QueryResult } from 'pg';
 import type { InventoryConfig } from './config.js';
@@ -33,18 +32,14 @@ export async function listProducts(db: Knex, query: { limit: number; afterSku?: 
   return ((await q) as ProductRow[]).map(toProduct);
 }
 
-/** A product with its version (the row's xmin): the ETag of GET and PUT. */
-export interface VersionedProduct {
-  product: Product;
-  version: string;
-}
+/** Products as versioned rows: GET and PUT answer the version as the ETag. */
+const PRODUCTS: VersionedTable = { table: 'products', key: 'sku', columns: PRODUCT_COLUMNS };
 
-const VERSIONED = `${PRODUCT_COLUMNS.join(', ')}, xmin::text as version`;
-const versioned = (row: ProductRow & { version: string }): VersionedProduct => ({ product: toProduct(row), version: row.version });
+const versioned = ({ version, ...row }: ProductRow & { version: string }): Versioned<Product> => ({ value: toProduct(row), version });
 
-export async function findVersionedProduct(db: Knex, sku: string): Promise<VersionedProduct | undefined> {
-  const { rows } = await db.raw<{ rows: (ProductRow & { version: string })[] }>(`select ${VERSIONED} from products where sku = ?`, [sku]);
-  return rows[0] && versioned(rows[0]);
+export async function findVersionedProduct(db: Knex, sku: string): Promise<Versioned<Product> | undefined> {
+  const row = await readVersioned<ProductRow>(db, PRODUCTS, sku);
+  return row && versioned(row);
 }
 
 /**
@@ -58,25 +53,21 @@ export async function putProduct(
   sku: string,
   input: { name: string; priceCents: number; available: number },
   precondition: Precondition,
-): Promise<VersionedProduct | 'exists' | 'stale'> {
-  if (precondition.kind === 'none') {
-    const { rows } = await db.raw<{ rows: (ProductRow & { version: string })[] }>(
-      `insert into products (sku, name, price_cents, available, stock_in) values (?, ?, ?, ?, ?)
-       on conflict (sku) do nothing returning ${VERSIONED}`,
-      [sku, input.name, input.priceCents, input.available, input.available],
-    );
-    return rows[0] ? versioned(rows[0]) : 'exists';
-  }
-  const { rows } = await db.raw<{ rows: (ProductRow & { version: string })[] }>(
-    `update products set
-       name = ?, price_cents = ?,
-       stock_in = stock_in + (? - available), available = ?,
-       updated_at = now()
-     where sku = ?${precondition.kind === 'version' ? ' and xmin::text = ?' : ''}
-     returning ${VERSIONED}`,
-    [input.name, input.priceCents, input.available, input.available, sku, ...(precondition.kind === 'version' ? [precondition.version] : [])],
+): Promise<Versioned<Product> | 'exists' | 'stale'> {
+  const written = await writeVersioned<ProductRow>(
+    db,
+    PRODUCTS,
+    sku,
+    {
+      insert: { sku, name: input.name, price_cents: input.priceCents, available: input.available, stock_in: input.available },
+      set: [
+        'name = ?, price_cents = ?, stock_in = stock_in + (? - available), available = ?, updated_at = now()',
+        [input.name, input.priceCents, input.available, input.available],
+      ],
+    },
+    precondition,
   );
-  return rows[0] ? versioned(rows[0]) : 'stale';
+  return typeof written === 'string' ? written : versioned(written);
 }
 
 export async function restockProduct(db: Knex, sku: string, quantity: number): Promise<Product | undefined> {

@@ -5,10 +5,9 @@ import {
   PAGE_LIMIT_DEFAULT,
   pageOf,
   parse,
-  preconditionFailed,
   preconditionOf,
-  preconditionRequired,
   sendVersioned,
+  sendWritten,
   type ServiceDeps,
 } from '@orders/runtime';
 import { type Express } from 'express';
@@ -31,17 +30,14 @@ export function inventoryRoutes(app: Express, { db }: ServiceDeps<InventoryConfi
     const sku = parse(Sku, req.params.sku, 'sku');
     const found = await findVersionedProduct(db, sku);
     if (!found) throw notFound('product', sku);
-    sendVersioned(res, found.version, found.product);
+    sendVersioned(res, found);
   });
 
   // Whole-value: a replace names the version it read (If-Match), so it cannot undo a change it never saw.
   app.put('/products/:sku', async (req, res) => {
     const sku = parse(Sku, req.params.sku, 'sku');
     const precondition = preconditionOf(req);
-    const written = await putProduct(db, sku, jsonBody(PutProductBody, req.body), precondition);
-    if (written === 'exists') throw preconditionRequired(`product ${JSON.stringify(sku)}`);
-    if (written === 'stale') throw preconditionFailed(`product ${JSON.stringify(sku)}`);
-    sendVersioned(res, written.version, written.product);
+    sendWritten(res, `product ${JSON.stringify(sku)}`, await putProduct(db, sku, jsonBody(PutProductBody, req.body), precondition));
   });
 
   app.post('/products/:sku/restock', async (req, res) => {

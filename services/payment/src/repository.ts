@@ -1,5 +1,4 @@
-import type { Precondition } from '@orders/runtime';
-import { type PruneTarget, statement, type Statement } from '@orders/db';
+import { type Precondition, type PruneTarget, readVersioned, statement, type Statement, type Versioned, type VersionedTable, writeVersioned } from '@orders/db';
 import { type Knex } from 'knex';
 import { type QueryResult } from 'pg';
 import type { PaymentConfig } from './config.js';
@@ -31,20 +30,14 @@ const toPayment = (row: PaymentRow): Payment => ({
   status: row.status,
 });
 
-/** An account with its version (the row's xmin): the ETag of GET and PUT. */
-export interface VersionedAccount {
-  account: Account;
-  version: string;
-}
+/** Accounts as versioned rows: GET and PUT answer the version as the ETag. */
+const ACCOUNTS: VersionedTable = { table: 'accounts', key: 'customer_id', columns: ['customer_id', 'balance_cents'] };
 
-const versioned = (row: AccountRow & { version: string }): VersionedAccount => ({ account: toAccount(row), version: row.version });
+const versioned = ({ version, ...row }: AccountRow & { version: string }): Versioned<Account> => ({ value: toAccount(row), version });
 
-export async function findVersionedAccount(db: Knex, customerId: string): Promise<VersionedAccount | undefined> {
-  const { rows } = await db.raw<{ rows: (AccountRow & { version: string })[] }>(
-    'select customer_id, balance_cents, xmin::text as version from accounts where customer_id = ?',
-    [customerId],
-  );
-  return rows[0] && versioned(rows[0]);
+export async function findVersionedAccount(db: Knex, customerId: string): Promise<Versioned<Account> | undefined> {
+  const row = await readVersioned<AccountRow>(db, ACCOUNTS, customerId);
+  return row && versioned(row);
 }
 
 /**
@@ -58,23 +51,18 @@ export async function putAccount(
   customerId: string,
   balanceCents: number,
   precondition: Precondition,
-): Promise<VersionedAccount | 'exists' | 'stale'> {
-  if (precondition.kind === 'none') {
-    const { rows } = await db.raw<{ rows: (AccountRow & { version: string })[] }>(
-      `insert into accounts (customer_id, balance_cents, deposited_cents) values (?, ?, ?)
-       on conflict (customer_id) do nothing returning customer_id, balance_cents, xmin::text as version`,
-      [customerId, balanceCents, balanceCents],
-    );
-    return rows[0] ? versioned(rows[0]) : 'exists';
-  }
-  const { rows } = await db.raw<{ rows: (AccountRow & { version: string })[] }>(
-    `update accounts set
-       deposited_cents = deposited_cents + (? - balance_cents), balance_cents = ?, updated_at = now()
-     where customer_id = ?${precondition.kind === 'version' ? ' and xmin::text = ?' : ''}
-     returning customer_id, balance_cents, xmin::text as version`,
-    [balanceCents, balanceCents, customerId, ...(precondition.kind === 'version' ? [precondition.version] : [])],
+): Promise<Versioned<Account> | 'exists' | 'stale'> {
+  const written = await writeVersioned<AccountRow>(
+    db,
+    ACCOUNTS,
+    customerId,
+    {
+      insert: { customer_id: customerId, balance_cents: balanceCents, deposited_cents: balanceCents },
+      set: ['deposited_cents = deposited_cents + (? - balance_cents), balance_cents = ?, updated_at = now()', [balanceCents, balanceCents]],
+    },
+    precondition,
   );
-  return rows[0] ? versioned(rows[0]) : 'stale';
+  return typeof written === 'string' ? written : versioned(written);
 }
 
 export async function deposit(db: Knex, customerId: string, amountCents: number): Promise<Account | undefined> {

@@ -1,5 +1,5 @@
 import { notFound } from '@orders/platform';
-import { jsonBody, parse, preconditionFailed, preconditionOf, preconditionRequired, sendVersioned, type ServiceDeps } from '@orders/runtime';
+import { jsonBody, parse, preconditionOf, sendVersioned, sendWritten, type ServiceDeps } from '@orders/runtime';
 import { type Express } from 'express';
 import type { PaymentConfig } from './config.js';
 import { deposit, findPayment, findVersionedAccount, putAccount } from './repository.js';
@@ -10,7 +10,7 @@ export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>):
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
     const found = await findVersionedAccount(db, customerId);
     if (!found) throw notFound('account', customerId);
-    sendVersioned(res, found.version, found.account);
+    sendVersioned(res, found);
   });
 
   // Whole-value: setting a balance names the version it read (If-Match), so it cannot erase a charge or refund it never saw.
@@ -18,10 +18,7 @@ export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>):
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
     const precondition = preconditionOf(req);
     const { balanceCents } = jsonBody(SetBalanceBody, req.body);
-    const written = await putAccount(db, customerId, balanceCents, precondition);
-    if (written === 'exists') throw preconditionRequired(`account ${JSON.stringify(customerId)}`);
-    if (written === 'stale') throw preconditionFailed(`account ${JSON.stringify(customerId)}`);
-    sendVersioned(res, written.version, written.account);
+    sendWritten(res, `account ${JSON.stringify(customerId)}`, await putAccount(db, customerId, balanceCents, precondition));
   });
 
   app.post('/accounts/:customerId/deposits', async (req, res) => {

@@ -9,3 +9,4 @@ export { type PruneTarget, Pruner } from './pruner.js';
 export { type Statement, positional, statement } from './statement-batch.js';
 export { isTransientError } from './transient.js';
 export { QueueFullError, WriteBatcher } from './write-batcher.js';
+export { type Precondition, readVersioned, type Versioned, type VersionedTable, writeVersioned } from './versioned-rows.js';

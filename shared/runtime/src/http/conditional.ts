@@ -1,19 +1,25 @@
 import type { Request, Response } from 'express';
+import type { Precondition, Versioned } from '@orders/db';
 import { AppError, badRequest } from '@orders/platform';
 
 /**
- * Conditional writes (RFC 9110): a resource's version is its row's `xmin` (PostgreSQL's id
- * of the transaction that last changed it, so every change counts, the saga's too); a read
- * answers it as the ETag, a whole-value write must name it in If-Match.
+ * Conditional writes (RFC 9110): a resource's version is its row's (see @orders/db's
+ * versioned rows); a read answers it as the ETag, a whole-value write must name it in If-Match.
  */
-export type Precondition = { kind: 'none' } | { kind: 'any' } | { kind: 'version'; version: string };
 
 /** The ETag of a version. */
 export const etagOf = (version: string) => `"${version}"`;
 
-export function sendVersioned(res: Response, version: string, body: unknown): void {
-  res.setHeader('ETag', etagOf(version));
-  res.json(body);
+export function sendVersioned(res: Response, versioned: Versioned<unknown>): void {
+  res.setHeader('ETag', etagOf(versioned.version));
+  res.json(versioned.value);
+}
+
+/** The answer to a whole-value write of `what`: the value written with its ETag, or 428 / 412. */
+export function sendWritten(res: Response, what: string, written: Versioned<unknown> | 'exists' | 'stale'): void {
+  if (written === 'exists') throw preconditionRequired(what);
+  if (written === 'stale') throw preconditionFailed(what);
+  sendVersioned(res, written);
 }
 
 /** The request's If-Match: absent, `*` (any current version), or one strong entity tag this service issued. */
@@ -28,9 +34,9 @@ export function preconditionOf(req: Request): Precondition {
 }
 
 /** 428: the resource exists and the write named no version, so it could undo a change it never saw. */
-export const preconditionRequired = (what: string) =>
+const preconditionRequired = (what: string) =>
   new AppError(428, 'PRECONDITION_REQUIRED', `${what} exists: send If-Match with the ETag of your last read, so a change made since is not undone`);
 
 /** 412: the version named is no longer the current one (or the resource is gone). */
-export const preconditionFailed = (what: string) =>
+const preconditionFailed = (what: string) =>
   new AppError(412, 'PRECONDITION_FAILED', `${what} changed since the version in If-Match: read it again, then write`);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { PROBE_PATHS } from '@orders/contracts';
 import { errorBody } from './error-body.js';
 
 /**
@@ -35,7 +36,7 @@ export function securityHeaders(): RequestHandler {
 }
 
 /** Paths the kubelet's probes and the metrics scraper ask by pod IP, under any Host. */
-const OPERATIONAL = new Set(['/healthz', '/readyz', '/metrics']);
+const OPERATIONAL = new Set<string>(Object.values(PROBE_PATHS));
 
 /**
  * Refuses a request whose Host names a host the service was not told of (421), so a page of
