@@ -57,3 +57,22 @@ export const SERVICE_CONTRACTS = {
   inventory: contract('inventory', 3003, true, [TOPICS.order, TOPICS.payment]),
 } as const;
 
+
+/**
+ * The identity service: the OpenID Connect issuer whose tokens the three APIs accept. It
+ * takes no part in the saga (no Kafka); it has its own database of who may log in.
+ */
+export const IDENTITY_CONTRACT = {
+  name: 'identity',
+  serviceName: 'identity-service',
+  httpPort: 3004,
+  database: 'identity_service',
+  entrypoint: ['node', 'services/identity/dist/src/main.js'],
+  commands: ['migrate', 'start', 'token'],
+  dockerfile: 'services/Dockerfile',
+  /** The applications that sign people in: the order console and the command line. */
+  clients: { console: 'console', cli: 'cli' },
+} as const;
+
+/** The demo customers: payment's demo data gives them accounts, the identity service logins. */
+export const DEMO_CUSTOMERS = ['alice', 'bob', 'carol'] as const;

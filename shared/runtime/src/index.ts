@@ -1,6 +1,13 @@
-export { conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf } from './http/openapi.js';
+export { type Access, conditionalResponses, errorResponse, secured, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf } from './http/openapi.js';
 export { jsonBody, parse } from './http/validate.js';
 export { preconditionOf, sendVersioned, sendWritten } from './http/conditional.js';
 export { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, pageOf, pageQuery } from './http/paging.js';
 export { type CommonConfig, type SeededServiceConfig, commonSettings, loadSeededServiceConfig, loadServiceConfig, seededServiceSettings } from './service-config.js';
 export { type ServiceDeps, serviceMain } from './service.js';
+export { isCustomer, mayActFor, type Principal, type Role, ROLES } from './access.js';
+export { type AuthSettings, authSettings, jwksUrlOf } from './auth-settings.js';
+export { asCustomer, asOperator, asOwnerOrOperator, authenticate, callerOf, forbidden, TokenVerifier, unauthenticated } from './http/auth.js';
+export { createHttpApp } from './http/app.js';
+export { hostCheck, securityHeaders } from './http/hardening.js';
+export { runCommand } from './main.js';
+export { ServiceLifecycle } from './lifecycle.js';

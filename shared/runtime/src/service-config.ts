@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { appRoleSettings, dbSettings, pruneIntervalSetting } from '@orders/db';
 import { consumerSettings, inboxRetentionSetting, kafkaSettings, outboxSettings } from '@orders/messaging';
+import { authSettings } from './auth-settings.js';
 import { ConfigError, env, logLevelSetting, readSettings, setting, tracingSettings, type SettingsOf, type SettingsTree } from '@orders/platform';
 
 /**
- * The settings every service reads, as its config object groups them: HTTP, logging,
+ * The settings every service reads, as its config object groups them: HTTP, access tokens, logging,
  * PostgreSQL, Kafka, outbox, consumer, retention, tracing, shutdown. Each is declared once,
  * in the package that uses it; HTTP, the batch interval and shutdown here.
  */
@@ -25,6 +26,7 @@ export const commonSettings = {
       'host names requests may name in Host besides IP addresses, localhost and *.localhost (others get 421: a page whose name was rebound to this address cannot use the API); * accepts any',
     ),
   },
+  auth: authSettings,
   batchIntervalMs: setting(
     'BATCH_INTERVAL_MS',
     env.int(0, 1000),

@@ -17,6 +17,7 @@ import type { EventStep } from '@orders/messaging';
 import { KafkaHealth } from '@orders/messaging';
 import { ensureAcls, ensureTopics, sagaTopicSpecs } from '@orders/messaging';
 import { createHttpApp } from './http/app.js';
+import { TokenVerifier } from './http/auth.js';
 import { ServiceLifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from '@orders/platform';
 import { runCommand } from './main.js';
@@ -188,6 +189,8 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     limits: definition.limits ?? {},
     readiness: { database: () => pingDb(db), kafka: () => kafkaHealth.check() },
     openapi: definition.openapi,
+    tokens: new TokenVerifier(config.auth),
+    connectTargets: [new URL(config.auth.issuer).origin],
     routes: (router) => definition.routes(router, deps),
     isAccepting: () => lifecycle.accepting,
   });

@@ -11,6 +11,7 @@ import { openApiDocument } from '../src/http/openapi.js';
 import { jsonBody } from '../src/http/validate.js';
 import { createMetrics } from '@orders/platform';
 import { silentLogger } from '@orders/testing';
+import { testVerifier } from './fixtures/tokens.js';
 
 describe('HTTP app factory', function () {
   let server: Server;
@@ -29,6 +30,7 @@ describe('HTTP app factory', function () {
         },
       },
       openapi: openApiDocument('test', '1.0.0', { '/things': {} }),
+      tokens: testVerifier(),
       routes: (r) => {
         r.post('/things', (req, res) => {
           res.status(201).json(jsonBody(z.strictObject({ name: z.string().min(1), count: z.number().int().min(1) }), req.body));

@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import { settlesWithin } from '@orders/platform';
 import { mountApiDocs } from './api-docs.js';
 import { errorBody } from './error-body.js';
+import { authenticate, type TokenVerifier } from './auth.js';
 import { hostCheck, securityHeaders } from './hardening.js';
 import { inputErrorOf, QueueFullError } from '@orders/db';
 import { isTransientError } from '@orders/db';
@@ -22,6 +23,14 @@ export interface HttpAppOptions {
   /** Named checks behind /readyz (e.g. database, kafka); all must pass. */
   readiness: Record<string, ReadinessCheck>;
   openapi: object;
+  /** Origins besides its own that its forms may lead to (the identity service's login). */
+  formTargets?: readonly string[];
+  /** Origins besides its own that its pages' scripts may fetch from (the issuer, for the console's sign-in). */
+  connectTargets?: readonly string[];
+  /** Routes that take other bodies than JSON (the identity service's login and token endpoints). */
+  mountBeforeJson?: (app: Express) => void;
+  /** Checks the access tokens requests carry (routes decide who may do what). */
+  tokens: TokenVerifier;
   routes: (app: Express) => void;
   /** False once shutdown has begun: /readyz answers 503 so traffic drains. */
   isAccepting?: () => boolean;
@@ -45,7 +54,10 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.use(observe(logger, metrics));
   app.use(hostCheck(options.allowedHosts));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ formTargets: options.formTargets, connectTargets: options.connectTargets }));
+  options.mountBeforeJson?.(app);
+  // Before the body is read: a bad token costs no parsing.
+  app.use(authenticate(options.tokens));
   app.use(requireJson);
   app.use(express.json({ limit: options.bodyLimit, strict: true, type: () => true }));
 
@@ -147,6 +159,8 @@ function errorHandler(logger: Logger, metrics: ServiceMetrics, limits: Readonly<
       return;
     }
     if (error instanceof AppError) {
+      // RFC 6750: a 401 names the scheme that would have been accepted.
+      if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="orders"');
       res.status(error.status).json(errorBody(error.code, error.message, error.details));
       return;
     }

@@ -7,20 +7,22 @@ import { errorBody } from './error-body.js';
 /**
  * The browser-facing headers of every answer (helmet): a CSP that allows only the service's
  * own scripts, styles, images and connections (no inline script; inline styles for Swagger
- * UI), no framing (`frame-ancestors 'none'`, X-Frame-Options DENY), nosniff, no referrer.
+ * UI; forms post to itself and `formTargets`; scripts fetch from it and `connectTargets`), no framing (`frame-ancestors 'none'`, X-Frame-Options DENY), nosniff, no referrer.
  * No HSTS and no upgrade-insecure-requests: the services speak plain HTTP on loopback and
  * NodePorts (TLS belongs to whatever fronts them).
  */
-export function securityHeaders(): RequestHandler {
+export function securityHeaders({ formTargets = [], connectTargets = [] }: { formTargets?: readonly string[]; connectTargets?: readonly string[] } = {}): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
         'base-uri': ["'self'"],
-        'connect-src': ["'self'"],
+        // The console trades its sign-in code for a token at the issuer.
+        'connect-src': ["'self'", ...connectTargets],
         'font-src': ["'self'", 'data:'],
-        'form-action': ["'self'"],
+        // A login form's answer redirects to the page that asked for it (browsers check the redirects, too).
+        'form-action': ["'self'", ...formTargets],
         'frame-ancestors': ["'none'"],
         'img-src': ["'self'", 'data:'],
         'object-src': ["'none'"],

@@ -26,7 +26,12 @@ export function openApiDocument(title: string, version: string, paths: Record<st
       '/metrics': ops('Prometheus metrics'),
       '/openapi.json': ops('This document'),
     },
-    components: { schemas: { Error: schemaOf(ErrorSchema) } },
+    components: {
+      schemas: { Error: schemaOf(ErrorSchema) },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'an access token of the identity service (`scripts/local.sh token <user>`, or the console login)' },
+      },
+    },
   };
 }
 
@@ -43,3 +48,25 @@ export const conditionalResponses = () => ({
   '428': errorResponse('exists, and If-Match was not sent (PRECONDITION_REQUIRED)'),
 });
 export const etagHeader = { ETag: { description: 'the version of what was read or written: send it in If-Match to replace it', schema: { type: 'string' } } };
+
+/** Who may call an operation (see access.ts). */
+export type Access = 'operator' | 'owner' | 'customer';
+const WHO: Record<Access, string> = {
+  operator: 'Operators only.',
+  owner: 'The customer it belongs to, or an operator.',
+  customer: 'Only the customer named in the body (the token\'s subject).',
+};
+
+/** An operation behind an access token: the bearer scheme, who may call it, and its 401 and 403. */
+export const secured = <T extends { summary: string; responses: Record<string, unknown> }>(access: Access, operation: T) => ({
+  ...operation,
+  description: WHO[access],
+  security: [{ bearer: [] }],
+  // Read by the access test, which calls every operation as each kind of caller, and by the table in docs/security.md.
+  'x-access': access,
+  responses: {
+    ...operation.responses,
+    '401': errorResponse('no access token, or one expired, not signed by the issuer or for another audience (UNAUTHENTICATED)'),
+    '403': errorResponse('the token is valid but its holder may not do this (FORBIDDEN)'),
+  },
+});
