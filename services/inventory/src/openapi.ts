@@ -1,4 +1,4 @@
-import { conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf } from '@orders/runtime';
+import { conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
 import { ProductListQuery, ProductSchema, PutProductBody, RestockBody } from './schemas.js';
 
 const product = { description: 'the product', ...jsonContent(schemaOf(ProductSchema)) };
@@ -20,19 +20,19 @@ export const inventoryOpenApi = openApiDocument('Inventory service', '1.0.0', {
   },
   '/products/{sku}': {
     get: { summary: 'One product', parameters: [skuParam], responses: { '200': { ...product, headers: etagHeader }, '400': errorResponse('bad SKU'), '404': errorResponse('no such product') } },
-    put: {
+    put: secured('operator', {
       summary: 'Create a product, or replace the version read (If-Match)',
       parameters: [skuParam, ifMatchParameter],
       requestBody: { required: true, ...jsonContent(schemaOf(PutProductBody)) },
       responses: { '200': { ...product, headers: etagHeader }, '400': errorResponse('invalid body or If-Match'), ...conditionalResponses() },
-    },
+    }),
   },
   '/products/{sku}/restock': {
-    post: {
+    post: secured('operator', {
       summary: 'Add stock',
       parameters: [skuParam],
       requestBody: { required: true, ...jsonContent(schemaOf(RestockBody)) },
       responses: { '200': product, '400': errorResponse('invalid body'), '404': errorResponse('no such product') },
-    },
+    }),
   },
 });

@@ -1,5 +1,6 @@
 import { notFound } from '@orders/platform';
 import {
+  asOperator,
   decodeCursor,
   jsonBody,
   PAGE_LIMIT_DEFAULT,
@@ -18,6 +19,7 @@ import { ProductListQuery, PutProductBody, RestockBody, Sku } from './schemas.js
 /** The catalogue is ordered by SKU: a cursor holds the last one's. */
 const CURSOR = 'p';
 
+/** The catalogue is public; changing it is an operator's. */
 export function inventoryRoutes(app: Express, { db }: ServiceDeps<InventoryConfig>): void {
   app.get('/products', async (req, res) => {
     const query = parse(ProductListQuery, req.query, 'query');
@@ -35,12 +37,14 @@ export function inventoryRoutes(app: Express, { db }: ServiceDeps<InventoryConfi
 
   // Whole-value: a replace names the version it read (If-Match), so it cannot undo a change it never saw.
   app.put('/products/:sku', async (req, res) => {
+    asOperator(req);
     const sku = parse(Sku, req.params.sku, 'sku');
     const precondition = preconditionOf(req);
     sendWritten(res, `product ${JSON.stringify(sku)}`, await putProduct(db, sku, jsonBody(PutProductBody, req.body), precondition));
   });
 
   app.post('/products/:sku/restock', async (req, res) => {
+    asOperator(req);
     const sku = parse(Sku, req.params.sku, 'sku');
     const { quantity } = jsonBody(RestockBody, req.body);
     const product = await restockProduct(db, sku, quantity);

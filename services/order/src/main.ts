@@ -19,7 +19,7 @@ serviceMain({
   step: orderStep,
   routes: (app, deps) => {
     orderRoutes(app, deps);
-    mountConsole(app);
+    mountConsole(app, deps.config.auth);
   },
   pruning: orderPruning,
   openapi: orderOpenApi,

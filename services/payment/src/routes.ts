@@ -1,5 +1,5 @@
 import { notFound } from '@orders/platform';
-import { jsonBody, parse, preconditionOf, sendVersioned, sendWritten, type ServiceDeps } from '@orders/runtime';
+import { asOperator, asOwnerOrOperator, callerOf, jsonBody, parse, preconditionOf, sendVersioned, sendWritten, type ServiceDeps } from '@orders/runtime';
 import { type Express } from 'express';
 import type { PaymentConfig } from './config.js';
 import { deposit, findPayment, findVersionedAccount, putAccount } from './repository.js';
@@ -7,7 +7,9 @@ import { CustomerId, DepositBody, OrderId, SetBalanceBody } from './schemas.js';
 
 export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>): void {
   app.get('/accounts/:customerId', async (req, res) => {
+    callerOf(req);
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
+    asOwnerOrOperator(req, customerId);
     const found = await findVersionedAccount(db, customerId);
     if (!found) throw notFound('account', customerId);
     sendVersioned(res, found);
@@ -15,6 +17,7 @@ export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>):
 
   // Whole-value: setting a balance names the version it read (If-Match), so it cannot erase a charge or refund it never saw.
   app.put('/accounts/:customerId', async (req, res) => {
+    asOperator(req);
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
     const precondition = preconditionOf(req);
     const { balanceCents } = jsonBody(SetBalanceBody, req.body);
@@ -22,6 +25,7 @@ export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>):
   });
 
   app.post('/accounts/:customerId/deposits', async (req, res) => {
+    asOperator(req);
     const customerId = parse(CustomerId, req.params.customerId, 'customer id');
     const { amountCents } = jsonBody(DepositBody, req.body);
     const account = await deposit(db, customerId, amountCents);
@@ -30,9 +34,11 @@ export function paymentRoutes(app: Express, { db }: ServiceDeps<PaymentConfig>):
   });
 
   app.get('/payments/:orderId', async (req, res) => {
+    callerOf(req);
     const orderId = parse(OrderId, req.params.orderId, 'order id');
     const payment = await findPayment(db, orderId);
     if (!payment) throw notFound('payment', orderId);
+    asOwnerOrOperator(req, payment.customerId);
     res.json(payment);
   });
 }

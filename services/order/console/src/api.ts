@@ -2,6 +2,7 @@
 
 // The API's own types, from the service's code (type-only: nothing of it is bundled).
 import type { Order } from '../../src/domain.js';
+import { forget, signedIn } from './auth.js';
 export type { Order };
 
 export interface TimelineEvent {
@@ -25,13 +26,25 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+/** Called when the API refuses the token (expired, or signed out elsewhere). */
+let onUnauthenticated = () => {};
+export const whenUnauthenticated = (handler: () => void) => {
+  onUnauthenticated = handler;
+};
+
+async function call<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+  const who = signedIn();
+  const headers = { ...(who ? { authorization: `Bearer ${who.token}` } : {}), ...extra };
   const response = await fetch(path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await response.json()) as T & { error?: { code: string; message: string } };
+  if (response.status === 401) {
+    forget();
+    onUnauthenticated();
+  }
   if (!response.ok) throw new ApiError(response.status, json.error?.code ?? 'ERROR', json.error?.message ?? response.statusText);
   return json;
 }

@@ -1,5 +1,6 @@
 import './style.css';
-import { ApiError, CANCELLABLE_STATUSES, cancelOrder, FINAL_STATUSES, listOrders, placeOrder, timeline, type Order } from './api.js';
+import { ApiError, CANCELLABLE_STATUSES, cancelOrder, FINAL_STATUSES, listOrders, placeOrder, timeline, whenUnauthenticated, type Order } from './api.js';
+import { completeSignIn, signedIn, signIn, signOut } from './auth.js';
 import { money, statusLine, timelineRows } from './timeline-view.js';
 
 const POLL_MS = 300;
@@ -157,9 +158,30 @@ byId('newest').addEventListener('click', () => {
   void showOrders();
 });
 window.setInterval(() => {
-  if (pages.length === 1) void showOrders(); // the newest page stays current
+  if (pages.length === 1 && signedIn()) void showOrders(); // the newest page stays current
 }, 2000);
+
+// ---------------------------------------------------------------- who is signed in
+function showWho(): boolean {
+  const who = signedIn();
+  byId('who-name').textContent = who ? `${who.subject} (${who.role})` : 'not signed in';
+  byId('sign-in').hidden = who !== undefined;
+  byId('sign-out').hidden = who === undefined;
+  // A customer orders for itself; the field names whoever is signed in.
+  const customer = byId<HTMLFormElement>('order-form').elements.namedItem('customerId') as HTMLInputElement;
+  if (who?.role === 'customer') customer.value = who.subject;
+  customer.readOnly = who?.role === 'customer';
+  return who !== undefined;
+}
+
+byId('sign-in').addEventListener('click', () => void signIn());
+byId('sign-out').addEventListener('click', () => void signOut());
+whenUnauthenticated(() => {
+  showWho();
+  byId('auth-error').textContent = 'Your sign-in has ended: sign in again.';
+});
 
 addLine('KEYBOARD-01', 1);
 addLine('MOUSE-01', 1);
-void showOrders();
+byId('auth-error').textContent = (await completeSignIn()) ?? '';
+if (showWho()) void showOrders();
