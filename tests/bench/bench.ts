@@ -107,7 +107,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     const warmup = plannedWarmUp(options.warmup);
     if (warmup > options.warmup) log(`the broker still compiles its hot paths: warming up for ${warmup} s`);
     if (warmup > 0) {
-      const warm = await placeOrders(pool, { ...options, duration: warmup }, customers, skus, log, 'warm-up');
+      const warm = await placeOrders(pool, { ...options, duration: warmup }, await signedIn(api, customers), skus, log, 'warm-up');
       warmupOrders = warm.sent.size;
       await untilTerminal(system, [...warm.sent.keys()], Date.now() + options.settleTimeout * 1000);
       brokerLoad.add(warmup);
@@ -128,7 +128,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
     cpu.begin();
     memory?.begin();
 
-    const load = await placeOrders(pool, options, customers, skus, log, 'load');
+    const load = await placeOrders(pool, options, await signedIn(api, customers), skus, log, 'load');
     brokerLoad.add(options.duration);
     const { sent, errors, started } = load;
     const ids = [...sent.keys()];
@@ -212,11 +212,16 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
   }
 }
 
+/** Each customer with the Authorization header of its current token: orders are placed by the customers themselves. */
+export async function signedIn(api: Api, customers: readonly string[]): Promise<{ id: string; authorization: string }[]> {
+  return Promise.all(customers.map(async (id) => ({ id, authorization: (await api.as(id).authorization()).authorization! })));
+}
+
 /** Places orders for `options.duration` seconds (open loop at `rate`, else `concurrency` in flight). */
 async function placeOrders(
   pool: Pool,
   options: BenchOptions,
-  customers: string[],
+  customers: { id: string; authorization: string }[],
   skus: string[],
   log: (line: string) => void,
   phase: string,
@@ -228,13 +233,14 @@ async function placeOrders(
   const stopAt = started + options.duration * 1000;
   const placeOne = async () => {
     const i = n++;
+    const customer = customers[i % customers.length]!;
     const body = JSON.stringify({
-      customerId: customers[i % customers.length],
+      customerId: customer.id,
       items: [{ sku: skus[i % skus.length], quantity: 1 + (i % 3) }],
     });
     const at = Date.now();
     try {
-      const res = await pool.request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await pool.request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json', authorization: customer.authorization }, body });
       const text = await res.body.text();
       if (res.statusCode === 202) sent.set(JSON.parse(text).id, at);
       else errors++;

@@ -27,6 +27,43 @@ interface FuzzRequest {
   headers: Record<string, string>;
   /** Picks an existing order id for a `{order}` placeholder in the path. */
   pick: number;
+  /** Whose token it carries (see CALLERS). */
+  caller: Caller;
+}
+
+/**
+ * Who sends a request: the customer it is about (the body's, else alice), the operator,
+ * another customer, nobody, or a header that is no valid token.
+ */
+type Caller = 'owner' | 'operator' | 'other' | 'anonymous' | { header: string };
+const BAD_AUTHORIZATION = [
+  'Bearer x',
+  'Basic YWxpY2U6cHc=',
+  `Bearer ${'a'.repeat(3000)}`,
+  // alg "none", sub alice: must never be taken for alice
+  'Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJhbGljZSIsInJvbGVzIjpbIm9wZXJhdG9yIl19.',
+  'Bearer',
+  'bearer  a.b.c',
+];
+const callers: fc.Arbitrary<Caller> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<Caller>('owner') },
+  { weight: 4, arbitrary: fc.constant<Caller>('operator') },
+  { weight: 1, arbitrary: fc.constant<Caller>('other') },
+  { weight: 1, arbitrary: fc.constant<Caller>('anonymous') },
+  { weight: 1, arbitrary: fc.constantFrom(...BAD_AUTHORIZATION).map((header): Caller => ({ header })) },
+);
+
+/** The customer a request is about, for an `owner` caller: the body's or the path's when it names one of ours. */
+function ownerOf(spec: FuzzRequest): string {
+  let named: unknown;
+  try {
+    named = (JSON.parse(spec.body ?? 'null') as { customerId?: unknown } | null)?.customerId;
+  } catch {
+    named = undefined;
+  }
+  const fromPath = /^\/accounts\/([^/]+)/.exec(spec.path)?.[1];
+  const id = typeof named === 'string' ? named : fromPath === undefined ? undefined : decodeURIComponent(fromPath);
+  return id !== undefined && CUSTOMERS.includes(id) ? id : 'alice';
 }
 
 export interface FuzzResult {
@@ -103,6 +140,7 @@ function requests(): fc.Arbitrary<FuzzRequest> {
         ...(k === undefined ? {} : { 'idempotency-key': k }),
       })),
       pick: fc.nat(),
+      caller: callers,
     });
   const goodOrder = fc.record({
     customerId: fc.constantFrom(...CUSTOMERS),
@@ -136,6 +174,15 @@ function requests(): fc.Arbitrary<FuzzRequest> {
   );
 }
 
+async function authorizationOf(api: Api, spec: FuzzRequest): Promise<Record<string, string>> {
+  const { caller } = spec;
+  if (typeof caller === 'object') return { authorization: caller.header };
+  if (caller === 'anonymous') return {};
+  if (caller === 'operator') return api.authorization();
+  const owner = ownerOf(spec);
+  return api.as(caller === 'owner' ? owner : owner === 'bob' ? 'alice' : 'bob').authorization();
+}
+
 export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[fuzz] ${line}\n`);
   const started = Date.now();
@@ -165,7 +212,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
         let status: number;
         let text = '';
         try {
-          const res = await fetch(system.url(spec.service, path), { method: spec.method, headers: spec.headers, ...(spec.body === undefined ? {} : { body: spec.body }) });
+          const headers = { ...spec.headers, ...(await authorizationOf(api, spec)) };
+          const res = await fetch(system.url(spec.service, path), { method: spec.method, headers, ...(spec.body === undefined ? {} : { body: spec.body }) });
           status = res.status;
           text = await res.text();
           if (spec.method === 'POST' && path === '/orders' && status === 202) orderIds.push(JSON.parse(text).id);

@@ -16,7 +16,7 @@ import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { Api, TERMINAL } from '../support/api.js';
 import { processMemoryKib } from '../support/memory.js';
 import { LocalSystem } from '../support/system.js';
-import { BENCH_DEFAULTS, runBenchmark, untilTerminal } from './bench.js';
+import { BENCH_DEFAULTS, runBenchmark, signedIn, untilTerminal } from './bench.js';
 import { printTable, readOptions, round, whole } from './options.js';
 import { keepRecord, newestRecord, today } from './records.js';
 
@@ -57,6 +57,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRes
     for (const c of customers) await api.account(c, 100_000_000_000);
     for (const s of skus) await api.product(s, 199, 1_000_000_000);
 
+    const callers = await signedIn(api, customers);
     const orderPid = system.pidsOf('order')[0]!;
     const mib = () => round(processMemoryKib(orderPid) / 1024, 0);
     const before = mib();
@@ -73,9 +74,10 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRes
       const due = started + (k * 1000) / rate;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       offered++;
-      const body = JSON.stringify({ customerId: customers[k % customers.length], items: [{ sku: skus[k % skus.length], quantity: 1 }] });
+      const caller = callers[k % callers.length]!;
+      const body = JSON.stringify({ customerId: caller.id, items: [{ sku: skus[k % skus.length], quantity: 1 }] });
       const p = pool
-        .request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        .request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json', authorization: caller.authorization }, body })
         .then(async (res) => {
           const text = await res.body.text();
           if (res.statusCode === 202) accepted.push(JSON.parse(text).id);

@@ -11,12 +11,14 @@ import type { OverloadRecord } from '../bench/overload.js';
 import { type ChaosRecord, type CompareRecord, newestRecord, type RecordKind } from '../bench/records.js';
 import type { SweepResult } from '../bench/sweep.js';
 import { sweepTable } from '../bench/sweep-table.js';
+import { accessTable } from '../support/access.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const README = path.join(ROOT, 'README.md');
 export const CONFIGURATION = path.join(ROOT, 'docs', 'configuration.md');
 export const BENCHMARKS = path.join(ROOT, 'docs', 'benchmarks.md');
 export const OPERATIONS = path.join(ROOT, 'docs', 'operations.md');
+export const SECURITY = path.join(ROOT, 'docs', 'security.md');
 const PULUMI_YAML = path.join(ROOT, 'Pulumi.yaml');
 
 /** The sweep whose chart the README shows (its first `![…](docs/benchmarks/<name>.svg)`): the JSON beside it. */
@@ -87,11 +89,15 @@ export const benchmarkTables = (): Record<string, string> => ({
 /** docs/operations.md's generated block: the newest day of overload runs. */
 export const operationsTables = (): Record<string, string> => ({ overload: overloadTable(newest<OverloadRecord>('overload').record) });
 
+/** docs/security.md's generated block: who may call each operation (from the OpenAPI documents). */
+export const securityTables = (): Record<string, string> => ({ access: accessTable() });
+
 export const withReadmeTables = (readme: string): string => withGeneratedBlocks(readme, readmeTables(readme), 'README.md');
 export const withSettingsTables = (text: string): string =>
   withGeneratedBlocks(text, settingsTables(), 'docs/configuration.md');
 export const withBenchmarkTables = (text: string): string => withGeneratedBlocks(text, benchmarkTables(), 'docs/benchmarks.md');
 export const withOperationsTables = (text: string): string => withGeneratedBlocks(text, operationsTables(), 'docs/operations.md');
+export const withSecurityTables = (text: string): string => withGeneratedBlocks(text, securityTables(), 'docs/security.md');
 
 // `npm run docs`: rewrites the tables.
 if (require.main === module) {
@@ -99,4 +105,5 @@ if (require.main === module) {
   writeFileSync(CONFIGURATION, withSettingsTables(readFileSync(CONFIGURATION, 'utf8')));
   writeFileSync(BENCHMARKS, withBenchmarkTables(readFileSync(BENCHMARKS, 'utf8')));
   writeFileSync(OPERATIONS, withOperationsTables(readFileSync(OPERATIONS, 'utf8')));
+  writeFileSync(SECURITY, withSecurityTables(readFileSync(SECURITY, 'utf8')));
 }

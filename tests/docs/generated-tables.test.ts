@@ -11,6 +11,8 @@ import {
   withBenchmarkTables,
   withOperationsTables,
   OPERATIONS,
+  SECURITY,
+  withSecurityTables,
   withReadmeTables,
   withSettingsTables,
 } from './doc-tables.js';
@@ -62,5 +64,13 @@ describe('README local run', function () {
     const [, block] = /# --- as in the README\n([\s\S]*?)\n# ---\n/.exec(smoke) ?? [];
     expect(block, 'the marked block in local-smoke.sh').to.be.a('string').and.include('curl');
     expect(readFileSync(README, 'utf8')).to.include(block!);
+  });
+});
+
+describe('docs/security.md shows who may call each operation', function () {
+  it('its table is generated from the OpenAPI documents (npm run docs rewrites it)', function () {
+    const text = readFileSync(SECURITY, 'utf8');
+    expect(withSecurityTables(text) === text, 'docs/security.md table is stale: run npm run docs').to.equal(true);
+    expect(text).to.include('| payment | `PUT /accounts/{customerId}` | 401 | 403 | yes |');
   });
 });

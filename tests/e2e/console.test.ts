@@ -18,8 +18,9 @@ describe('order console in a real browser (headless Chromium, three services on 
 
   const events = async () => page.locator('#timeline .event').evaluateAll((items) => items.map((i) => `${i.querySelector('.type')!.textContent} by ${i.querySelector('.service')!.textContent}`));
   const status = (text: string) => page.locator('#saga-status', { hasText: text }).waitFor({ timeout: 20000 });
+  /** Places an order as the customer signed in (the field holds that customer and cannot be changed). */
   async function place(customer: string, lines: [string, number][]): Promise<void> {
-    await page.fill('input[name=customerId]', customer);
+    expect(await page.inputValue('input[name=customerId]')).to.equal(customer);
     const rows = page.locator('#lines .line');
     while ((await rows.count()) > 1) await rows.last().locator('button').click();
     for (let i = 0; i < lines.length; i++) {
@@ -37,6 +38,7 @@ describe('order console in a real browser (headless Chromium, three services on 
     await api.product('MOUSE-01', 2499, 100);
     await api.product('LAST-ONE', 1000, 1);
     await api.account('alice', 100_000);
+    await system.identity.customer('alice');
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     page.on('console', (message) => {
@@ -57,6 +59,25 @@ describe('order console in a real browser (headless Chromium, three services on 
     expect(headers.get('x-content-type-options')).to.equal('nosniff');
     const answer = await fetch(system.url('order', '/'), { redirect: 'manual' });
     expect([answer.status, answer.headers.get('location')]).to.deep.equal([302, '/console/']);
+  });
+
+  it('signs in at the identity service (authorization code with PKCE) and shows who is signed in; a wrong password is refused', async function () {
+    await page.locator('#who-name', { hasText: 'not signed in' }).waitFor();
+    expect(await page.locator('#orders tr').count(), 'nothing is listed to nobody').to.equal(0);
+    await page.click('#sign-in');
+    await page.waitForURL(`${system.identity.issuer}/interaction/**`);
+    await page.fill('#user', 'alice');
+    await page.fill('#password', 'not-the-password');
+    await page.click('button[type=submit]');
+    await page.locator('.problem', { hasText: 'Wrong user or password.' }).waitFor();
+    await page.fill('#password', system.identity.customerPassword);
+    await page.click('button[type=submit]');
+    await page.waitForURL(system.url('order', '/console/'));
+    await page.locator('#who-name', { hasText: 'alice (customer)' }).waitFor();
+    expect(new URL(page.url()).search, 'the code is gone from the address bar').to.equal('');
+    expect(await page.locator('input[name=customerId]').getAttribute('readonly')).to.not.equal(null);
+    const token = await page.evaluate(() => (globalThis as any).sessionStorage.getItem('orders.console.token') as string);
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).to.include({ sub: 'alice', iss: system.identity.issuer });
   });
 
   it('places an order and shows its saga as it happens: each event, the service that emitted it, the time between hops', async function () {
@@ -111,6 +132,18 @@ describe('order console in a real browser (headless Chromium, three services on 
     await status('CANCELLED (CUSTOMER_REQUEST)');
     await page.click('#newest');
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#orders tr').length === 10);
+  });
+
+  it('signs out: the console forgets the token, and the next sign-in asks for the password again', async function () {
+    await page.click('#sign-out');
+    await page.waitForURL(`${system.identity.issuer}/session/end**`);
+    await page.click('button[name=logout]');
+    await page.waitForURL(system.url('order', '/console/'));
+    await page.locator('#who-name', { hasText: 'not signed in' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('orders.console.token'))).to.equal(null);
+    await page.click('#sign-in');
+    await page.waitForURL(`${system.identity.issuer}/interaction/**`);
+    await page.locator('#password').waitFor();
   });
 
   it('runs under its Content-Security-Policy: the browser refused nothing', function () {

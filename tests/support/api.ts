@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@orders/testing';
+import { OPERATOR } from './identity.js';
 import type { LocalSystem, ServiceName } from './system.js';
 
 export interface ApiResponse<T = any> {
@@ -21,9 +22,26 @@ export interface Order {
 
 export const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
 
-/** A small HTTP client for the three services of a LocalSystem. */
+/**
+ * A small HTTP client for the three services of a LocalSystem, signed in as one user: the
+ * operator unless `as` names a customer (`null`: anonymous). Orders are always placed by
+ * the customer they are for.
+ */
 export class Api {
-  constructor(private readonly system: LocalSystem) {}
+  constructor(
+    private readonly system: LocalSystem,
+    readonly user: string | null = OPERATOR,
+  ) {}
+
+  /** The same client signed in as `user` (a customer id, OPERATOR, or null for no token). */
+  as(user: string | null): Api {
+    return new Api(this.system, user);
+  }
+
+  /** The Authorization header of this client's user (none when anonymous). */
+  async authorization(): Promise<Record<string, string>> {
+    return this.user === null ? {} : { authorization: `Bearer ${await this.system.identity.token(this.user)}` };
+  }
 
   async request<T = any>(
     service: ServiceName,
@@ -32,7 +50,9 @@ export class Api {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
-    const init: RequestInit = { method, headers: { ...headers } };
+    // A header given explicitly (even an empty one) wins over the user's token.
+    const init: RequestInit = { method, headers: { ...(headers.authorization === undefined ? await this.authorization() : {}), ...headers } };
+    if ((init.headers as Record<string, string>).authorization === '') delete (init.headers as Record<string, string>).authorization;
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
@@ -81,7 +101,7 @@ export class Api {
   }
 
   async placeOrder(customerId: string, items: { sku: string; quantity: number }[], headers: Record<string, string> = {}) {
-    return this.request<Order>('order', 'POST', '/orders', { customerId, items }, headers);
+    return this.as(customerId).request<Order>('order', 'POST', '/orders', { customerId, items }, headers);
   }
 
   async order(id: string): Promise<Order> {

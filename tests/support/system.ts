@@ -6,6 +6,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { KAFKA_ADMIN_USER, SERVICE_CONTRACTS } from '@orders/contracts';
 import { adminDb, kafkaUser, testDbServer, waitFor } from '@orders/testing';
+import { LocalIdentity } from './identity.js';
 
 export const SERVICES = ['order', 'payment', 'inventory'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -24,7 +25,7 @@ const handedOut = new Set<number>();
  * range can be taken as the source port of an outgoing connection (to PostgreSQL, Kafka)
  * between this check and the service's listen.
  */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 12000);
     // The check below passes for a port handed out whose service has not started yet.
@@ -57,27 +58,37 @@ export class LocalSystem {
   readonly replicas: { service: ServiceName; port: number; child: ChildProcess }[] = [];
   readonly dbs = new Map<ServiceName, Knex>();
   readonly logDir: string;
+  /** The issuer whose tokens the services accept. */
+  readonly identity: LocalIdentity;
 
   private constructor(
     readonly id: string,
     readonly ports: Record<ServiceName, number>,
+    identityPort: number,
     readonly topicPrefix: string,
     private readonly extraEnv: Record<string, string>,
   ) {
     this.logDir = path.join(ROOT, '.cache', 'test-logs', id);
     mkdirSync(this.logDir, { recursive: true });
+    this.identity = new LocalIdentity(`${id}_identity`, identityPort, () => createWriteStream(path.join(this.logDir, 'identity.log'), { flags: 'a' }), {
+      // The console of this system's order service signs in here.
+      IDENTITY_CONSOLE_URLS: `${this.url('order', '/console/')},http://localhost:${ports.order}/console/`,
+    });
   }
 
   static async start(options: SystemOptions = {}): Promise<LocalSystem> {
     const id = `e2e_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
     const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort() };
-    const system = new LocalSystem(id, ports, `${id}.`, options.env ?? {});
+    const system = new LocalSystem(id, ports, await freePort(), `${id}.`, options.env ?? {});
     const admin = adminDb();
     try {
       for (const service of SERVICES) await admin.raw(`create database ${system.dbName(service)}`);
+      await admin.raw(`create database ${system.identity.database}`);
     } finally {
       await admin.destroy();
     }
+    await system.identity.migrate();
+    await system.identity.start();
     await system.run('order', 'topics');
     for (const service of SERVICES) await system.run(service, 'migrate');
     system.connectDatabases();
@@ -128,6 +139,7 @@ export class LocalSystem {
       // Each service as its own Kafka user, allowed only its own topics and group.
       ...kafkaUserEnv(SERVICE_CONTRACTS[service].serviceName),
       KAFKA_TOPIC_PREFIX: this.topicPrefix,
+      AUTH_ISSUER: this.identity.issuer,
       KAFKA_TOPIC_PARTITIONS: '3',
       LOG_LEVEL: 'info',
       SAGA_SWEEP_INTERVAL_MS: '200',
@@ -239,12 +251,14 @@ export class LocalSystem {
   async stop({ dropDatabases = true } = {}): Promise<void> {
     await Promise.all(SERVICES.map((s) => this.stopService(s)));
     await this.stopReplicas();
+    await this.identity.stop();
     await Promise.all([...this.dbs.values()].map((db) => db.destroy()));
     this.dbs.clear();
     if (!dropDatabases) return;
     const admin = adminDb();
     try {
       for (const service of SERVICES) await admin.raw(`drop database if exists ${this.dbName(service)} with (force)`);
+      await admin.raw(`drop database if exists ${this.identity.database} with (force)`);
     } finally {
       await admin.destroy();
     }
