@@ -39,7 +39,7 @@ PGUSER="${PGUSER:-postgres}"
 KAFKA_MODE="${KAFKA_MODE:-zookeeper}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx768m}"
 ZK_HEAP="${ZK_HEAP:--Xms64m -Xmx192m}"
-SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_service}"
+SERVICE_DATABASES="${SERVICE_DATABASES:-order_service payment_service inventory_service identity_service}"
 KAFKA_CONF="$RUN/kafka-config"
 # The Kafka users' passwords, one file each (made once; the services and tests read them).
 KAFKA_USERS="$INFRA/kafka-users"
