@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks every published tool answers and Dozzle survives its page (its stats need
-# metrics.k8s.io), places an order through the deployed order service's NodePort and waits
+# metrics.k8s.io), signs in as alice at the stack's issuer (the identity service's NodePort),
+# places an order with her token through the deployed order service's NodePort and waits
 # until it is CONFIRMED (demo data: customer alice, product KEYBOARD-01); with tracing on,
 # finds its trace in Jaeger with spans of the three services. Run after scripts/kind-up.sh.
 set -euo pipefail
@@ -18,11 +19,11 @@ trap 'status=$?; ((status == 0)) || bash "$ROOT/scripts/cluster-diagnostics.sh" 
 
 urls="$(pulumi stack output urls --json --stack "$STACK")"
 url_of() { node -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$urls" "$1"; }
-ORDER="$(url_of order)"; PAYMENT="$(url_of payment)"; INVENTORY="$(url_of inventory)"
+ORDER="$(url_of order)"; PAYMENT="$(url_of payment)"; INVENTORY="$(url_of inventory)"; IDENTITY="$(url_of identity)"
 json() { node -e 'const v=JSON.parse(require("fs").readFileSync(0,"utf8")); console.log(process.argv[1].split(".").reduce((o,k)=>o?.[k], v))' "$1"; }
 
 check() { curl -fsSL -o /dev/null --retry 20 --retry-delay 3 --retry-all-errors -w "e2e: %{http_code} $1\n" "$1"; }
-for u in "$ORDER" "$PAYMENT" "$INVENTORY"; do check "$u/readyz"; done
+for u in "$ORDER" "$PAYMENT" "$INVENTORY" "$IDENTITY"; do check "$u/readyz"; done
 check "$(url_of kafkaUi)/"
 check "$(url_of dozzle)/"
 
@@ -50,8 +51,14 @@ restarts="$(kube -n "$dozzle_ns" get pods -l app=dozzle -o jsonpath='{.items[*].
 [[ "$restarts" == 0 ]] || { echo "e2e: Dozzle restarted ($restarts) while its page was open" >&2; exit 1; }
 echo "e2e: Dozzle streamed events for 20 s, pod metrics served by metrics.k8s.io; restarts: 0"
 
-before="$(curl -fsS "$PAYMENT/accounts/alice" | json balanceCents)"
-order="$(curl -fsS -X POST "$ORDER/orders" -H 'content-type: application/json' -H "Idempotency-Key: e2e-$(date +%s%N)" \
+# alice signs in at the issuer the stack outputs, as the command line does (code flow with PKCE).
+issuer="$(pulumi stack output issuer --stack "$STACK")"
+token="$(echo "$logins" | json people.customers.password | { read -r password; LOGIN_PASSWORD="$password" AUTH_ISSUER="$issuer" node services/identity/dist/src/main.js token alice; })"
+[[ "$(anonymous "$PAYMENT/accounts/alice")" == 401 ]] || { echo "e2e: an account answered without a token" >&2; exit 1; }
+echo "e2e: signed in as alice at $issuer; without a token the API answers 401"
+auth=(-H "authorization: Bearer $token")
+before="$(curl -fsS "${auth[@]}" "$PAYMENT/accounts/alice" | json balanceCents)"
+order="$(curl -fsS "${auth[@]}" -X POST "$ORDER/orders" -H 'content-type: application/json' -H "Idempotency-Key: e2e-$(date +%s%N)" \
   -d '{"customerId":"alice","items":[{"sku":"KEYBOARD-01","quantity":1}]}')"
 id="$(echo "$order" | json id)"
 echo "e2e: placed order $id"
@@ -59,14 +66,14 @@ echo "e2e: placed order $id"
 deadline=$((SECONDS + TIMEOUT_S))
 status=""
 while ((SECONDS < deadline)); do
-  status="$(curl -fsS "$ORDER/orders/$id" | json status)"
+  status="$(curl -fsS "${auth[@]}" "$ORDER/orders/$id" | json status)"
   [[ "$status" == CONFIRMED || "$status" == REJECTED || "$status" == CANCELLED ]] && break
   sleep 0.5
 done
 echo "e2e: order $id is $status"
-[[ "$status" == CONFIRMED ]] || { curl -fsS "$ORDER/orders/$id" >&2; exit 1; }
-after="$(curl -fsS "$PAYMENT/accounts/alice" | json balanceCents)"
-[[ "$(curl -fsS "$PAYMENT/payments/$id" | json status)" == CAPTURED ]] || { echo "e2e: payment not captured" >&2; exit 1; }
+[[ "$status" == CONFIRMED ]] || { curl -fsS "${auth[@]}" "$ORDER/orders/$id" >&2; exit 1; }
+after="$(curl -fsS "${auth[@]}" "$PAYMENT/accounts/alice" | json balanceCents)"
+[[ "$(curl -fsS "${auth[@]}" "$PAYMENT/payments/$id" | json status)" == CAPTURED ]] || { echo "e2e: payment not captured" >&2; exit 1; }
 echo "e2e: alice paid $((before - after)) cents; OK"
 
 JAEGER="$(url_of jaeger)"

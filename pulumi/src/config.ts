@@ -2,18 +2,19 @@ import * as pulumi from '@pulumi/pulumi';
 import { replicationOf } from '@orders/kafka-config';
 import { serviceSize, type ContainerSize } from './sizing.js';
 import {
+  DEPLOYED_NAMES,
   parseSettings,
-  SERVICE_NAMES,
   SECRET_KEYS,
   serviceKey,
   STACK_SETTINGS,
   StackConfigError,
+  type DeployedName,
   type SecretKey,
-  type ServiceName,
   type Settings,
 } from './settings/stack-settings.js';
+import { IDENTITY_CONTRACT } from '@orders/contracts';
 
-export { SERVICE_NAMES, StackConfigError, type ServiceName } from './settings/stack-settings.js';
+export { DEPLOYED_NAMES, SERVICE_NAMES, StackConfigError, type DeployedName, type ServiceName } from './settings/stack-settings.js';
 
 export interface StackConfig extends Settings {
   /** Set secrets only (empty means unset); never plain strings. */
@@ -44,15 +45,15 @@ export function loadStackConfig(project = pulumi.getProject()): StackConfig {
   return { ...settings, secrets };
 }
 
-/** Every namespace the system runs in, each once: the services', Kafka's, Dozzle's, Jaeger's when tracing is on. */
+/** Every namespace the system runs in, each once: the services' (the identity service's too), Kafka's, Dozzle's, Jaeger's when tracing is on. */
 export function systemNamespaces(config: Settings): string[] {
-  const all = [...SERVICE_NAMES.map((name) => config[serviceKey(name, 'Namespace')]), config.kafkaNamespace, config.dozzleNamespace];
+  const all = [...DEPLOYED_NAMES.map((name) => config[serviceKey(name, 'Namespace')]), config.kafkaNamespace, config.dozzleNamespace];
   return [...new Set(config.tracing ? [...all, config.tracingNamespace] : all)];
 }
 
 /** Everything one service's part of the stack is configured with. */
 export interface ServiceSettings {
-  name: ServiceName;
+  name: DeployedName;
   namespace: string;
   nodePort: number;
   replicas: number;
@@ -70,8 +71,8 @@ export interface ServiceSettings {
   };
 }
 
-/** One service's settings: its own keys (`<service>Namespace`, …) and those all three share. */
-export function serviceSettings(config: StackConfig, name: ServiceName): ServiceSettings {
+/** One service's settings: its own keys (`<service>Namespace`, …) and those all share. */
+export function serviceSettings(config: StackConfig, name: DeployedName): ServiceSettings {
   return {
     name,
     namespace: config[serviceKey(name, 'Namespace')],
@@ -79,13 +80,7 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
     replicas: config.serviceReplicas,
     resources: serviceSize(config),
     logLevel: config.logLevel,
-    env: {
-      BATCH_INTERVAL_MS: String(config.batchIntervalMs),
-      // The NodePort URLs name the node address (registry flavour); kind and minikube use IP addresses, always accepted.
-      ...(config.clusterFlavour === 'registry' ? { HTTP_ALLOWED_HOSTS: config.nodeAddress } : {}),
-      ...(name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) }),
-      ...(config.tracing ? { TRACING_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaegerCollectorUrl(config.tracingNamespace) } : {}),
-    },
+    env: name === 'identity' ? identityEnv(config) : sagaServiceEnv(config, name),
     database: {
       image: config.postgresImage,
       storage: config.postgresStorage,
@@ -95,6 +90,32 @@ export function serviceSettings(config: StackConfig, name: ServiceName): Service
     },
   };
 }
+
+// The NodePort URLs name the node address (registry flavour); kind and minikube use IP addresses, always accepted.
+const nodeAddressHosts = (config: Settings): string[] => (config.clusterFlavour === 'registry' ? [config.nodeAddress] : []);
+
+function sagaServiceEnv(config: Settings, name: Exclude<DeployedName, 'identity'>): Record<string, string> {
+  const hosts = nodeAddressHosts(config);
+  return {
+    BATCH_INTERVAL_MS: String(config.batchIntervalMs),
+    ...(hosts.length ? { HTTP_ALLOWED_HOSTS: hosts.join(',') } : {}),
+    ...(name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) }),
+    // The issuer's keys, fetched inside the cluster; the issuer's public URL comes with the pod (ServicePod.linkedEnv).
+    AUTH_JWKS_URL: `${identityClusterUrl(config.identityNamespace)}/jwks`,
+    ...(config.tracing ? { TRACING_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaegerCollectorUrl(config.tracingNamespace) } : {}),
+  };
+}
+
+function identityEnv(config: Settings): Record<string, string> {
+  // The services fetch its keys by its cluster name; browsers reach it by the issuer's host.
+  const hosts = [identityClusterHost(config.identityNamespace), ...nodeAddressHosts(config)];
+  if (config.identityIssuer) hosts.push(new URL(config.identityIssuer).hostname);
+  return { HTTP_ALLOWED_HOSTS: [...new Set(hosts)].join(','), DEMO_SEED: String(config.demoSeed) };
+}
+
+/** The identity service inside the cluster. */
+export const identityClusterHost = (namespace: string) => `${IDENTITY_CONTRACT.serviceName}.${namespace}.svc.cluster.local`;
+export const identityClusterUrl = (namespace: string) => `http://${identityClusterHost(namespace)}:${IDENTITY_CONTRACT.httpPort}`;
 
 /** Where the services send spans when tracing is on: Jaeger's OTLP/HTTP receiver. */
 export const JAEGER_OTLP_PORT = 4318;

@@ -1,38 +1,40 @@
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import type { ServiceName, StackConfig } from './config.js';
-import type { Cluster } from './components/cluster.js';
+import type { DeployedName, StackConfig } from './config.js';
+import type { PeopleLogins } from './components/identity.js';
 import type { Kafka } from './components/kafka.js';
 import type { ServiceImage } from './components/service-image.js';
 import type { NodePortEndpoint } from './k8s.js';
 import { KIND_LISTEN_ADDRESS } from './kind.js';
 import type { ToolLogins } from './tools.js';
 
-type Published = 'order' | 'payment' | 'inventory' | 'kafkaUi' | 'dozzle';
+type Published = DeployedName | 'kafkaUi' | 'dozzle';
 /** Published only when the stack deploys it. */
 type Optional = 'jaeger';
 
 export interface StackOutputs {
   /** Where each published service answers; `console` is the order console (the order service's /console/). */
   urls: Record<Published | 'console', pulumi.Output<string>> & Partial<Record<Optional, pulumi.Output<string>>>;
-  namespaces: Record<ServiceName | 'kafka' | 'dozzle', string> & Partial<Record<'tracing', string>>;
-  images: Record<ServiceName, pulumi.Output<string>>;
+  namespaces: Record<DeployedName | 'kafka' | 'dozzle', string> & Partial<Record<'tracing', string>>;
+  images: Record<DeployedName, pulumi.Output<string>>;
+  /** The issuer tokens name (the identity service as browsers reach it). */
+  issuer: pulumi.Output<string>;
   kafka: { mode: string; brokers: number; bootstrapServers: string };
   /** Every NodePort Service: namespace, name, port (scripts/minikube-up.sh forwards them). */
   nodePorts: Record<Published, NodePortEndpoint> & Partial<Record<Optional, NodePortEndpoint>>;
-  /** The tools' user names and passwords (secrets: `pulumi stack output logins --show-secrets`). */
-  logins: ToolLogins;
+  /** Who signs in, to the system and to the tools: user names and passwords (secrets: `pulumi stack output logins --show-secrets`). */
+  logins: ToolLogins & { people: PeopleLogins };
 }
 
 export function stackOutputs(
   config: StackConfig,
-  cluster: Cluster,
-  images: Record<ServiceName, ServiceImage>,
+  host: pulumi.Output<string>,
+  images: Record<DeployedName, ServiceImage>,
   kafka: Kafka,
   nodePorts: StackOutputs['nodePorts'],
-  logins: ToolLogins,
+  logins: StackOutputs['logins'],
+  issuer: pulumi.Output<string>,
 ): StackOutputs {
-  const host = nodeHost(config, cluster.identity);
   const urls = Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, host.apply((h) => `http://${h}:${e.nodePort}`)])) as Record<
     Published,
     pulumi.Output<string>
@@ -44,11 +46,13 @@ export function stackOutputs(
       order: nodePorts.order.namespace,
       payment: nodePorts.payment.namespace,
       inventory: nodePorts.inventory.namespace,
+      identity: nodePorts.identity.namespace,
       kafka: config.kafkaNamespace,
       dozzle: config.dozzleNamespace,
       ...(config.tracing ? { tracing: config.tracingNamespace } : {}),
     },
-    images: { order: images.order.ref, payment: images.payment.ref, inventory: images.inventory.ref },
+    images: { order: images.order.ref, payment: images.payment.ref, inventory: images.inventory.ref, identity: images.identity.ref },
+    issuer,
     kafka: { mode: config.kafkaMode, brokers: config.kafkaBrokers, bootstrapServers: kafka.bootstrapServers },
     nodePorts,
     logins,
@@ -68,7 +72,7 @@ export function kubeContextOf(config: StackConfig): string | undefined {
  * created from kindClusterConfig); minikube on its node IP (scripts/minikube-up.sh
  * forwards them to 127.0.0.1 where that IP is not reachable).
  */
-function nodeHost(config: StackConfig, clusterIdentity: pulumi.Output<string>): pulumi.Output<string> {
+export function nodeHost(config: StackConfig, clusterIdentity: pulumi.Output<string>): pulumi.Output<string> {
   if (config.clusterFlavour === 'minikube') {
     const ip = new command.local.Command('minikube-ip', { create: `minikube -p ${config.minikubeProfile} ip`, triggers: [clusterIdentity] });
     return ip.stdout.apply((out) => out.trim());

@@ -1,5 +1,5 @@
 import { parseCpuMilli, parseQuantityMi } from './quantity.js';
-import type { Settings } from './settings/stack-settings.js';
+import { DEPLOYED_NAMES, type Settings } from './settings/stack-settings.js';
 
 /** A container's CPU and memory: requests (what the scheduler sets aside on a node) and limits. */
 export interface ContainerSize {
@@ -32,7 +32,7 @@ export const SIZES = {
 
 /** A Kafka broker: its memory limit is a setting (the heap is half of it). */
 export const kafkaBrokerSize = (memoryLimit: string) => size('100m', '448Mi', '2', memoryLimit);
-/** A PostgreSQL server (one database; the bench's one server holds all three): its memory limit is a setting. */
+/** A PostgreSQL server (one database; the bench's one server holds them all): its memory limit is a setting. */
 export const postgresSize = (memoryLimit: string) => size('25m', '128Mi', '1', memoryLimit);
 /** A service container (and its migration Job's): all four are settings. */
 export const serviceSize = (s: Pick<Settings, 'serviceCpuRequest' | 'serviceMemoryRequest' | 'serviceCpuLimit' | 'serviceMemoryLimit'>) =>
@@ -56,8 +56,8 @@ export interface StackFootprint {
   running: PodGroup[];
   /**
    * The most one-off pods a `pulumi up` runs at once beside them: each service's migration
-   * Job, then one extra pod of its Deployment while it rolls (maxSurge 1), the three
-   * services at the same time; or the topic Job.
+   * Job, then one extra pod of its Deployment while it rolls (maxSurge 1), the four
+   * services (the identity service too) at the same time; or the topic Job.
    */
   rollout: PodGroup[];
   /** What the running pods request. */
@@ -81,9 +81,10 @@ const total = (groups: PodGroup[]): Requests => ({
 /** What the stack asks of the cluster's nodes, from its settings alone (the deploy scripts compare it with a node). */
 export function stackFootprint(settings: Settings): StackFootprint {
   const service = serviceSize(settings);
+  const deployed = DEPLOYED_NAMES.length;
   const running = [
-    group('service', 3 * settings.serviceReplicas, service),
-    group('postgres', 3, postgresSize(settings.postgresMemoryLimit)),
+    group('service', deployed * settings.serviceReplicas, service),
+    group('postgres', deployed, postgresSize(settings.postgresMemoryLimit)),
     group('kafka', settings.kafkaBrokers, kafkaBrokerSize(settings.kafkaMemoryLimit)),
     ...(settings.kafkaMode === 'zookeeper' ? [group('zookeeper', 1, SIZES.zookeeper)] : []),
     group('kafka-ui', 1, SIZES.kafkaUi),
@@ -91,9 +92,9 @@ export function stackFootprint(settings: Settings): StackFootprint {
     ...(settings.metricsServer ? [group('metrics-server', 1, SIZES.metricsServer)] : []),
     ...(settings.tracing ? [group('jaeger', 1, SIZES.jaeger)] : []),
   ];
-  const services = total([group('service', 3, service)]);
+  const services = total([group('service', deployed, service)]);
   const topics = total([group('topics', 1, SIZES.topicsJob)]);
-  const rollout = services.cpuMilli >= topics.cpuMilli ? [group('migration or surge', 3, service)] : [group('topics', 1, SIZES.topicsJob)];
+  const rollout = services.cpuMilli >= topics.cpuMilli ? [group('migration or surge', deployed, service)] : [group('topics', 1, SIZES.topicsJob)];
   const steady = total(running);
   const extra = total(rollout);
   return { running, rollout, steady, peak: { cpuMilli: steady.cpuMilli + extra.cpuMilli, memoryMi: steady.memoryMi + extra.memoryMi } };

@@ -1,11 +1,13 @@
-import { SERVICE_CONTRACTS } from '@orders/contracts';
-import { kafkaClusterSettings, SERVICE_NAMES, systemNamespaces, serviceSettings, topicSettings, type ServiceName, type StackConfig } from './config.js';
+import * as pulumi from '@pulumi/pulumi';
+import { IDENTITY_CONTRACT, SERVICE_CONTRACTS } from '@orders/contracts';
+import { kafkaClusterSettings, SERVICE_NAMES, systemNamespaces, serviceSettings, topicSettings, type DeployedName, type ServiceName, type StackConfig } from './config.js';
 import { Cluster } from './components/cluster.js';
+import { Identity } from './components/identity.js';
 import { Kafka } from './components/kafka.js';
 import { KafkaTopics } from './components/kafka-topics.js';
 import { ServiceImage } from './components/service-image.js';
 import { ServiceStack } from './components/service-stack.js';
-import { kubeContextOf, stackOutputs, type StackOutputs } from './outputs.js';
+import { kubeContextOf, nodeHost, stackOutputs, type StackOutputs } from './outputs.js';
 import { deployTools } from './tools.js';
 
 export { kubeContextOf, type StackOutputs } from './outputs.js';
@@ -19,6 +21,26 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
   });
   const opts = cluster.opts;
   const images = serviceImages(config, cluster);
+  const host = nodeHost(config, cluster.identity);
+  const urlOf = (nodePort: number) => host.apply((h) => `http://${h}:${nodePort}`);
+  const issuer = config.identityIssuer ? pulumi.output(config.identityIssuer) : urlOf(config.identityNodePort);
+  const identity = new Identity(
+    'identity',
+    {
+      settings: serviceSettings(config, 'identity'),
+      namespace: cluster.namespace(config.identityNamespace),
+      image: images.identity,
+      issuer,
+      // The console as the stack's URL names it, and on the host's loopback (kind; minikube's forwards).
+      consoleUrls: urlOf(config.orderNodePort).apply((url) => [
+        ...new Set([`${url}/console/`, `http://127.0.0.1:${config.orderNodePort}/console/`, `http://localhost:${config.orderNodePort}/console/`]),
+      ]),
+      operatorPassword: config.secrets.operatorPassword,
+      demoPassword: config.secrets.demoCustomerPassword,
+      demoSeed: config.demoSeed,
+    },
+    opts,
+  );
   const kafkaNamespace = cluster.namespace(config.kafkaNamespace);
   const kafka = new Kafka('kafka', { namespace: kafkaNamespace, ...kafkaClusterSettings(config), clusterKey: `${stack.project}/${stack.name}` }, opts);
   const topics = new KafkaTopics(
@@ -31,32 +53,35 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
       new ServiceStack(
         settings.name,
         {
-          contract: SERVICE_CONTRACTS[settings.name],
+          contract: SERVICE_CONTRACTS[settings.name as ServiceName],
           settings,
           namespace: cluster.namespace(settings.namespace),
           image: images[settings.name],
-          kafka,
-          topics: topicSettings(config),
+          kafka: { cluster: kafka, topics: topicSettings(config) },
+          linkedEnv: { AUTH_ISSUER: issuer },
           after: [topics.job],
         },
         opts,
       ),
   );
   const servicePods = stacks.map((s) => s.service.pods);
+  identity.admit(servicePods);
   const tools = deployTools(config, cluster, kafka, servicePods, stack.name);
   kafka.admit([topics.pods, tools.kafkaUi.pods, ...servicePods]);
   const endpoint = (name: ServiceName) => stacks[SERVICE_NAMES.indexOf(name)]!.service.endpoint;
-  return stackOutputs(config, cluster, images, kafka, {
+  return stackOutputs(config, host, images, kafka, {
     order: endpoint('order'),
     payment: endpoint('payment'),
     inventory: endpoint('inventory'),
+    identity: identity.stack.service.endpoint,
     kafkaUi: tools.kafkaUi.endpoint,
     dozzle: tools.dozzle.endpoint,
     ...(tools.jaeger ? { jaeger: tools.jaeger.endpoint } : {}),
-  }, tools.logins);
+  }, { ...tools.logins, people: identity.logins }, issuer);
 }
 
-function serviceImages(config: StackConfig, cluster: Cluster): Record<ServiceName, ServiceImage> {
-  const image = (name: ServiceName) => new ServiceImage(`${name}-image`, { service: SERVICE_CONTRACTS[name], settings: config, clusterIdentity: cluster.identity });
-  return { order: image('order'), payment: image('payment'), inventory: image('inventory') };
+function serviceImages(config: StackConfig, cluster: Cluster): Record<DeployedName, ServiceImage> {
+  const image = (name: DeployedName) =>
+    new ServiceImage(`${name}-image`, { service: name === 'identity' ? IDENTITY_CONTRACT : SERVICE_CONTRACTS[name], settings: config, clusterIdentity: cluster.identity });
+  return { order: image('order'), payment: image('payment'), inventory: image('inventory'), identity: image('identity') };
 }

@@ -159,7 +159,7 @@ describe('cluster model: images, pod start order, third-party probes, host ports
   it('every NodePort is published by the kind cluster on 127.0.0.1 at the port its URL names', function () {
     for (const { name, variant, graph } of variants) {
       const nodePorts = ofKind(graph.objects, 'Service').filter((s) => s.body.spec.type === 'NodePort');
-      expect(nodePorts, name).to.have.length(variant.tracing ? 6 : 5); // the Jaeger UI with tracing on
+      expect(nodePorts, name).to.have.length(variant.tracing ? 7 : 6); // the Jaeger UI with tracing on
       const settings = parseSettings(variant.config);
       const mappings = kindPortMappings(settings);
       const urls = Object.entries(variant.outputs.urls as Record<string, string>)

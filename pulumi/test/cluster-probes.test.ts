@@ -214,7 +214,7 @@ describe('cluster model: the PostgreSQL probes and the migration Jobs\' wait, ru
   it('pg_isready probes of every database, and each migration Job init container, succeed', async function () {
     const objects = kubeObjects((await runVariant('kind', 'zookeeper')).resources);
     const databases = ofKind(objects, 'StatefulSet').filter((s) => s.name.endsWith('-postgres'));
-    expect(databases).to.have.length(3);
+    expect(databases).to.have.length(4); // the identity service's too
     for (const db of databases) {
       const container = podsOf(objects, db)[0]!.containers[0]!.container;
       for (const probe of [container.readinessProbe, container.livenessProbe]) {
@@ -223,7 +223,7 @@ describe('cluster model: the PostgreSQL probes and the migration Jobs\' wait, ru
       }
     }
     const jobs = ofKind(objects, 'Job').filter((j) => j.name.includes('-migrate-'));
-    expect(jobs).to.have.length(3);
+    expect(jobs).to.have.length(4);
     for (const job of jobs) {
       const init = podsOf(objects, job)[0]!.containers.find((c) => c.init)!;
       const env = { ...init.environment.env, DB_HOST: '127.0.0.1', DB_PORT: String(process.env.PGPORT ?? 5432), PATH: process.env.PATH };

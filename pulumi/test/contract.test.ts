@@ -2,22 +2,27 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
-import { SERVICE_CONTRACTS, type ServiceContract } from '@orders/contracts';
+import { DEMO_CUSTOMERS, IDENTITY_CONTRACT, SERVICE_CONTRACTS, type DeployedContract, type ServiceContract } from '@orders/contracts';
 import { adminDb as admin, kafkaUser, testDbServer, waitFor } from '@orders/testing';
 import { settingsOf } from '@orders/platform';
 import { commonSettings, seededServiceSettings } from '@orders/runtime';
 import { orderSettings } from '@orders/order-service/config';
+import { identitySettings } from '@orders/identity-service/config';
+import { loginWithPassword } from '@orders/identity-service/login';
 import { REPO_ROOT } from '../src/paths.js';
 import { kubeObjects } from './cluster/objects.js';
 import { podsOf } from './cluster/pods.js';
 import { ofType } from './support/mocks.js';
 import { runVariant, type Variant } from './support/program.js';
 
-const ENV_KEYS: Record<ServiceContract['name'], string[]> = {
+const ENV_KEYS: Record<ServiceContract['name'] | 'identity', string[]> = {
   order: settingsOf({ ...commonSettings, ...orderSettings }).map((s) => s.env),
   payment: settingsOf({ ...commonSettings, ...seededServiceSettings }).map((s) => s.env),
   inventory: settingsOf({ ...commonSettings, ...seededServiceSettings }).map((s) => s.env),
+  identity: settingsOf(identitySettings).map((s) => s.env),
 };
+const DEPLOYED: DeployedContract[] = [...Object.values(SERVICE_CONTRACTS), IDENTITY_CONTRACT];
+const name = (contract: DeployedContract) => contract.name as keyof typeof ENV_KEYS;
 
 /**
  * The environment a container of a workload starts with, as the kubelet computes it (the
@@ -71,15 +76,24 @@ describe('deployment contract: each container command, run here with the environ
   });
 
   it('gives each service only variables its code reads, with its port, database and password', function () {
-    for (const contract of Object.values(SERVICE_CONTRACTS)) {
+    for (const contract of DEPLOYED) {
       const { env, fromServices } = containerEnv(variant, contract.serviceName);
       const declared = Object.keys(env).filter((k) => !fromServices.includes(k));
-      expect(declared.filter((k) => !ENV_KEYS[contract.name].includes(k)), contract.name).to.deep.equal([]);
+      expect(declared.filter((k) => !ENV_KEYS[name(contract)].includes(k)), contract.name).to.deep.equal([]);
       expect(env.HTTP_PORT).to.equal(String(contract.httpPort));
       expect(env.DB_NAME).to.equal(contract.database);
       expect(env.DB_PASSWORD).to.be.a('string').with.length.above(10);
+      // Tokens name the issuer as browsers reach it (its NodePort on kind's 127.0.0.1).
+      expect(env.AUTH_ISSUER, contract.name).to.equal('http://127.0.0.1:31004');
+      if (contract === IDENTITY_CONTRACT) {
+        expect(env.KAFKA_SASL_USERNAME, 'the identity service uses no Kafka').to.equal(undefined);
+        expect(env.IDENTITY_CONSOLE_URLS).to.include('http://127.0.0.1:30001/console/');
+        continue;
+      }
       expect(env.KAFKA_SASL_USERNAME, `${contract.name}: its own Kafka user`).to.equal(contract.serviceName);
       expect(env.KAFKA_SASL_PASSWORD).to.be.a('string').with.length.above(10);
+      // The issuer's keys come from inside the cluster.
+      expect(env.AUTH_JWKS_URL).to.equal('http://identity-service.identity.svc.cluster.local:3004/jwks');
     }
   });
 
@@ -95,7 +109,7 @@ describe('deployment contract: each container command, run here with the environ
     expect(result.stdout).to.include('ACLs in place');
   });
 
-  for (const contract of Object.values(SERVICE_CONTRACTS)) {
+  for (const contract of DEPLOYED) {
     it(`${contract.name}: the migration Job migrates, the Deployment starts and answers its probes on its port`, async function () {
       const database = `contract_${randomUUID().replaceAll('-', '').slice(0, 12)}_${contract.name}`;
       const db = admin();
@@ -117,7 +131,10 @@ describe('deployment contract: each container command, run here with the environ
       const started = containerEnv(variant, contract.serviceName);
       const { container } = started;
       const [bin, args] = localCommand(container.command);
-      const child: ChildProcess = spawn(bin, args, { env: onLoopback(started.env, database, prefix), stdio: 'ignore' });
+      // The issuer's NodePort is its container port here.
+      const issuer = `http://127.0.0.1:${IDENTITY_CONTRACT.httpPort}`;
+      const env = { ...onLoopback(started.env, database, prefix), ...(contract === IDENTITY_CONTRACT ? { AUTH_ISSUER: issuer } : {}) };
+      const child: ChildProcess = spawn(bin, args, { env, stdio: 'ignore' });
       try {
         const port = container.ports[0].containerPort;
         const probe = (p: any) => `http://127.0.0.1:${port}${p.httpGet.path}`;
@@ -133,6 +150,12 @@ describe('deployment contract: each container command, run here with the environ
         expect((await fetch(probe(container.livenessProbe))).status).to.equal(200);
         expect((await fetch(probe(container.startupProbe))).status).to.equal(200);
         expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).to.equal(200);
+        if (contract === IDENTITY_CONTRACT) {
+          // The migration set the passwords of the Secret it was given: the operator and the demo customers sign in.
+          const token = await loginWithPassword(issuer, 'operator', migrate.env.IDENTITY_OPERATOR_PASSWORD!);
+          expect(token.token.split('.')).to.have.length(3);
+          for (const customer of DEMO_CUSTOMERS) await loginWithPassword(issuer, customer, migrate.env.IDENTITY_DEMO_PASSWORD!);
+        }
       } finally {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

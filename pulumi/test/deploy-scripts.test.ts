@@ -21,7 +21,7 @@ describe('deploy scripts: what they derive from the stack', function () {
     const result = node(cli('kind-config'), ['yaml'], stackConfig({ orderNodePort: '30101', kindClusterName: 'shop' }));
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.include('name: shop');
-    for (const port of [30101, 30002, 30003, 31008, 31007, 31686]) {
+    for (const port of [30101, 30002, 30003, 31004, 31008, 31007, 31686]) {
       expect(result.stdout).to.include(`- containerPort: ${port}\n        hostPort: ${port}\n        listenAddress: 127.0.0.1`);
     }
   });
@@ -29,14 +29,14 @@ describe('deploy scripts: what they derive from the stack', function () {
   it('kind-up: a running cluster is checked against the stack, and every port it misses is named', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'kind-ports-'));
     const published = path.join(dir, 'ports');
-    const all = ['30001', '30002', '30003', '31008', '31007', '31686'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`);
+    const all = ['30001', '30002', '30003', '31004', '31008', '31007', '31686'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`);
     writeFileSync(published, [...all, '6443/tcp -> 127.0.0.1:41234'].join('\n'));
     expect(node(cli('kind-config'), ['verify', published], stackConfig({})).status).to.equal(0);
     // An old cluster: mappings on every address, and the stack moved a port.
     writeFileSync(published, all.map((l) => l.replace('127.0.0.1', '0.0.0.0')).join('\n'));
     const result = node(cli('kind-config'), ['verify', published], stackConfig({ dozzleNodePort: '32000' }));
     expect(result.status).to.equal(1);
-    expect(result.stdout.trim().split('\n')).to.have.length(6);
+    expect(result.stdout.trim().split('\n')).to.have.length(7);
     expect(result.stdout).to.include('NodePort 32000 is not published on 127.0.0.1:32000');
   });
 
@@ -86,7 +86,7 @@ describe('deploy scripts, run against stand-ins for docker, kind, minikube and p
     expect(run.status, run.stderr).to.equal(0);
     expect(ran(run, 'minikube')).to.include('minikube -p minikube start --memory 6g --cpus 4 --cni=calico');
     expect(run.calls).to.include('pulumi config set metricsServer true --stack minikube');
-    expect(run.stderr).to.match(/minikube-up: the stack \(ZooKeeper mode, 1 broker, .*\) requests 480m CPU/);
+    expect(run.stderr).to.match(/minikube-up: the stack \(ZooKeeper mode, 1 broker, .*\) requests 585m CPU/);
     expect(pulumiUp(run)).to.equal(true);
   });
 
@@ -109,7 +109,7 @@ describe('deploy scripts, run against stand-ins for docker, kind, minikube and p
     expect(run.status, run.stderr).to.equal(0);
     expect(ran(run, 'minikube')).to.include('minikube -p minikube start');
     expect(run.calls).to.include('pulumi config set metricsServer false --stack minikube');
-    expect(run.stderr).to.include('requests 470m CPU');
+    expect(run.stderr).to.include('requests 575m CPU');
   });
 
   it('kind-up stops before pulumi up when the node has too little room for the variant, naming the figures', function () {
@@ -117,9 +117,9 @@ describe('deploy scripts, run against stand-ins for docker, kind, minikube and p
     const big = { kafkaBrokers: '3', serviceReplicas: '2', tracing: 'true' };
     const run = runDeployScript('kind-up.sh', { nodesAndPods: small, stackConfig: big });
     expect(run.status).to.equal(1);
-    expect(run.stderr).to.include('kind-up: the stack (ZooKeeper mode, 3 brokers, 2 replicas of each service, tracing, metrics-server) requests 970m CPU');
+    expect(run.stderr).to.include('kind-up: the stack (ZooKeeper mode, 3 brokers, 2 replicas of each service, tracing, metrics-server) requests 1,155m CPU');
     expect(run.stderr).to.include('kind-up: node node-0: allocatable 2,000m, 4,096 MiB; other pods request 950m, 290 MiB; free 1,050m, 3,806 MiB');
-    expect(run.stderr).to.include('kind-up: does not fit: 160m CPU and 226 MiB short.');
+    expect(run.stderr).to.include('kind-up: does not fit: 425m CPU and 930 MiB short.');
     expect(pulumiUp(run)).to.equal(false);
     const fits = runDeployScript('kind-up.sh', { nodesAndPods: small, stackConfig: {} });
     expect(fits.status, fits.stderr).to.equal(0);

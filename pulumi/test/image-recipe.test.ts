@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { COMMAND_DEPENDENCIES, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
+import { COMMAND_DEPENDENCIES, IDENTITY_CONTRACT, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
 import { adminDb, kafkaUser, testDbServer } from '@orders/testing';
 import { REPO_ROOT } from '../src/paths.js';
 import { replayDockerfile, type ReplayedImage } from './support/dockerfile.js';
@@ -84,4 +84,40 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
       expect(image.cmd).to.deep.equal(['start']);
     });
   }
+
+  it('identity: builds from SERVICE=identity with the same Dockerfile; its image runs migrate, which sets the operator login', async function () {
+    const contract = IDENTITY_CONTRACT;
+    const image = replayDockerfile(
+      path.join(REPO_ROOT, contract.dockerfile),
+      REPO_ROOT,
+      { SERVICE: contract.name, NODE_IMAGE: 'node:24-bookworm-slim' },
+      path.join(scratch, contract.name),
+      [/npm cache clean --force/],
+    );
+    expect(readdirSync(path.join(image.dir, 'services'))).to.deep.equal([contract.name]);
+    expect(readdirSync(path.join(image.dir, 'node_modules')), 'the OpenID Connect provider, no build tools').to.include('oidc-provider').and.not.include.members(['typescript', 'mocha']);
+    const database = `recipe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const db = adminDb();
+    await db.raw(`create database ${database}`);
+    await db.destroy();
+    databases.push(database);
+    const [shell, ...script] = image.entrypoint;
+    const migrate = spawnSync(shell!, [...script, 'migrate'], {
+      cwd: image.dir,
+      env: {
+        PATH: process.env.PATH,
+        ...image.env,
+        DB_HOST: testDbServer.host,
+        DB_PORT: String(testDbServer.port),
+        DB_USER: testDbServer.user,
+        DB_PASSWORD: testDbServer.password,
+        DB_NAME: database,
+        IDENTITY_OPERATOR_PASSWORD: randomUUID(),
+      },
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    expect(migrate.status, migrate.stderr).to.equal(0);
+    expect(migrate.stdout).to.include('migrations applied').and.include('operator login set');
+  });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { COMMAND_DEPENDENCIES, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
+import { COMMAND_DEPENDENCIES, IDENTITY_CONTRACT, SERVICE_CONTRACTS, type ServiceCommand } from '@orders/contracts';
 import { settingsOf } from '@orders/platform';
-import { commonSettings } from '@orders/runtime';
+import { authSettings, commonSettings } from '@orders/runtime';
 import { buildAwaitGraph } from './cluster/await-graph.js';
 import { hostsIn, resolveHost, type HostReference } from './cluster/hosts.js';
 import { KUBELET_PORT } from '../src/network.js';
@@ -42,14 +42,20 @@ const DEPENDENCY_VARIABLES = {
   database: settingsOf(commonSettings.db).map((s) => s.env),
   kafka: settingsOf(commonSettings.kafka).map((s) => s.env),
   tracing: settingsOf(commonSettings.tracing).map((s) => s.env),
+  identity: [authSettings.jwksUrl.env],
 };
 
 /** For a service container: the variables of what its command connects to (COMMAND_DEPENDENCIES); otherwise all. */
 function usedEnvironment(container: any, env: Record<string, string>): Record<string, string> {
   const command = (container.command ?? []).at(-1) as ServiceCommand;
-  const isService = Object.values(SERVICE_CONTRACTS).some((c) => c.entrypoint.every((part, i) => container.command?.[i] === part));
-  if (!isService) return env;
-  const used = COMMAND_DEPENDENCIES[command].flatMap((d) => DEPENDENCY_VARIABLES[d]);
+  const runs = (entrypoint: readonly string[]) => entrypoint.every((part, i) => container.command?.[i] === part);
+  const dependencies = Object.values(SERVICE_CONTRACTS).some((c) => runs(c.entrypoint))
+    ? COMMAND_DEPENDENCIES[command]
+    : runs(IDENTITY_CONTRACT.entrypoint)
+      ? IDENTITY_CONTRACT.connects[command as keyof typeof IDENTITY_CONTRACT.connects]
+      : undefined;
+  if (!dependencies) return env;
+  const used = dependencies.flatMap((d) => DEPENDENCY_VARIABLES[d]);
   return Object.fromEntries(Object.entries(env).filter(([name]) => used.includes(name)));
 }
 
@@ -177,7 +183,11 @@ describe('cluster model: network policies against the flows the system uses', fu
       'kafka/kafka-ui-pod → kafka/kafka-0:9092',
       'kafka/dozzle-pod → Kubernetes API',
     ]);
-    expect(labels.filter((l) => l.startsWith('node → ')), 'five NodePorts').to.have.length(5);
+    expect(labels).to.include.members([
+      'order/order-service-pod → identity/identity-service-pod:3004',
+      'identity/identity-service-pod → identity/identity-postgres-0:5432',
+    ]);
+    expect(labels.filter((l) => l.startsWith('node → ')), 'six NodePorts').to.have.length(6);
   });
 
   it('with tracing on, every service pod sends its spans to Jaeger and nothing else reaches the collector', async function () {

@@ -111,7 +111,7 @@ describe('sizing: what the stack requests of a node, and the nodes it fits', fun
     expect(small.fits, small.lines.join('\n')).to.equal(true);
     const big = capacityVerdict(parseSettings({ kafkaBrokers: '3', serviceReplicas: '2', tracing: 'true' }), rooms);
     expect(big.fits).to.equal(false);
-    expect(big.lines.at(-1)).to.match(/^does not fit: 160m CPU and 226 MiB short\./);
+    expect(big.lines.at(-1)).to.match(/^does not fit: 425m CPU and 930 MiB short\./);
     expect(big.lines[0]).to.include('ZooKeeper mode, 3 brokers, 2 replicas of each service, tracing, metrics-server');
   });
 

@@ -69,25 +69,27 @@ describe('Pulumi program (engine mocks)', function () {
     const table: string[] = [];
     for (const [key, v] of variants) {
       const zk = v.mode === 'zookeeper' ? 1 : 0;
-      expect(count(v, K.Namespace), key).to.equal(4); // order, payment, inventory, kafka (Dozzle shares kafka)
-      expect(count(v, K.StatefulSet), key).to.equal(3 + 1 + zk); // 3 PostgreSQL, Kafka, ZooKeeper
-      expect(count(v, K.Deployment), key).to.equal(3 + 3); // 3 services, Kafka UI, Dozzle, metrics-server
-      expect(count(v, K.Job), key).to.equal(3 + 1); // 3 migrations, topics
-      expect(count(v, K.Service), key).to.equal(3 * 2 + 2 + zk + 3); // services+postgres, kafka×2, zk, ui, dozzle, metrics-server
+      expect(count(v, K.Namespace), key).to.equal(5); // order, payment, inventory, identity, kafka (Dozzle shares kafka)
+      expect(count(v, K.StatefulSet), key).to.equal(4 + 1 + zk); // 4 PostgreSQL, Kafka, ZooKeeper
+      expect(count(v, K.Deployment), key).to.equal(4 + 3); // 3 services and identity, Kafka UI, Dozzle, metrics-server
+      expect(count(v, K.Job), key).to.equal(4 + 1); // 4 migrations, topics
+      expect(count(v, K.Service), key).to.equal(4 * 2 + 2 + zk + 3); // services+postgres, kafka×2, zk, ui, dozzle, metrics-server
       // Per namespace: deny all, DNS. Each database: ingress + 2 egress; Kafka: peers (ingress + egress),
-      // clients (ingress + 5 egress); ZooKeeper: ingress + egress; the 5 published apps; Dozzle to the API;
-      // metrics-server's own pod in kube-system: from the API server, to the API, to the kubelets.
-      expect(count(v, K.NetworkPolicy), key).to.equal(4 * 2 + 3 * 3 + 2 + 6 + zk * 2 + 5 + 1 + 3);
-      // Per database: superuser, application role; Dozzle users; Kafka UI login. Kafka: the brokers'
-      // users, and each client's password in its namespace (3 services, the topic Job, Kafka UI).
-      expect(count(v, K.Secret), key).to.equal(3 * 2 + 2 + 1 + 5);
-      expect(count(v, K.ConfigMap), key).to.equal(3 + 1); // 3 services, kafka-config
+      // clients (ingress + 5 egress); ZooKeeper: ingress + egress; the 6 published apps; Dozzle to the API;
+      // metrics-server's own pod in kube-system: from the API server, to the API, to the kubelets; the
+      // identity service's keys: ingress + 3 egress (the services).
+      expect(count(v, K.NetworkPolicy), key).to.equal(5 * 2 + 4 * 3 + 2 + 6 + zk * 2 + 6 + 1 + 3 + 4);
+      // Per database: superuser, application role; Dozzle users; Kafka UI login; the identity service's
+      // logins. Kafka: the brokers' users, and each client's password in its namespace (3 services,
+      // the topic Job, Kafka UI).
+      expect(count(v, K.Secret), key).to.equal(4 * 2 + 2 + 1 + 1 + 5);
+      expect(count(v, K.ConfigMap), key).to.equal(4 + 1); // 3 services and identity, kafka-config
       expect(count(v, K.ClusterRole), key).to.equal(2); // Dozzle's, metrics-server's
       expect(count(v, K.APIService), key).to.equal(1); // metrics.k8s.io
-      // metrics-server reads kube-system's authentication ConfigMap; Dozzle reads the 4 namespaces and lists pods of default.
-      expect(count(v, K.RoleBinding), key).to.equal(1 + 4 + 1);
-      expect(count(v, K.Image), key).to.equal(3);
-      const loads = v.flavour === 'registry' ? 0 : 3;
+      // metrics-server reads kube-system's authentication ConfigMap; Dozzle reads the 5 namespaces and lists pods of default.
+      expect(count(v, K.RoleBinding), key).to.equal(1 + 5 + 1);
+      expect(count(v, K.Image), key).to.equal(4);
+      const loads = v.flavour === 'registry' ? 0 : 4;
       expect(count(v, K.Command), key).to.equal(loads + (v.flavour === 'minikube' ? 1 : 0));
       table.push(`${key}: ${v.resources.filter((r) => !r.type.startsWith('orders:')).length} resources`);
     }
@@ -213,13 +215,13 @@ describe('Pulumi program (engine mocks)', function () {
     for (const [key, v] of variants) {
       const dozzleRoles = v.resources.filter((r) => r.type === 'kubernetes:rbac.authorization.k8s.io/v1:Role' && unwrapSecrets(r.inputs).metadata.name === 'dozzle-log-reader');
       const byNamespace = Object.fromEntries(dozzleRoles.map((r) => [unwrapSecrets(r.inputs).metadata.namespace, unwrapSecrets(r.inputs).rules]));
-      expect(Object.keys(byNamespace).sort(), key).to.deep.equal(['default', 'inventory', 'kafka', 'order', 'payment']);
+      expect(Object.keys(byNamespace).sort(), key).to.deep.equal(['default', 'identity', 'inventory', 'kafka', 'order', 'payment']);
       expect(byNamespace.default, `${key}: in default only the pod list its /healthcheck makes`).to.deep.equal([{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
       const clusterRole = ofType(v.resources, K.ClusterRole).find((r) => r.name === 'dozzle')!;
       expect(unwrapSecrets(clusterRole.inputs).rules, key).to.deep.equal([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
       const dozzle = ofType(v.resources, K.Deployment).find((r) => r.name === 'dozzle')!;
       const env = unwrapSecrets(dozzle.inputs).spec.template.spec.containers[0].env as { name: string; value: string }[];
-      expect(env.find((e) => e.name === 'DOZZLE_NAMESPACE')?.value, key).to.equal('order,payment,inventory,kafka');
+      expect(env.find((e) => e.name === 'DOZZLE_NAMESPACE')?.value, key).to.equal('order,payment,inventory,identity,kafka');
     }
   });
 
@@ -229,12 +231,14 @@ describe('Pulumi program (engine mocks)', function () {
       order: 'http://127.0.0.1:30001',
       payment: 'http://127.0.0.1:30002',
       inventory: 'http://127.0.0.1:30003',
+      identity: 'http://127.0.0.1:31004',
       kafkaUi: 'http://127.0.0.1:31008',
       dozzle: 'http://127.0.0.1:31007',
       console: 'http://127.0.0.1:30001/console/',
     });
-    expect(kind.namespaces).to.deep.equal({ order: 'order', payment: 'payment', inventory: 'inventory', kafka: 'kafka', dozzle: 'kafka' });
-    expect(Object.keys(kind.images)).to.deep.equal(['order', 'payment', 'inventory']);
+    expect(kind.namespaces).to.deep.equal({ order: 'order', payment: 'payment', inventory: 'inventory', identity: 'identity', kafka: 'kafka', dozzle: 'kafka' });
+    expect(Object.keys(kind.images)).to.deep.equal(['order', 'payment', 'inventory', 'identity']);
+    expect(kind.issuer).to.equal('http://127.0.0.1:31004');
     expect(variants.get('minikube/kraft')!.outputs.urls.order).to.equal('http://192.168.49.2:30001');
     expect(variants.get('registry/zookeeper')!.outputs.urls.dozzle).to.equal('http://10.0.0.5:31007');
   });
@@ -245,6 +249,10 @@ describe('Pulumi program (engine mocks)', function () {
     const maps = ofType(named.resources, K.ConfigMap).filter((m) => ['order-config', 'payment-config', 'inventory-config'].includes(m.name));
     expect(maps).to.have.length(3);
     for (const map of maps) expect(unwrapSecrets(map.inputs).data.HTTP_ALLOWED_HOSTS, map.name).to.equal('orders.example.test');
+    // The issuer: by its URL's name, and by its in-cluster name (the services fetch its keys there).
+    const identity = ofType(named.resources, K.ConfigMap).find((m) => m.name === 'identity-config')!;
+    expect(unwrapSecrets(identity.inputs).data.HTTP_ALLOWED_HOSTS).to.equal('identity-service.identity.svc.cluster.local,orders.example.test');
+    expect(named.outputs.issuer).to.equal('http://orders.example.test:31004');
   });
 
   it('tracing on: Jaeger in its namespace, its UI URL in the outputs, the services sending it OTLP; off: none of it', async function () {
@@ -257,7 +265,7 @@ describe('Pulumi program (engine mocks)', function () {
     expect(jaeger.inputs.spec.template.spec.containers[0].image).to.equal('jaegertracing/jaeger:2.20.0');
     const serviceEnv = (v: Variant) =>
       ofType(v.resources, K.ConfigMap)
-        .filter((c) => c.inputs.metadata.name.endsWith('-service-config'))
+        .filter((c) => c.inputs.metadata.name.endsWith('-service-config') && c.inputs.metadata.name !== 'identity-service-config')
         .map((c) => [c.inputs.data.TRACING_EXPORTER, c.inputs.data.OTEL_EXPORTER_OTLP_ENDPOINT]);
     expect(serviceEnv(traced)).to.deep.equal(Array(3).fill(['otlp', 'http://jaeger-collector.tracing.svc.cluster.local:4318']));
 
@@ -360,9 +368,14 @@ describe('stack configuration validation', function () {
     expect(unwrapSecrets((outputs as any).logins)).to.deep.equal({
       dozzle: { username: 'admin', password: 'generated-dozzle-password-Xq7' },
       kafkaUi: { username: 'admin', password: 'generated-kafka-ui-password-Xq7' },
+      people: {
+        operator: { username: 'operator', password: 'generated-identity-operator-password-Xq7' },
+        customers: { usernames: ['alice', 'bob', 'carol'], password: 'generated-identity-demo-password-Xq7' },
+      },
     });
-    const off = await run({ dozzleAuth: 'false', kafkaUiAuth: 'false' });
-    expect((off.outputs as any).logins).to.deep.equal({});
+    const off = await run({ dozzleAuth: 'false', kafkaUiAuth: 'false', demoSeed: 'false' });
+    expect(Object.keys((off.outputs as any).logins)).to.deep.equal(['people']);
+    expect(Object.keys((off.outputs as any).logins.people), 'no demo customers without demo data').to.deep.equal(['operator']);
     expect(ofType(off.resources, K.Secret).map((s) => s.name)).to.not.include.members(['dozzle-users', 'kafka-ui-login']);
   });
 

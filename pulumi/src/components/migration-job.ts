@@ -37,7 +37,9 @@ export class MigrationJob extends pulumi.ComponentResource {
       {
         metadata: {
           // A new image, config or password is a new Job: the migration runs again.
-          name: pod.database.appPasswordChecksum.apply((password) => `${app}-migrate-${checksum([pod.image.tag, pod.env, password]).slice(0, 10)}`),
+          name: pulumi
+            .all([pod.database.appPasswordChecksum, pod.migrationChecksum ?? ''])
+            .apply(([password, secrets]) => `${app}-migrate-${checksum(secrets ? [pod.image.tag, pod.env, password, secrets] : [pod.image.tag, pod.env, password]).slice(0, 10)}`),
           namespace: args.namespace.ready,
           labels: podLabels,
         },

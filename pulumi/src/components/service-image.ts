@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { ServiceContract } from '@orders/contracts';
+import type { DeployedContract } from '@orders/contracts';
 import { REPO_ROOT } from '../paths.js';
 import type { Settings } from '../settings/stack-settings.js';
 
@@ -20,7 +20,7 @@ function addTree(hash: ReturnType<typeof createHash>, dir: string): void {
 }
 
 /** A tag from the content of everything the image is built from: a code change means a new tag and a rollout. */
-export function contentTag(service: ServiceContract, nodeImage: string): string {
+export function contentTag(service: DeployedContract, nodeImage: string): string {
   const hash = createHash('sha256').update(nodeImage);
   for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', service.dockerfile]) hash.update(readFileSync(path.join(REPO_ROOT, file)));
   addTree(hash, path.join(REPO_ROOT, 'shared'));
@@ -29,7 +29,7 @@ export function contentTag(service: ServiceContract, nodeImage: string): string 
 }
 
 export interface ServiceImageArgs {
-  service: ServiceContract;
+  service: DeployedContract;
   settings: Pick<Settings, 'clusterFlavour' | 'kindClusterName' | 'minikubeProfile' | 'imageRegistry' | 'nodeImage'>;
   /** Changes when the cluster is a new one (e.g. after `kind delete cluster`): the image is loaded again. */
   clusterIdentity: pulumi.Input<string>;

@@ -1,6 +1,6 @@
 import type * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import type { ServiceContract } from '@orders/contracts';
+import type { DeployedContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
 import { checksum, restrictedContainer } from '../k8s.js';
 import type { Postgres } from './postgres.js';
@@ -16,7 +16,7 @@ export const SHUTDOWN = { drainMs: 3000, timeoutMs: 20000 };
 
 /** What a service's pods (its Deployment's and its migration Job's) are made of. */
 export interface ServicePod {
-  contract: ServiceContract;
+  contract: DeployedContract;
   settings: ServiceSettings;
   image: ServiceImage;
   database: Postgres;
@@ -24,19 +24,24 @@ export interface ServicePod {
   configMap: string;
   /** The environment in it. */
   env: Record<string, string>;
-  /** Its Kafka user and password (from a Secret of its namespace): only `start` uses Kafka. */
+  /** Its Kafka user and password (from a Secret of its namespace): only `start` uses Kafka. None for the identity service. */
   kafkaEnv: k8s.types.input.core.v1.EnvVar[];
+  /** Variables known only once the cluster is (the issuer's URL holds minikube's node IP): given to `start` directly. */
+  linkedEnv: k8s.types.input.core.v1.EnvVar[];
+  /** Secrets only `migrate` reads (the identity service's login passwords). */
+  migrationSecrets: k8s.types.input.core.v1.EnvVar[];
+  /** Their checksum: a change names a new migration Job, so the passwords are set again. */
+  migrationChecksum?: pulumi.Output<string>;
   /** A change of either rolls the pods (and re-runs the migration); names stay fixed. */
   checksums: Record<string, pulumi.Input<string>>;
 }
 
-/** The service's environment, but for the database passwords (from the database's Secrets). */
+/** The service's environment, but for the database passwords (from the database's Secrets); Kafka's for the saga's services. */
 export function serviceEnvironment(
-  contract: ServiceContract,
+  contract: DeployedContract,
   settings: ServiceSettings,
   database: Postgres,
-  kafka: { bootstrapServers: string },
-  topics: TopicSettings,
+  kafka?: { bootstrapServers: string; topics: TopicSettings },
 ): Record<string, string> {
   return {
     HTTP_HOST: '0.0.0.0',
@@ -46,21 +51,26 @@ export function serviceEnvironment(
     DB_PORT: String(database.port),
     DB_NAME: database.database,
     DB_USER: database.appUser,
-    KAFKA_BROKERS: kafka.bootstrapServers,
-    KAFKA_TOPIC_PARTITIONS: String(topics.partitions),
-    KAFKA_TOPIC_REPLICATION: String(topics.replication),
-    KAFKA_TOPIC_RETENTION_MS: String(topics.retentionMs),
-    // Event ids are kept a day longer than the events themselves (the services insist on longer).
-    INBOX_RETENTION_MS: String(topics.retentionMs + 86_400_000),
+    ...(kafka ? kafkaEnvironment(kafka.bootstrapServers, kafka.topics) : {}),
     SHUTDOWN_DRAIN_MS: String(SHUTDOWN.drainMs),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN.timeoutMs),
     ...settings.env,
   };
 }
 
-export const podChecksums = (env: Record<string, string>, database: Postgres) => ({
+const kafkaEnvironment = (bootstrapServers: string, topics: TopicSettings): Record<string, string> => ({
+  KAFKA_BROKERS: bootstrapServers,
+  KAFKA_TOPIC_PARTITIONS: String(topics.partitions),
+  KAFKA_TOPIC_REPLICATION: String(topics.replication),
+  KAFKA_TOPIC_RETENTION_MS: String(topics.retentionMs),
+  // Event ids are kept a day longer than the events themselves (the services insist on longer).
+  INBOX_RETENTION_MS: String(topics.retentionMs + 86_400_000),
+});
+
+export const podChecksums = (env: Record<string, string>, database: Postgres, more: Record<string, pulumi.Input<string>> = {}) => ({
   'checksum/config': checksum(env),
   'checksum/db-password': database.appPasswordChecksum,
+  ...more,
 });
 
 const fromSecret = (name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar => ({
@@ -85,7 +95,7 @@ export function serviceContainer(pod: ServicePod, command: 'start' | 'migrate'):
     imagePullPolicy: pod.image.pullPolicy,
     command: [...contract.entrypoint, command],
     envFrom: [{ configMapRef: { name: pod.configMap } }],
-    env: command === 'migrate' ? migrationEnv : [appPassword, ...pod.kafkaEnv],
+    env: command === 'migrate' ? [...migrationEnv, ...pod.migrationSecrets] : [appPassword, ...pod.kafkaEnv, ...pod.linkedEnv],
     securityContext: restrictedContainer(SERVICE_UID),
     resources: pod.settings.resources,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],

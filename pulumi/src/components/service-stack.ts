@@ -1,9 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { passwordOrGenerated } from '../passwords.js';
-import type { ServiceContract } from '@orders/contracts';
+import type { DeployedContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
-import { labels, type NamespaceRef } from '../k8s.js';
+import { checksum, labels, type NamespaceRef } from '../k8s.js';
 import type { Kafka } from './kafka.js';
 import { MigrationJob } from './migration-job.js';
 import { Postgres } from './postgres.js';
@@ -12,12 +12,16 @@ import type { ServiceImage } from './service-image.js';
 import { podChecksums, serviceEnvironment, type ServicePod } from './service-pod.js';
 
 export interface ServiceStackArgs {
-  contract: ServiceContract;
+  contract: DeployedContract;
   settings: ServiceSettings;
   namespace: NamespaceRef;
   image: ServiceImage;
-  kafka: Kafka;
-  topics: TopicSettings;
+  /** The saga's services: the brokers, the topics' settings and a Kafka user of its own. */
+  kafka?: { cluster: Kafka; topics: TopicSettings };
+  /** Variables known once the cluster is (the issuer's URL), by name. */
+  linkedEnv?: Record<string, pulumi.Output<string>>;
+  /** Secrets only the migration reads, and their checksum (a change migrates again). */
+  migrationSecrets?: { env: k8s.types.input.core.v1.EnvVar[]; checksum: pulumi.Output<string> };
   /** Done first: the topic Job. */
   after: pulumi.Resource[];
 }
@@ -54,7 +58,7 @@ export class ServiceStack extends pulumi.ComponentResource {
     // The component that held the configuration, the Job and the Deployment before they had
     // their own: the stack's state keeps them under their new parents.
     const formerParent = pulumi.createUrn(name, 'orders:app:Microservice', this);
-    const env = serviceEnvironment(contract, settings, this.database, args.kafka, args.topics);
+    const env = serviceEnvironment(contract, settings, this.database, args.kafka && { bootstrapServers: args.kafka.cluster.bootstrapServers, topics: args.kafka.topics });
     const configMap = `${contract.serviceName}-config`;
     const config = new k8s.core.v1.ConfigMap(
       `${name}-config`,
@@ -62,7 +66,8 @@ export class ServiceStack extends pulumi.ComponentResource {
       { ...child, aliases: [{ parent: formerParent }] },
     );
     // Its own Kafka user: ACLs let it write only its topic and its dead letters, read only what it consumes.
-    const kafkaUser = args.kafka.credentialsFor(`${name}-kafka-credentials`, args.namespace, contract.serviceName, `${contract.serviceName}-kafka-credentials`);
+    const kafkaUser = args.kafka?.cluster.credentialsFor(`${name}-kafka-credentials`, args.namespace, contract.serviceName, `${contract.serviceName}-kafka-credentials`);
+    const linked = Object.entries(args.linkedEnv ?? {});
     const pod: ServicePod = {
       contract,
       settings,
@@ -70,15 +75,26 @@ export class ServiceStack extends pulumi.ComponentResource {
       database: this.database,
       configMap,
       env,
-      kafkaEnv: kafkaUser.env,
-      checksums: podChecksums(env, this.database),
+      kafkaEnv: kafkaUser?.env ?? [],
+      linkedEnv: linked.map(([variable, value]) => ({ name: variable, value })),
+      migrationSecrets: args.migrationSecrets?.env ?? [],
+      migrationChecksum: args.migrationSecrets?.checksum,
+      checksums: podChecksums(
+        env,
+        this.database,
+        linked.length ? { 'checksum/linked': pulumi.all(Object.fromEntries(linked)).apply((values) => checksum(values)) } : {},
+      ),
     };
     this.migration = new MigrationJob(
       `${name}-migrate`,
       { namespace: args.namespace, pod, after: [config, args.image.ready, this.database, ...args.after], formerParent },
       child,
     );
-    this.service = new ServiceDeployment(name, { namespace: args.namespace, pod, after: [this.migration.job, kafkaUser.secret], formerParent }, child);
+    this.service = new ServiceDeployment(
+      name,
+      { namespace: args.namespace, pod, after: [this.migration.job, ...(kafkaUser ? [kafkaUser.secret] : [])], formerParent },
+      child,
+    );
     this.database.admit([this.service.pods, this.migration.pods]);
     this.registerOutputs({});
   }

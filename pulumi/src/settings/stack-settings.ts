@@ -7,6 +7,9 @@ import { flag, integer, oneOf, passed, secret, text, type StackSetting } from '.
 
 export type ServiceName = 'order' | 'payment' | 'inventory';
 export const SERVICE_NAMES: readonly ServiceName[] = ['order', 'payment', 'inventory'];
+/** Every service the stack deploys from this repository: the saga's three and the identity service (the issuer). */
+export type DeployedName = ServiceName | 'identity';
+export const DEPLOYED_NAMES: readonly DeployedName[] = [...SERVICE_NAMES, 'identity'];
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 500m or 1Gi');
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case letters, digits, -)');
@@ -26,15 +29,17 @@ const nodePort = (fallback: number, description: string) => ({
 
 /** Each service's own settings, under keys `<service><Key>` (orderNamespace, paymentNodePort, …). */
 const PER_SERVICE = {
-  Namespace: (service: ServiceName) => namespace(service, `Namespace of the ${service} service and its database.`),
-  NodePort: (service: ServiceName) => nodePort({ order: 30001, payment: 30002, inventory: 30003 }[service], `NodePort of the ${service} service.`),
-  DbPassword: (service: ServiceName) => secret(`Password of the ${service} database; set with --secret, or leave empty to have one generated.`),
+  Namespace: (service: DeployedName) => namespace(service, `Namespace of the ${service} service and its database.`),
+  NodePort: (service: DeployedName) =>
+    nodePort({ order: 30001, payment: 30002, inventory: 30003, identity: 31004 }[service], `NodePort of the ${service} service.`),
+  DbPassword: (service: DeployedName) => secret(`Password of the ${service} database; set with --secret, or leave empty to have one generated.`),
 } as const;
-type PerServiceKey = `${ServiceName}${keyof typeof PER_SERVICE}`;
+type PerServiceKey = `${DeployedName}${keyof typeof PER_SERVICE}`;
 
-function perService<K extends keyof typeof PER_SERVICE>(key: K): Record<`${ServiceName}${K}`, ReturnType<(typeof PER_SERVICE)[K]>> {
-  return Object.fromEntries(SERVICE_NAMES.map((s) => [`${s}${key}`, PER_SERVICE[key](s)])) as Record<`${ServiceName}${K}`, ReturnType<(typeof PER_SERVICE)[K]>>;
+function perService<K extends keyof typeof PER_SERVICE>(key: K): Record<`${DeployedName}${K}`, ReturnType<(typeof PER_SERVICE)[K]>> {
+  return Object.fromEntries(DEPLOYED_NAMES.map((s) => [`${s}${key}`, PER_SERVICE[key](s)])) as Record<`${DeployedName}${K}`, ReturnType<(typeof PER_SERVICE)[K]>>;
 }
+const issuerUrl = z.union([z.literal(''), z.url().regex(/^https?:\/\/[^/]+$/, 'must be http(s)://host[:port], no path')]);
 
 /**
  * Every stack setting, declared once: Pulumi.yaml's `config:` block, the validation, the
@@ -103,6 +108,13 @@ export const STACK_SETTINGS = {
   kafkaUiAuth: flag(true, 'Kafka UI asks for a user name and password (its login form; kafkaUiUsername / kafkaUiPassword; the stack output `logins` holds them).'),
   kafkaUiUsername: text('admin', 'Kafka UI user name when kafkaUiAuth is on.', userName),
   kafkaUiPassword: secret('Kafka UI password when kafkaUiAuth is on; set it with `pulumi config set --secret kafkaUiPassword`, or leave it unset to have one generated.'),
+  identityIssuer: text(
+    '',
+    "The issuer's URL as browsers and the command line reach the identity service (tokens name it); empty means the identity NodePort on the node address the stack's URLs use.",
+    issuerUrl,
+  ),
+  operatorPassword: secret("Password of the `operator` login (manages stock, balances and logins); set it with `pulumi config set --secret operatorPassword`, or leave it unset to have one generated (stack output `logins`)."),
+  demoCustomerPassword: secret('Password of the demo customers alice, bob and carol (with demoSeed); set it with --secret, or leave it unset to have one generated (stack output `logins`).'),
 } satisfies Record<string, StackSetting<unknown>>;
 
 export type StackKey = keyof typeof STACK_SETTINGS;
@@ -111,9 +123,11 @@ type SecretKeyOf<K extends StackKey> = (typeof STACK_SETTINGS)[K] extends { secr
 
 /** The keys whose values are secrets: read as Outputs, never validated as plain text. */
 export const SECRET_KEYS = (Object.keys(STACK_SETTINGS) as StackKey[]).filter((k) => STACK_SETTINGS[k].secret) as (
-  | `${ServiceName}DbPassword`
+  | `${DeployedName}DbPassword`
   | 'dozzlePassword'
   | 'kafkaUiPassword'
+  | 'operatorPassword'
+  | 'demoCustomerPassword'
 )[];
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
@@ -125,6 +139,7 @@ export const NODE_PORT_KEYS = {
   orderNodePort: 'order',
   paymentNodePort: 'payment',
   inventoryNodePort: 'inventory',
+  identityNodePort: 'identity',
   kafkaUiNodePort: 'Kafka UI',
   dozzleNodePort: 'Dozzle',
   jaegerNodePort: 'Jaeger',
@@ -184,4 +199,4 @@ export function parseSettings(values: Record<string, string | undefined>): Setti
 }
 
 /** The keys of one service's own settings. */
-export const serviceKey = <K extends keyof typeof PER_SERVICE>(service: ServiceName, key: K) => `${service}${key}` as `${ServiceName}${K}` & PerServiceKey;
+export const serviceKey = <K extends keyof typeof PER_SERVICE>(service: DeployedName, key: K) => `${service}${key}` as `${DeployedName}${K}` & PerServiceKey;

@@ -1,4 +1,5 @@
 /** What each pod of a workload carries: its containers' environment and the config files mounted into it. */
+import { commonSettings } from '@orders/runtime';
 import { containerEnvironment, type ContainerEnvironment } from './environment.js';
 import { containersOf, find, podNamesOf, podSpecOf, type KubeObject } from './objects.js';
 
@@ -54,10 +55,17 @@ export function podsOf(objects: KubeObject[], workload: KubeObject): ModelPod[] 
   });
 }
 
-/** All the text a pod is configured with: env values, commands, mounted files. */
+/**
+ * Variables that name hosts a service answers for (the Host check), not hosts it connects
+ * to: the identity service accepts its in-cluster name, which its own migration Job reads too.
+ */
+const ANSWERS_FOR = new Set([commonSettings.http.allowedHosts.env]);
+
+/** All the text a pod is configured with (but names it answers for): env values, commands, mounted files. */
 export function podTexts(pod: ModelPod): string[] {
+  const env = (c: ModelContainer) => Object.entries(c.environment.env).filter(([name]) => !ANSWERS_FOR.has(name)).map(([, value]) => value);
   return [
-    ...pod.containers.flatMap((c) => [...Object.values(c.environment.env), ...(c.container.command ?? []), ...(c.container.args ?? [])]),
+    ...pod.containers.flatMap((c) => [...env(c), ...(c.container.command ?? []), ...(c.container.args ?? [])]),
     ...Object.values(pod.mountedFiles),
   ];
 }

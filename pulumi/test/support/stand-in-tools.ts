@@ -97,7 +97,7 @@ export function runDeployScript(script: string, fixtures: Fixtures, env: Record<
     chmodSync(file, 0o755);
   }
   writeFileSync(path.join(dir, 'nodes-and-pods.json'), JSON.stringify(fixtures.nodesAndPods));
-  writeFileSync(path.join(dir, 'published-ports'), ['30001', '30002', '30003', '31008', '31007', '31686'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`).join('\n'));
+  writeFileSync(path.join(dir, 'published-ports'), ['30001', '30002', '30003', '31004', '31008', '31007', '31686'].map((p) => `${p}/tcp -> 127.0.0.1:${p}`).join('\n'));
   if (fixtures.profiles) writeFileSync(path.join(dir, 'profiles.json'), JSON.stringify(fixtures.profiles));
   if (fixtures.minikubeRunning) writeFileSync(path.join(dir, 'running'), '');
   if (fixtures.stackConfig) writeFileSync(path.join(dir, 'stack-config.json'), JSON.stringify(fixtures.stackConfig));

@@ -14,26 +14,33 @@ export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
  * What each command connects to. The network policies let a pod make only these
  * connections; a test runs each command with the others unreachable.
  */
-export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' | 'kafka' | 'tracing')[]> = {
+export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' | 'kafka' | 'tracing' | 'identity')[]> = {
   migrate: ['database'],
-  start: ['database', 'kafka', 'tracing'],
+  // identity: the issuer's signing keys (JWKS), to check access tokens.
+  start: ['database', 'kafka', 'tracing', 'identity'],
   topics: ['kafka'],
 };
 
 export const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
 
-export interface ServiceContract {
+/** What a deployment needs of any service it runs: the saga's three and the identity service. */
+export interface DeployedContract {
   /** Short name: namespace, image and Kubernetes object names. */
-  name: 'order' | 'payment' | 'inventory';
-  /** The logger/service name; also the consumer group and outbox lock name. */
+  name: string;
+  /** The logger/service name; for the saga's services also the consumer group and outbox lock name. */
   serviceName: string;
   httpPort: number;
   database: string;
   /** Inside the image, relative to its working directory /app. */
-  entrypoint: string[];
-  commands: typeof SERVICE_COMMANDS;
+  entrypoint: readonly string[];
   /** From the repository root; built with the build argument SERVICE set to `name`. */
   dockerfile: string;
+}
+
+export interface ServiceContract extends DeployedContract {
+  name: 'order' | 'payment' | 'inventory';
+  entrypoint: string[];
+  commands: typeof SERVICE_COMMANDS;
   seedsDemoData: boolean;
   /** The topics whose events it applies (its consumer group reads them). */
   consumes: readonly Topic[];
@@ -69,10 +76,16 @@ export const IDENTITY_CONTRACT = {
   database: 'identity_service',
   entrypoint: ['node', 'services/identity/dist/src/main.js'],
   commands: ['migrate', 'start', 'token'],
+  /** What each command run in the cluster connects to (as COMMAND_DEPENDENCIES for the others). */
+  connects: { migrate: ['database'], start: ['database'] },
   dockerfile: 'services/Dockerfile',
   /** The applications that sign people in: the order console and the command line. */
   clients: { console: 'console', cli: 'cli' },
-} as const;
+} as const satisfies DeployedContract & {
+  commands: readonly string[];
+  connects: Record<string, readonly (typeof COMMAND_DEPENDENCIES)[ServiceCommand][number][]>;
+  clients: Record<string, string>;
+};
 
 /** The demo customers: payment's demo data gives them accounts, the identity service logins. */
 export const DEMO_CUSTOMERS = ['alice', 'bob', 'carol'] as const;
