@@ -8,7 +8,7 @@ import { isCustomer, mayActFor } from '../src/access.js';
 import { createHttpApp } from '../src/http/app.js';
 import { asCustomer, asOperator, asOwnerOrOperator } from '../src/http/auth.js';
 import { openApiDocument } from '../src/http/openapi.js';
-import { signTestToken, testVerifier } from './fixtures/tokens.js';
+import { countingVerifier, signTestToken, testVerifier } from './fixtures/tokens.js';
 
 describe('access tokens: what the services accept, and who may act for whom', function () {
   let server: Server;
@@ -69,6 +69,34 @@ describe('access tokens: what the services accept, and who may act for whom', fu
       }
     });
   }
+
+  it('checks the signature of a token once, then remembers it until it expires; at most so many tokens', async function () {
+    const { verifier, checks } = countingVerifier(2);
+    const alice = await signTestToken();
+    for (let i = 0; i < 5; i++) expect(await verifier.verify(alice)).to.deep.equal({ subject: 'alice', role: 'customer' });
+    expect(checks(), 'one signature check for five requests').to.equal(1);
+    // A remembered token is refused once it expires (jose allows 5 s past exp; so does the memory).
+    const soon = await signTestToken({ exp: now() - 3 });
+    await verifier.verify(soon);
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 3000;
+      const late = await verifier.verify(soon).then(() => 'accepted', (e: Error) => e.message);
+      expect(late).to.include('expired');
+    } finally {
+      Date.now = realNow;
+    }
+    // Bounded: with room for two, a third token makes the oldest be checked again.
+    const { verifier: small, checks: smallChecks } = countingVerifier(2);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((sub) => signTestToken({ sub })));
+    for (const token of [a, b, c, a]) await small.verify(token!);
+    expect(smallChecks()).to.equal(4);
+    // A refused token is not remembered: it is refused again, checked again.
+    const { verifier: strict, checks: strictChecks } = countingVerifier();
+    const forged = await signTestToken({}, { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey });
+    for (let i = 0; i < 2; i++) expect(await strict.verify(forged).then(() => 'accepted', () => 'refused')).to.equal('refused');
+    expect(strictChecks()).to.equal(2);
+  });
 
   it('says an expired token has expired', async function () {
     const res = await get('/owned/alice', `Bearer ${await signTestToken({ iat: now() - 700, exp: now() - 10 })}`);

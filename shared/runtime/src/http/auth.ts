@@ -9,6 +9,8 @@ const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_TIMEOUT_MS = 2_000;
 /** Clocks of the issuer and the services may differ this much. */
 const CLOCK_TOLERANCE_S = 5;
+/** Tokens remembered as checked; past this many the oldest are forgotten first. */
+export const VERIFIED_TOKENS_MAX = 10_000;
 
 export const unauthenticated = (message: string) => new AppError(401, 'UNAUTHENTICATED', message);
 export const forbidden = (message: string) => new AppError(403, 'FORBIDDEN', message);
@@ -19,10 +21,18 @@ export const forbidden = (message: string) => new AppError(403, 'FORBIDDEN', mes
  */
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+  /**
+   * Tokens already checked, with whom they name and when they expire. A client sends the
+   * same token with every request for its lifetime, and the signature check (ES256) was
+   * the largest cost of a request; the same bytes check the same way until they expire,
+   * which is checked on every use.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
   constructor(
     private readonly settings: Pick<AuthSettings, 'issuer' | 'audience'> & Partial<AuthSettings>,
     keys?: JWTVerifyGetKey,
+    private readonly remember = VERIFIED_TOKENS_MAX,
   ) {
     this.keys =
       keys ??
@@ -36,6 +46,19 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.principal;
+      this.verified.delete(token);
+      throw unauthenticated('the access token has expired');
+    }
+    const { principal, expiresAtMs } = await this.check(token);
+    if (this.verified.size >= this.remember) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, expiresAtMs });
+    return principal;
+  }
+
+  private async check(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -56,7 +79,8 @@ export class TokenVerifier {
     }
     const role = Array.isArray(payload.roles) ? payload.roles.find((r): r is Role => ROLES.includes(r as Role)) : undefined;
     if (!role) throw unauthenticated('the access token carries no known role');
-    return { subject: payload.sub!, role };
+    // jose accepted it up to the same tolerance past `exp`.
+    return { principal: { subject: payload.sub!, role }, expiresAtMs: (payload.exp! + CLOCK_TOLERANCE_S) * 1000 };
   }
 }
 
