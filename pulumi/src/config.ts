@@ -102,6 +102,7 @@ function sagaServiceEnv(config: Settings, name: Exclude<DeployedName, 'identity'
     ...(name === 'order' ? { SAGA_TIMEOUT_MS: String(config.sagaTimeoutMs) } : { DEMO_SEED: String(config.demoSeed) }),
     // The issuer's keys, fetched inside the cluster; the issuer's public URL comes with the pod (ServicePod.linkedEnv).
     AUTH_JWKS_URL: `${identityClusterUrl(config.identityNamespace)}/jwks`,
+    AUTH_AUDIENCE: config.authAudience,
     ...(config.tracing ? { TRACING_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: jaegerCollectorUrl(config.tracingNamespace) } : {}),
   };
 }
@@ -110,7 +111,7 @@ function identityEnv(config: Settings): Record<string, string> {
   // The services fetch its keys by its cluster name; browsers reach it by the issuer's host.
   const hosts = [identityClusterHost(config.identityNamespace), ...nodeAddressHosts(config)];
   if (config.identityIssuer) hosts.push(new URL(config.identityIssuer).hostname);
-  return { HTTP_ALLOWED_HOSTS: [...new Set(hosts)].join(','), DEMO_SEED: String(config.demoSeed) };
+  return { HTTP_ALLOWED_HOSTS: [...new Set(hosts)].join(','), DEMO_SEED: String(config.demoSeed), AUTH_AUDIENCE: config.authAudience };
 }
 
 /** The identity service inside the cluster. */

@@ -85,6 +85,8 @@ describe('deployment contract: each container command, run here with the environ
       expect(env.DB_PASSWORD).to.be.a('string').with.length.above(10);
       // Tokens name the issuer as browsers reach it (its NodePort on kind's 127.0.0.1).
       expect(env.AUTH_ISSUER, contract.name).to.equal('http://127.0.0.1:31004');
+      // The audience the issuer signs is the one the services accept (one stack setting, authAudience).
+      expect(env.AUTH_AUDIENCE, contract.name).to.equal('urn:orders:api');
       if (contract === IDENTITY_CONTRACT) {
         expect(env.KAFKA_SASL_USERNAME, 'the identity service uses no Kafka').to.equal(undefined);
         expect(env.IDENTITY_CONSOLE_URLS).to.include('http://127.0.0.1:30001/console/');

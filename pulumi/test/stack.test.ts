@@ -436,6 +436,7 @@ describe('stack configuration files', function () {
       'demoSeed=DEMO_SEED',
       'sagaTimeoutMs=SAGA_TIMEOUT_MS',
       'batchIntervalMs=BATCH_INTERVAL_MS',
+      'authAudience=AUTH_AUDIENCE',
     ]);
     expect(STACK_SETTINGS.sagaTimeoutMs.default).to.equal(Number(orderSettings.sagaTimeoutMs.default));
     expect(STACK_SETTINGS.topicRetentionHours.default).to.equal(Number(kafkaSettings.topicRetentionMs.default) / 3_600_000);
@@ -452,6 +453,7 @@ describe('stack configuration files', function () {
     expect(refused({ batchIntervalMs: '1001' })).to.include('batchIntervalMs (BATCH_INTERVAL_MS must be <= 1000)');
     expect(refused({ topicRetentionHours: '0' })).to.include('KAFKA_TOPIC_RETENTION_MS');
     expect(refused({ logLevel: 'loud' })).to.include('LOG_LEVEL must be one of');
+    expect(refused({ authAudience: 'orders api' })).to.include('authAudience (AUTH_AUDIENCE must be an absolute URI');
     expect(refused({ logLevel: 'silent', sagaTimeoutMs: '1000', topicRetentionHours: '1' })).to.equal('');
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { kafkaSettings } from '@orders/messaging';
 import { logLevelSetting } from '@orders/platform';
-import { commonSettings, seededServiceSettings } from '@orders/runtime';
+import { authSettings, commonSettings, seededServiceSettings } from '@orders/runtime';
 import { orderSettings } from '@orders/order-service/config';
 import { flag, integer, oneOf, passed, secret, text, type StackSetting } from './declare.js';
 
@@ -113,6 +113,7 @@ export const STACK_SETTINGS = {
     "The issuer's URL as browsers and the command line reach the identity service (tokens name it); empty means the identity NodePort on the node address the stack's URLs use.",
     issuerUrl,
   ),
+  authAudience: passed('string', authSettings.audience, { because: 'The identity service signs it into every token; the services accept no other.' }),
   operatorPassword: secret("Password of the `operator` login (manages stock, balances and logins); set it with `pulumi config set --secret operatorPassword`, or leave it unset to have one generated (stack output `logins`)."),
   demoCustomerPassword: secret('Password of the demo customers alice, bob and carol (with demoSeed); set it with --secret, or leave it unset to have one generated (stack output `logins`).'),
 } satisfies Record<string, StackSetting<unknown>>;
