@@ -5,7 +5,7 @@ import { AppError, conflict, keepTrace, notFound, type Logger } from '@orders/pl
 import { type Knex } from 'knex';
 import { noteEvents } from './timeline.js';
 import { cancellable, type Order } from './domain.js';
-import { findIdempotencyKey, lockOrder, newOrders, toOrder, updateOrder, type OrderRow } from './repository.js';
+import { findIdempotencyKey, lockOrder, newOrders, toOrder, updateOrder, type NewOrderRow, type OrderRow } from './repository.js';
 
 export interface PlaceOrderInput {
   customerId: string;
@@ -121,7 +121,7 @@ export class OrderPlacement {
 }
 
 interface NewOrder {
-  row: Omit<OrderRow, 'seq'>;
+  row: NewOrderRow;
   event: EventEnvelope<'OrderCreated'>;
 }
 
@@ -163,6 +163,7 @@ export async function startCancellation(
     reason,
     inventory_released: false,
     payment_settled: false,
+    compensation_requests: 0,
   });
   return { result: updated, events: await requestCompensation(trx, row, reason) };
 }

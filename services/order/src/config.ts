@@ -24,7 +24,13 @@ export const orderSettings = {
     'COMPENSATION_RETRY_MS',
     env.int(1000, 3_600_000),
     '60000',
-    'a cancellation not confirmed this long after it was asked gets its OrderCancelled published again',
+    'a cancellation not confirmed this long after it was asked gets its OrderCancelled published again; each time after that the wait doubles',
+  ),
+  compensationMaxRequests: setting(
+    'COMPENSATION_MAX_REQUESTS',
+    env.int(0, 100),
+    '5',
+    'a cancellation is asked for again at most this many times; still unconfirmed after the last wait, it becomes CANCEL_STALLED (GET /orders?status=CANCEL_STALLED, saga_compensations_stalled_total) and waits for an operator',
   ),
 } satisfies SettingsTree;
 

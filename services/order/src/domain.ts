@@ -1,7 +1,7 @@
 import { type CANCEL_REASONS, type EventType, type INVENTORY_REJECT_REASONS, type PAYMENT_FAIL_REASONS } from '@orders/contracts';
 import { RunRecord, type EventEnvelope, type SagaEvent } from '@orders/messaging';
 
-export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLING', 'CANCELLED'] as const;
+export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'REJECTED', 'CANCELLING', 'CANCEL_STALLED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export type OrderReason =
@@ -30,14 +30,35 @@ export interface Order {
 /** Statuses from which the saga can still move on its own; an order in one past its deadline times out. */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['PENDING', 'RESERVED'];
 
+/**
+ * Cancellations waiting for their compensation: CANCELLING, and CANCEL_STALLED once asking
+ * again has stopped (an operator's to look at); either ends CANCELLED when it comes.
+ */
+export const CANCELLING_STATUSES: readonly OrderStatus[] = ['CANCELLING', 'CANCEL_STALLED'];
+
 /** A customer may cancel anything not already rejected or cancelled. */
 export function cancellable(status: OrderStatus): 'cancel' | 'already-cancelling' | 'final' {
   if (status === 'REJECTED' || status === 'CANCELLED') return 'final';
-  if (status === 'CANCELLING') return 'already-cancelling';
+  if (isCancelling(status)) return 'already-cancelling';
   return 'cancel';
 }
 
 export const isOpen = (status: OrderStatus): boolean => OPEN_STATUSES.includes(status);
+export const isCancelling = (status: OrderStatus): boolean => CANCELLING_STATUSES.includes(status);
+
+/** The doubling of the wait stops here: 2^10 times the first wait. */
+export const COMPENSATION_BACKOFF_MAX_EXPONENT = 10;
+
+/**
+ * How long a cancellation whose compensation was asked for `requests` times (the first ask
+ * counts 0) waits, since the last ask, before it is asked again: the retry wait, doubled
+ * each time. The sweeper's query computes the same (lockStaleCancellations).
+ */
+export const compensationWaitMs = (requests: number, retryMs: number): number =>
+  retryMs * 2 ** Math.min(requests, COMPENSATION_BACKOFF_MAX_EXPONENT);
+
+/** What becomes of a cancellation not confirmed in its wait: asked again, or, after `max` asks again, stalled. */
+export const compensationFollowUp = (requests: number, max: number): 'ask-again' | 'stall' => (requests < max ? 'ask-again' : 'stall');
 
 /** The columns of an order the saga moves: what the consumer locks, decides on and writes back. */
 export interface OrderSagaState {
@@ -57,8 +78,8 @@ type Transition<T extends EventType> = (event: EventEnvelope<T>, state: OrderSag
 /**
  * How the order follows the saga. Events of inventory and payment arrive on
  * different topics, so they may come in any order relative to each other: each transition
- * only moves the status forward, and a CANCELLING order ends CANCELLED once inventory has
- * released and payment has settled (refunded, or nothing was charged).
+ * only moves the status forward, and a CANCELLING (or CANCEL_STALLED) order ends CANCELLED
+ * once inventory has released and payment has settled (refunded, or nothing was charged).
  */
 const TRANSITIONS: { [T in EventType]?: Transition<T> } = {
   InventoryReserved: (event, state) => ({
@@ -70,11 +91,11 @@ const TRANSITIONS: { [T in EventType]?: Transition<T> } = {
   PaymentCompleted: (_event, state) => (isOpen(state.status) ? { status: 'CONFIRMED' } : null),
   PaymentFailed: (event, state) => {
     if (isOpen(state.status)) return { status: 'CANCELLED', reason: event.payload.reason, payment_settled: true };
-    if (state.status === 'CANCELLING') return settle(state, { payment_settled: true });
+    if (isCancelling(state.status)) return settle(state, { payment_settled: true });
     return null;
   },
-  InventoryReleased: (_event, state) => (state.status === 'CANCELLING' ? settle(state, { inventory_released: true }) : null),
-  PaymentRefunded: (_event, state) => (state.status === 'CANCELLING' ? settle(state, { payment_settled: true }) : null),
+  InventoryReleased: (_event, state) => (isCancelling(state.status) ? settle(state, { inventory_released: true }) : null),
+  PaymentRefunded: (_event, state) => (isCancelling(state.status) ? settle(state, { payment_settled: true }) : null),
 };
 
 /** The events the order service follows the saga by. */

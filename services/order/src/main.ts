@@ -23,7 +23,12 @@ serviceMain({
   },
   pruning: orderPruning,
   openapi: orderOpenApi,
-  workers: ({ db, outbox, logger, config }) => [
-    new SagaSweeper(db, outbox, logger, { intervalMs: config.sweepIntervalMs, compensationRetryMs: config.compensationRetryMs }),
+  workers: ({ db, outbox, logger, metrics, config }) => [
+    new SagaSweeper(db, outbox, logger, {
+      intervalMs: config.sweepIntervalMs,
+      compensationRetryMs: config.compensationRetryMs,
+      compensationMaxRequests: config.compensationMaxRequests,
+      stalled: metrics.compensationsStalled,
+    }),
   ],
 });

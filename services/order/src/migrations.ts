@@ -86,4 +86,22 @@ export const orderMigrations: readonly Migration[] = [
       await knex.raw('alter table order_timeline add constraint order_timeline_pkey primary key (seq)');
     },
   },
+  {
+    // Compensation asked again with a doubling wait, a limited number of times; then the
+    // order is CANCEL_STALLED, for an operator (GET /orders?status=CANCEL_STALLED).
+    name: '0104_compensation_follow_up',
+    async up(knex) {
+      await knex.raw('alter table orders add column compensation_requests smallint not null default 0');
+      await knex.raw('alter table orders drop constraint orders_status_check');
+      await knex.raw(`alter table orders add constraint orders_status_check check (status in
+        ('PENDING','RESERVED','CONFIRMED','REJECTED','CANCELLING','CANCEL_STALLED','CANCELLED'))`);
+    },
+    async down(knex) {
+      await knex.raw(`update orders set status = 'CANCELLING' where status = 'CANCEL_STALLED'`);
+      await knex.raw('alter table orders drop constraint orders_status_check');
+      await knex.raw(`alter table orders add constraint orders_status_check check (status in
+        ('PENDING','RESERVED','CONFIRMED','REJECTED','CANCELLING','CANCELLED'))`);
+      await knex.raw('alter table orders drop column compensation_requests');
+    },
+  },
 ];

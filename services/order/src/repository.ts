@@ -4,7 +4,7 @@ import { type Knex } from 'knex';
 import { type QueryResult } from 'pg';
 import type { OrderConfig } from './config.js';
 import { timelineInsert } from './timeline.js';
-import { OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
+import { COMPENSATION_BACKOFF_MAX_EXPONENT, OPEN_STATUSES, type Order, type OrderLine, type OrderReason, type OrderStatus } from './domain.js';
 
 export interface OrderRow {
   id: string;
@@ -17,13 +17,15 @@ export interface OrderRow {
   correlation_id: string;
   inventory_released: boolean;
   payment_settled: boolean;
+  /** How many times its compensation was asked for again (CANCELLING). */
+  compensation_requests: number;
   deadline_at: Date;
   created_at: Date;
   updated_at: Date;
 }
 
 export type OrderPatch = Partial<
-  Pick<OrderRow, 'status' | 'reason' | 'items' | 'total_cents' | 'inventory_released' | 'payment_settled'>
+  Pick<OrderRow, 'status' | 'reason' | 'items' | 'total_cents' | 'inventory_released' | 'payment_settled' | 'compensation_requests'>
 >;
 
 export function toOrder(row: OrderRow): Order {
@@ -45,8 +47,11 @@ export function toOrder(row: OrderRow): Order {
  * statement and nothing is stored when the key is already taken (then `placed` is 0: read
  * the key with findIdempotencyKey). Its result: `{ placed }`, how many orders it stored.
  */
+/** A new order's row: what the database does not fill in itself. */
+export type NewOrderRow = Omit<OrderRow, 'seq' | 'compensation_requests'>;
+
 export function newOrders(
-  rows: readonly Omit<OrderRow, 'seq'>[],
+  rows: readonly NewOrderRow[],
   events: readonly EventEnvelope[],
   idempotency?: { key: string; response: StoredResponse },
 ): StatementChange {
@@ -66,7 +71,7 @@ export function newOrders(
     : { sql: 'select 1 as key', bindings: [] };
   const claimed = 'exists (select 1 from claimed)';
   const noted = timelineInsert(events, claimed);
-  const column = (key: keyof Omit<OrderRow, 'seq'>) => rows.map((r) => r[key]);
+  const column = (key: keyof NewOrderRow) => rows.map((r) => r[key]);
   return {
     parts: [
       { name: 'claimed', ...claim },
@@ -182,17 +187,24 @@ export async function findIdempotencyKey(db: Knex, key: string): Promise<StoredR
 }
 
 /**
+ * CANCELLING orders whose wait is over (compensationWaitMs: the retry wait, doubled with
+ * each ask); `updated_at < now - retry` first, so the partial index bounds the scan.
+ */
+const STALE_CANCELLATION = `status = 'CANCELLING' and updated_at < ? and updated_at < ?::timestamptz - ?::bigint * (2 ^ least(compensation_requests, ${COMPENSATION_BACKOFF_MAX_EXPONENT})) * interval '1 millisecond'`;
+const staleBindings = (now: Date, retryMs: number) => [new Date(now.getTime() - retryMs), now, retryMs];
+
+/**
  * Whether a sweep has anything to do: an open order past its deadline (bound: now), a
  * cancellation not confirmed since a moment (bound: that moment). The statuses are literals,
  * so the conditions imply the partial indexes' predicates and the check reads only them.
  */
 export const SWEEP_DUE_SQL = `select
   exists (select 1 from orders where status in (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')}) and deadline_at < ?) as overdue,
-  exists (select 1 from orders where status = 'CANCELLING' and updated_at < ?) as stale`;
+  exists (select 1 from orders where ${STALE_CANCELLATION}) as stale`;
 
 /** See SWEEP_DUE_SQL: one statement outside a transaction, so an idle sweep locks nothing. */
-export async function sweepDue(db: Knex, now: Date, staleBefore: Date): Promise<{ overdue: boolean; stale: boolean }> {
-  const { rows } = await preparedRaw<{ rows: { overdue: boolean; stale: boolean }[] }>(db, SWEEP_DUE_SQL, [now, staleBefore]);
+export async function sweepDue(db: Knex, now: Date, retryMs: number): Promise<{ overdue: boolean; stale: boolean }> {
+  const { rows } = await preparedRaw<{ rows: { overdue: boolean; stale: boolean }[] }>(db, SWEEP_DUE_SQL, [now, ...staleBindings(now, retryMs)]);
   return rows[0]!;
 }
 
@@ -207,11 +219,10 @@ export async function lockOverdueOrders(trx: Knex.Transaction, now: Date, limit:
     .skipLocked();
 }
 
-/** CANCELLING orders whose compensation has not been confirmed since `before`, locked. */
-export async function lockStaleCancellations(trx: Knex.Transaction, before: Date, limit: number): Promise<OrderRow[]> {
+/** CANCELLING orders whose compensation has not been confirmed in their wait (STALE_CANCELLATION), locked. */
+export async function lockStaleCancellations(trx: Knex.Transaction, now: Date, retryMs: number, limit: number): Promise<OrderRow[]> {
   return trx<OrderRow>('orders')
-    .where('status', 'CANCELLING')
-    .andWhere('updated_at', '<', before)
+    .whereRaw(STALE_CANCELLATION, staleBindings(now, retryMs))
     .orderBy('updated_at')
     .limit(limit)
     .forUpdate()

@@ -2,6 +2,7 @@ import { type EventEnvelope, type Outbox } from '@orders/messaging';
 import { type Logger, PeriodicWorker, type Worker } from '@orders/platform';
 import { type Knex } from 'knex';
 import { requestCompensation, startCancellation } from './commands.js';
+import { compensationFollowUp } from './domain.js';
 import { lockOverdueOrders, lockStaleCancellations, sweepDue, updateOrder } from './repository.js';
 
 const BATCH = 200;
@@ -9,8 +10,10 @@ const BATCH = 200;
 /**
  * Keeps every saga moving: an order still PENDING or RESERVED after its
  * deadline is cancelled with reason TIMEOUT and compensated; a cancellation whose
- * compensation has not been confirmed for a while is asked for again. Rows are taken
- * with SKIP LOCKED, so any number of replicas can sweep at once.
+ * compensation has not been confirmed in its wait is asked for again, each wait twice the
+ * one before, at most `compensationMaxRequests` times, and then left CANCEL_STALLED for an
+ * operator (counted, logged as an error). Rows are taken with SKIP LOCKED, so any number
+ * of replicas can sweep at once.
  */
 export class SagaSweeper implements Worker {
   readonly name = 'saga sweeper';
@@ -20,7 +23,12 @@ export class SagaSweeper implements Worker {
     private readonly db: Knex,
     private readonly outbox: Outbox,
     private readonly logger: Logger,
-    private readonly options: { intervalMs: number; compensationRetryMs: number },
+    private readonly options: {
+      intervalMs: number;
+      compensationRetryMs: number;
+      compensationMaxRequests: number;
+      stalled: { inc(): void };
+    },
   ) {
     this.periodic = new PeriodicWorker(this.name, logger, { intervalMs: options.intervalMs }, async () => void (await this.sweep()));
   }
@@ -35,9 +43,8 @@ export class SagaSweeper implements Worker {
 
   /** One pass; returns how many orders it acted on. A pass with nothing due is one statement. */
   async sweep(now = new Date()): Promise<number> {
-    const before = new Date(now.getTime() - this.options.compensationRetryMs);
-    const due = await sweepDue(this.db, now, before);
-    return (due.overdue ? await this.cancelOverdue(now) : 0) + (due.stale ? await this.askAgain(before) : 0);
+    const due = await sweepDue(this.db, now, this.options.compensationRetryMs);
+    return (due.overdue ? await this.cancelOverdue(now) : 0) + (due.stale ? await this.followUp(now) : 0);
   }
 
   /** Cancels every open order past its deadline, a batch per transaction. */
@@ -58,15 +65,23 @@ export class SagaSweeper implements Worker {
     }
   }
 
-  /** Asks again for the compensation of cancellations not confirmed since `before`. */
-  private askAgain(before: Date): Promise<number> {
+  /** Asks again for the compensation of cancellations not confirmed in their wait, or stalls those asked often enough. */
+  private followUp(now: Date): Promise<number> {
     return this.outbox.transaction(this.db, async (trx) => {
-      const stale = await lockStaleCancellations(trx, before, BATCH);
+      const stale = await lockStaleCancellations(trx, now, this.options.compensationRetryMs, BATCH);
       const events: EventEnvelope[] = [];
       for (const row of stale) {
+        const log = { orderId: row.id, correlationId: row.correlation_id, requests: row.compensation_requests };
+        if (compensationFollowUp(row.compensation_requests, this.options.compensationMaxRequests) === 'stall') {
+          await updateOrder(trx, row.id, { status: 'CANCEL_STALLED' });
+          this.options.stalled.inc();
+          this.logger.error(log, 'compensation never confirmed; order CANCEL_STALLED, for an operator');
+          continue;
+        }
         events.push(...(await requestCompensation(trx, row, row.reason === 'TIMEOUT' ? 'TIMEOUT' : 'CUSTOMER_REQUEST')));
-        await updateOrder(trx, row.id, {}); // restarts the retry clock
-        this.logger.warn({ orderId: row.id, correlationId: row.correlation_id }, 'compensation not confirmed; asking again');
+        // Restarts the clock (updated_at) on a wait twice as long.
+        await updateOrder(trx, row.id, { compensation_requests: row.compensation_requests + 1 });
+        this.logger.warn(log, 'compensation not confirmed; asking again');
       }
       return { result: stale.length, events };
     });

@@ -39,6 +39,10 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     });
     return id;
   }
+  const MAX_REQUESTS = 3;
+  const stalled = { count: 0, inc() { this.count++; } };
+  const sweeperOf = () =>
+    new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS, compensationMaxRequests: MAX_REQUESTS, stalled });
   const cancellationsOf = async (id: string) =>
     (await db('outbox').where({ message_key: id, event_type: 'OrderCancelled' }).select('envelope')).map((r) => r.envelope.payload.reason);
 
@@ -59,7 +63,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     };
     const before = new Map((await db('orders').select('id', 'status', 'reason', 'updated_at')).map((r) => [r.id, r]));
 
-    const sweeper = new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    const sweeper = sweeperOf();
     expect(await sweeper.sweep(now)).to.equal(4);
 
     for (const id of [overduePending, overdueReserved]) {
@@ -105,7 +109,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
   }
 
   it('a pass with nothing due is one statement: no transaction, no row locked', async function () {
-    const sweeper = new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    const sweeper = sweeperOf();
     let acted = -1;
     const sent = await statementsDuring(async () => (acted = await sweeper.sweep(now)));
     expect(acted).to.equal(0);
@@ -115,7 +119,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
 
   it('a stale cancellation alone is asked for again, without a pass over open orders', async function () {
     const stale = await order('CANCELLING', ago(1000), ago(RETRY_MS + 5000), 'CUSTOMER_REQUEST');
-    const sweeper = new SagaSweeper(db, new Outbox(), silentLogger, { intervalMs: 1000, compensationRetryMs: RETRY_MS });
+    const sweeper = sweeperOf();
     let acted = -1;
     const sent = await statementsDuring(async () => (acted = await sweeper.sweep(now)));
     expect(acted).to.equal(1);
@@ -123,10 +127,41 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     expect(sent.filter((q) => /deadline_at/.test(q) && /for update/.test(q)), 'the overdue orders were not locked').to.deep.equal([]);
   });
 
+  it('asks again after the retry wait, then after twice as long each time; after the last ask it stalls the order (counted) and asks no more', async function () {
+    // The orders of the tests before are ended, so only this one is due in the hours simulated here.
+    await db('orders').whereNotIn('status', ['CONFIRMED', 'REJECTED', 'CANCELLED']).update({ status: 'CANCELLED' });
+    const id = await order('CANCELLING', ago(1000), now, 'CUSTOMER_REQUEST');
+    const sweeper = sweeperOf();
+    // The wait since the last ask before each follow-up: 1, 2, 4 times the retry wait, then the stall.
+    let clock = now.getTime();
+    const asks: number[] = [];
+    for (const factor of [1, 2, 4]) {
+      const lastAsk = (await db('orders').where({ id }).first('updated_at')).updated_at.getTime();
+      // Just before its wait is over: nothing; just after: asked again.
+      expect(await sweeper.sweep(new Date(lastAsk + factor * RETRY_MS - 1000)), `before ${factor}× the wait`).to.equal(0);
+      clock = lastAsk + factor * RETRY_MS + 1000;
+      // updated_at is set by the database clock; move it to the simulated moment of the ask.
+      expect(await sweeper.sweep(new Date(clock)), `after ${factor}× the wait`).to.equal(1);
+      await db('orders').where({ id }).update({ updated_at: new Date(clock) });
+      asks.push((await cancellationsOf(id)).length);
+    }
+    expect(asks).to.deep.equal([1, 2, 3]);
+    expect(await db('orders').where({ id }).first('status', 'compensation_requests')).to.deep.equal({ status: 'CANCELLING', compensation_requests: 3 });
+    const before = stalled.count;
+    expect(await sweeper.sweep(new Date(clock + 8 * RETRY_MS - 1000))).to.equal(0);
+    expect(await sweeper.sweep(new Date(clock + 8 * RETRY_MS + 1000))).to.equal(1);
+    expect((await db('orders').where({ id }).first('status')).status).to.equal('CANCEL_STALLED');
+    expect(await cancellationsOf(id), 'no fourth ask').to.have.length(3);
+    expect(stalled.count - before).to.equal(1);
+    // Stalled orders are left alone: no more asks, however long it waits.
+    expect(await sweeper.sweep(new Date(clock + 1000 * RETRY_MS))).to.equal(0);
+    expect(await cancellationsOf(id)).to.have.length(3);
+  });
+
   it('the check for work can use the two partial indexes (its conditions imply their predicates)', async function () {
     const plan = await db.transaction(async (trx) => {
       await trx.raw('set local enable_seqscan = off');
-      const { rows } = await trx.raw(`explain ${SWEEP_DUE_SQL}`, [now, ago(RETRY_MS)]);
+      const { rows } = await trx.raw(`explain ${SWEEP_DUE_SQL}`, [now, ago(RETRY_MS), now, RETRY_MS]);
       return rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
     });
     expect(plan).to.match(/orders_open_deadline/);

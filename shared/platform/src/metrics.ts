@@ -72,6 +72,11 @@ export function createMetrics(service: string) {
       labelNames: ['topic', 'kind'] as const,
       registers: [registry],
     }),
+    compensationsStalled: new Counter({
+      name: 'saga_compensations_stalled_total',
+      help: 'Cancellations whose compensation was asked for again as often as allowed, unconfirmed: now CANCEL_STALLED, for an operator',
+      registers: [registry],
+    }),
   };
 }
 

@@ -135,10 +135,12 @@ async function showOrders(): Promise<void> {
     ...page.items.map((order) => {
       const row = el('tr');
       row.dataset.id = order.id;
+      const status = el('td', order.reason ? `${order.status} (${order.reason})` : order.status, 'status');
+      status.dataset.status = order.status;
       row.append(
         el('td', order.id.slice(0, 8), 'mono'),
         el('td', order.customerId),
-        el('td', order.reason ? `${order.status} (${order.reason})` : order.status),
+        status,
         el('td', order.totalCents === null ? '' : money(order.totalCents)),
         el('td', new Date(order.createdAt).toLocaleTimeString()),
       );
