@@ -19,6 +19,22 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
   const scratch = mkdtempSync(path.join(tmpdir(), 'image-recipe-'));
   const databases: string[] = [];
 
+  /** A new database on the local server, dropped after the suite; the image's commands get its variables. */
+  async function databaseEnv(): Promise<Record<string, string>> {
+    const database = `recipe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const db = adminDb();
+    await db.raw(`create database ${database}`);
+    await db.destroy();
+    databases.push(database);
+    return {
+      DB_HOST: testDbServer.host,
+      DB_PORT: String(testDbServer.port),
+      DB_USER: testDbServer.user,
+      DB_PASSWORD: testDbServer.password,
+      DB_NAME: database,
+    };
+  }
+
   after(async function () {
     rmSync(scratch, { recursive: true, force: true });
     const db = adminDb();
@@ -47,19 +63,10 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
       expect(image.user).to.equal('node');
       expect(image.env.SERVICE).to.equal(contract.name);
 
-      const database = `recipe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-      const db = adminDb();
-      await db.raw(`create database ${database}`);
-      await db.destroy();
-      databases.push(database);
       const env = {
         PATH: process.env.PATH,
         ...image.env,
-        DB_HOST: testDbServer.host,
-        DB_PORT: String(testDbServer.port),
-        DB_USER: testDbServer.user,
-        DB_PASSWORD: testDbServer.password,
-        DB_NAME: database,
+        ...(await databaseEnv()),
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
         // As the topic Job: the admin user creates the topics and the ACLs.
         KAFKA_SASL_USERNAME: 'admin',
@@ -96,22 +103,13 @@ describe('service image recipe (services/Dockerfile, replayed without a containe
     );
     expect(readdirSync(path.join(image.dir, 'services'))).to.deep.equal([contract.name]);
     expect(readdirSync(path.join(image.dir, 'node_modules')), 'the OpenID Connect provider, no build tools').to.include('oidc-provider').and.not.include.members(['typescript', 'mocha']);
-    const database = `recipe_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const db = adminDb();
-    await db.raw(`create database ${database}`);
-    await db.destroy();
-    databases.push(database);
     const [shell, ...script] = image.entrypoint;
     const migrate = spawnSync(shell!, [...script, 'migrate'], {
       cwd: image.dir,
       env: {
         PATH: process.env.PATH,
         ...image.env,
-        DB_HOST: testDbServer.host,
-        DB_PORT: String(testDbServer.port),
-        DB_USER: testDbServer.user,
-        DB_PASSWORD: testDbServer.password,
-        DB_NAME: database,
+        ...(await databaseEnv()),
         IDENTITY_OPERATOR_PASSWORD: randomUUID(),
       },
       encoding: 'utf8',
