@@ -52,6 +52,13 @@ describe('who may do what: every operation as each kind of caller (real issuer a
     'inventory PUT /products/{sku}': { path: '/products/{sku}', body: { name: 'renamed', priceCents: 100, available: 10 } },
     'inventory POST /products/{sku}/restock': { path: '/products/{sku}/restock', body: { quantity: 1 } },
     'identity PUT /users/{id}': { path: '/users/{alice}', body: { password: '{password}' } },
+    // No dead letters here: the operator's list is empty and a replay of an unknown one is 404.
+    ...Object.fromEntries(
+      ['order', 'payment', 'inventory'].flatMap((service) => [
+        [`${service} GET /dead-letters`, { path: '/dead-letters' }],
+        [`${service} POST /dead-letters/{id}/replay`, { path: '/dead-letters/1/replay' }],
+      ]),
+    ),
   };
 
   const fill = (text: string) =>

@@ -6,9 +6,9 @@ import { paymentMigrations } from '@orders/payment-service/migrations';
 import { inventoryMigrations } from '@orders/inventory-service/migrations';
 
 const SERVICES: [string, readonly Migration[], string[]][] = [
-  ['order', orderMigrations, ['orders', 'idempotency_keys', 'order_timeline', 'outbox', 'processed_messages']],
-  ['payment', paymentMigrations, ['accounts', 'payments', 'cancelled_orders', 'outbox', 'processed_messages']],
-  ['inventory', inventoryMigrations, ['products', 'reservations', 'outbox', 'processed_messages']],
+  ['order', orderMigrations, ['orders', 'idempotency_keys', 'order_timeline', 'outbox', 'processed_messages', 'dead_letters']],
+  ['payment', paymentMigrations, ['accounts', 'payments', 'cancelled_orders', 'outbox', 'processed_messages', 'dead_letters']],
+  ['inventory', inventoryMigrations, ['products', 'reservations', 'outbox', 'processed_messages', 'dead_letters']],
 ];
 
 describe('knex migrations up and down (real PostgreSQL)', function () {

@@ -1,4 +1,4 @@
-import { conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
+import { deadLetterPaths, conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
 import { ProductListQuery, ProductSchema, PutProductBody, RestockBody } from './schemas.js';
 
 const product = { description: 'the product', ...jsonContent(schemaOf(ProductSchema)) };
@@ -35,4 +35,5 @@ export const inventoryOpenApi = openApiDocument('Inventory service', '1.0.0', {
       responses: { '200': product, '400': errorResponse('invalid body'), '404': errorResponse('no such product') },
     }),
   },
+  ...deadLetterPaths,
 });

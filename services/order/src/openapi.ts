@@ -1,4 +1,4 @@
-import { errorResponse, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
+import { deadLetterPaths, errorResponse, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
 import { ListQuery, OrderSchema, OrderTimelineSchema, PlaceOrderBody } from './schemas.js';
 
 const order = { description: 'the order', ...jsonContent(schemaOf(OrderSchema)) };
@@ -48,4 +48,5 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
       responses: { '202': order, '404': errorResponse('no such order'), '409': errorResponse('already REJECTED or CANCELLED') },
     }),
   },
+  ...deadLetterPaths,
 });

@@ -1,4 +1,4 @@
-import { conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
+import { deadLetterPaths, conditionalResponses, errorResponse, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
 import { AccountSchema, DepositBody, PaymentSchema, SetBalanceBody } from './schemas.js';
 
 const account = { description: 'the account', ...jsonContent(schemaOf(AccountSchema)) };
@@ -29,4 +29,5 @@ export const paymentOpenApi = openApiDocument('Payment service', '1.0.0', {
       responses: { '200': { description: 'the payment', ...jsonContent(schemaOf(PaymentSchema)) }, '404': errorResponse('no payment for that order') },
     }),
   },
+  ...deadLetterPaths,
 });

@@ -7,7 +7,7 @@ import { TOPICS, type Topic } from './events.js';
  * against each other, so they cannot drift apart.
  */
 /** The commands of every service image: `node <entrypoint> <command>`. */
-export const SERVICE_COMMANDS = ['migrate', 'start', 'topics'] as const;
+export const SERVICE_COMMANDS = ['migrate', 'start', 'topics', 'dead-letters'] as const;
 export type ServiceCommand = (typeof SERVICE_COMMANDS)[number];
 
 /**
@@ -19,6 +19,8 @@ export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' |
   // identity: the issuer's signing keys (JWKS), to check access tokens.
   start: ['database', 'kafka', 'tracing', 'identity'],
   topics: ['kafka'],
+  // An operator's: a replay's events go out through the outbox (the running service publishes them).
+  'dead-letters': ['database'],
 };
 
 export const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;

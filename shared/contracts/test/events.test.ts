@@ -109,7 +109,7 @@ describe('event contracts (pure)', function () {
 
 describe('service contracts (pure)', function () {
   it('each service: its port, database, entry point, image recipe and probes', function () {
-    expect(SERVICE_COMMANDS).to.deep.equal(['migrate', 'start', 'topics']);
+    expect(SERVICE_COMMANDS).to.deep.equal(['migrate', 'start', 'topics', 'dead-letters']);
     expect(PROBE_PATHS).to.deep.equal({ liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' });
     expect(SERVICE_CONTRACTS.order).to.deep.equal({
       name: 'order',

@@ -2,6 +2,8 @@ export { type EventEnvelope, type SagaEvent, createEvent } from './events/envelo
 export { createKafka, createProducer } from './kafka/client.js';
 export { consumerIntervalMs, consumerTuning } from './kafka/consumer-options.js';
 export { EventConsumer } from './kafka/consumer.js';
+export { DEAD_LETTERS_TABLE, type DeadLetter, DeadLetterStore } from './kafka/dead-letter-store.js';
+export { DeadLetterReplay, type ReplayResult } from './kafka/dead-letter-replay.js';
 export { type EventStep } from './kafka/event-step.js';
 export { KafkaHealth } from './kafka/health.js';
 export { PROCESSED_MESSAGES_TABLE, inboxPruning } from './kafka/inbox-table.js';

@@ -72,6 +72,12 @@ export function createMetrics(service: string) {
       labelNames: ['topic', 'kind'] as const,
       registers: [registry],
     }),
+    deadLetters: new Counter({
+      name: 'dead_letters_total',
+      help: 'Messages a consumer could not apply, kept for an operator (GET /dead-letters) and sent to <topic>.dlq, by topic',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
     compensationsStalled: new Counter({
       name: 'saga_compensations_stalled_total',
       help: 'Cancellations whose compensation was asked for again as often as allowed, unconfirmed: now CANCEL_STALLED, for an operator',

@@ -8,6 +8,7 @@ export { isCustomer, mayActFor, type Principal, type Role, ROLES } from './acces
 export { type AuthSettings, authSettings, jwksUrlOf } from './auth-settings.js';
 export { asCustomer, asOperator, asOwnerOrOperator, authenticate, callerOf, forbidden, TokenVerifier, unauthenticated } from './http/auth.js';
 export { createHttpApp } from './http/app.js';
+export { deadLetterPaths } from './http/dead-letters.js';
 export { hostCheck, securityHeaders } from './http/hardening.js';
 export { runCommand } from './main.js';
 export { ServiceLifecycle } from './lifecycle.js';

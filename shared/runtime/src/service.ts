@@ -16,7 +16,9 @@ import { consumerIntervalMs, consumerTuning, EventConsumer } from '@orders/messa
 import type { EventStep } from '@orders/messaging';
 import { KafkaHealth } from '@orders/messaging';
 import { ensureAcls, ensureTopics, sagaTopicSpecs } from '@orders/messaging';
+import { DeadLetterReplay } from '@orders/messaging';
 import { createHttpApp } from './http/app.js';
+import { deadLetterRoutes } from './http/dead-letters.js';
 import { TokenVerifier } from './http/auth.js';
 import { ServiceLifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from '@orders/platform';
@@ -72,6 +74,8 @@ export function serviceMain<C extends CommonConfig>(definition: ServiceDefinitio
         '  migrate   create or update the schema (and add demo data when DEMO_SEED=true)\n' +
         '  start     run the service: HTTP API, consumer, outbox relay\n' +
         '  topics    create the Kafka topics and the ACLs of every principal\n' +
+        '  dead-letters list | replay <id> | replay-all\n' +
+        '            the messages it could not apply; after a fix, apply one (or all) again\n' +
         (argv[2] === undefined ? '' : `unknown command: ${JSON.stringify(argv[2])}\n`),
     );
     process.exitCode = 2;
@@ -81,6 +85,7 @@ export function serviceMain<C extends CommonConfig>(definition: ServiceDefinitio
     const config = definition.loadConfig();
     if (command === 'migrate') await migrate(definition, config);
     else if (command === 'topics') await createTopics(config);
+    else if (command === 'dead-letters') await deadLetters(definition, config, argv.slice(3));
     else await start(definition, config);
   });
 }
@@ -120,6 +125,51 @@ const topicSpecs = (config: CommonConfig) =>
     retentionMs: config.kafka.topicRetentionMs,
   });
 
+/** The consumer group of a service: prefixed like the topics, so environments sharing a cluster never share one. */
+const groupIdOf = (definition: { name: string }, config: CommonConfig) => config.kafka.topicPrefix + definition.name;
+
+const deadLetterReplay = <C extends CommonConfig>(definition: ServiceDefinition<C>, config: C, db: Knex, logger: Logger, outbox: Outbox, metrics?: ServiceMetrics) =>
+  new DeadLetterReplay({
+    db,
+    groupId: groupIdOf(definition, config),
+    topicPrefix: config.kafka.topicPrefix,
+    step: definition.step,
+    outbox,
+    logger,
+    ...(metrics ? { metrics } : {}),
+  });
+
+/**
+ * `dead-letters list | replay <id> | replay-all`: what `GET /dead-letters` and its replay do,
+ * from the command line (a replay's events go out through the outbox, published by the
+ * running service).
+ */
+async function deadLetters<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C, args: string[]): Promise<void> {
+  const [action, id] = args;
+  if (!(action === 'list' || action === 'replay-all' || (action === 'replay' && id))) {
+    throw new Error('usage: main.js dead-letters list | replay <id> | replay-all');
+  }
+  const logger = createLogger(definition.name, config.logLevel);
+  const db = createDb(config.db, `${definition.name}-dead-letters`);
+  try {
+    const replay = deadLetterReplay(definition, config, db, logger, new Outbox());
+    if (action === 'list') {
+      for (const letter of (await replay.store.list({ limit: 10_000 })).reverse()) process.stdout.write(`${JSON.stringify(letter)}\n`);
+    } else if (action === 'replay') {
+      const result = await replay.replay(id!);
+      if (!result) throw new Error(`no dead letter ${id}`);
+      process.stdout.write(`${JSON.stringify(result.replayed ? { replayed: result.letter.id, outcome: result.outcome } : { stillFailing: result.letter.id, error: result.error })}\n`);
+      if (!result.replayed) process.exitCode = 1;
+    } else {
+      const { replayed, failed } = await replay.replayAll();
+      process.stdout.write(`${JSON.stringify({ replayed, failed })}\n`);
+      if (failed.length > 0) process.exitCode = 1;
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
   const logger = createLogger(definition.name, config.logLevel);
   const tracing = startTracing(definition.name, config.tracing, logger);
@@ -151,8 +201,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     producer,
     db,
     logger,
-    // Prefixed like the topics, so environments sharing a cluster never share a group.
-    groupId: config.kafka.topicPrefix + definition.name,
+    groupId: groupIdOf(definition, config),
     topics: [...definition.consumes],
     topicPrefix: config.kafka.topicPrefix,
     step: definition.step,
@@ -191,7 +240,10 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     openapi: definition.openapi,
     tokens: new TokenVerifier(config.auth),
     connectTargets: [new URL(config.auth.issuer).origin],
-    routes: (router) => definition.routes(router, deps),
+    routes: (router) => {
+      definition.routes(router, deps);
+      deadLetterRoutes(router, deadLetterReplay(definition, config, db, logger, outbox, metrics));
+    },
     isAccepting: () => lifecycle.accepting,
   });
   // The API does not wait for the consumer group: after a crash, joining can take up to a

@@ -7,6 +7,7 @@ import { OffsetCommitter } from './offset-committer.js';
 import { PartitionBatches } from './partition-batches.js';
 import { RetryPolicy } from './retry-policy.js';
 import { RunApplier } from './run-applier.js';
+import { DeadLetterStore } from './dead-letter-store.js';
 import { SingleMessageHandler } from './single-message.js';
 
 export { consumerIntervalMs, consumerTuning, type EventConsumerOptions } from './consumer-options.js';
@@ -47,7 +48,7 @@ export class EventConsumer {
       decode,
       applier,
       retries: new RetryPolicy(options.maxRetries, options.retryBaseMs),
-      deadLetters: new DeadLetterQueue(options.producer, groupId, logger),
+      deadLetters: new DeadLetterQueue(options.producer, groupId, logger, new DeadLetterStore(options.db, groupId), metrics),
       logs,
       count: (topic, decoded, outcomes) => this.batches.count(topic, decoded, outcomes),
       ...(metrics ? { metrics } : {}),

@@ -1,6 +1,7 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import { dlqTopic } from '@orders/contracts';
-import type { Logger } from '@orders/platform';
+import type { Logger, ServiceMetrics } from '@orders/platform';
+import type { DeadLetterStore } from './dead-letter-store.js';
 
 export interface DeadLetterSource {
   topic: string;
@@ -26,15 +27,18 @@ export function deadLetterHeaders(message: KafkaMessage, error: unknown, source:
 }
 
 /**
- * Publishes messages that cannot be processed to `<topic>.dlq`, as they came (key and
- * value) with the error in headers. Retries until the broker takes it: a message is only
- * skipped once it is safely in the DLQ.
+ * Keeps messages that cannot be processed in the service's database (DeadLetterStore: what
+ * an operator lists and replays), counts them (`dead_letters_total`) and publishes them to
+ * `<topic>.dlq`, as they came (key and value) with the error in headers. Retries until both
+ * took it: a message is only skipped once it is safely kept.
  */
 export class DeadLetterQueue {
   constructor(
     private readonly producer: Producer,
     private readonly groupId: string,
     private readonly logger: Logger,
+    private readonly store?: DeadLetterStore,
+    private readonly metrics?: ServiceMetrics,
   ) {}
 
   async send(
@@ -51,10 +55,12 @@ export class DeadLetterQueue {
     );
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.store?.record(source, message, String(headers['dlq-error']));
         await this.producer.send({ topic: dlqTopic(source.topic), acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
+        this.metrics?.deadLetters.inc({ topic: source.topic });
         return;
       } catch (sendError) {
-        this.logger.warn({ err: sendError, attempt }, 'could not publish to the DLQ; retrying');
+        this.logger.warn({ err: sendError, attempt }, 'could not keep the dead letter; retrying');
         await wait(attempt);
       }
     }
