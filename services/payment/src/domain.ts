@@ -1,4 +1,5 @@
-import { RunRecord, type SagaEvent } from '@orders/messaging';
+import { LIMITS } from '@orders/contracts';
+import { EventFailure, EventRefused, RunRecord, type SagaEvent } from '@orders/messaging';
 
 export interface Payment {
   orderId: string;
@@ -41,9 +42,13 @@ export class Ledger {
     return 'charged';
   }
 
-  refund(customerId: string, amountCents: number): void {
-    this.balances.set(customerId, (this.balances.get(customerId) ?? 0) + amountCents);
+  /** Gives the money back, unless the balance would pass its limit (LIMITS.maxBalanceCents): then nothing changes. */
+  refund(customerId: string, amountCents: number): 'refunded' | 'over-limit' {
+    const balance = this.balances.get(customerId) ?? 0;
+    if (balance + amountCents > LIMITS.maxBalanceCents) return 'over-limit';
+    this.balances.set(customerId, balance + amountCents);
     this.refunded.set(customerId, (this.refunded.get(customerId) ?? 0) + amountCents);
+    return 'refunded';
   }
 }
 
@@ -68,7 +73,7 @@ export function playPaymentEvents(events: readonly SagaEvent[], orders: Map<stri
   const payments = new Map<string, Payment>();
   const cancellations: string[] = [];
   const record = new RunRecord<PaymentEventType>();
-  for (const event of events) {
+  for (const [index, event] of events.entries()) {
     const order = orders.get(event.orderId) ?? { payment: undefined, cancelled: false };
     orders.set(event.orderId, order);
     if (event.type === 'InventoryReserved') {
@@ -95,11 +100,19 @@ export function playPaymentEvents(events: readonly SagaEvent[], orders: Map<stri
         record.note(event, 'payment failed', { reason, amountCents: totalCents });
       }
     } else if (event.type === 'OrderCancelled') {
+      const { payment } = order;
+      // Refused before anything of it is decided: the whole event waits for an operator (a dead letter, replayed after a fix).
+      if (payment?.status === 'CAPTURED' && ledger.refund(payment.customerId, payment.amountCents) === 'over-limit') {
+        throw new EventFailure(
+          index,
+          new EventRefused(
+            `the refund of ${payment.amountCents.toLocaleString('en')} cents would take the balance of ${payment.customerId} past its limit of ${LIMITS.maxBalanceCents.toLocaleString('en')} cents`,
+          ),
+        );
+      }
       if (!order.cancelled) cancellations.push(event.orderId);
       order.cancelled = true;
-      const { payment } = order;
       if (payment?.status === 'CAPTURED') {
-        ledger.refund(payment.customerId, payment.amountCents);
         order.payment = { ...payment, status: 'REFUNDED' };
         payments.set(event.orderId, order.payment);
         record.note(event, 'payment refunded', { amountCents: payment.amountCents });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { type EventPayload, type EventType } from '@orders/contracts';
-import { createEvent, type SagaEvent } from '@orders/messaging';
+import { LIMITS } from '@orders/contracts';
+import { createEvent, EventFailure, EventRefused, type SagaEvent } from '@orders/messaging';
 import { chargedCustomers, Ledger, playPaymentEvents, type OrderPayment } from '../src/domain.js';
 import { savePaymentRun } from '../src/repository.js';
 
@@ -20,6 +21,25 @@ function run(events: SagaEvent[], balances: Record<string, number>, orders = new
 describe('payment saga domain (pure)', function () {
   const A = randomUUID();
   const B = randomUUID();
+
+  it('refuses a refund that would take the balance past its limit (the event at fault named), and refunds one that reaches it exactly', function () {
+    const orders = new Map<string, OrderPayment>([
+      [A, { payment: { orderId: A, customerId: 'alice', amountCents: 300, status: 'CAPTURED' }, cancelled: false }],
+      [B, { payment: { orderId: B, customerId: 'bob', amountCents: 300, status: 'CAPTURED' }, cancelled: false }],
+    ]);
+    let thrown: unknown;
+    try {
+      run([cancelled(B, 'bob'), cancelled(A)], { alice: LIMITS.maxBalanceCents - 299, bob: LIMITS.maxBalanceCents - 300 }, orders);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(EventFailure);
+    expect((thrown as EventFailure).index, 'the second event, alice\'s refund').to.equal(1);
+    expect((thrown as EventFailure).cause).to.be.instanceOf(EventRefused);
+    expect(((thrown as EventFailure).cause as Error).message).to.include('past its limit');
+    const exact = run([cancelled(B, 'bob')], { bob: LIMITS.maxBalanceCents - 300 }, new Map([[B, { payment: { orderId: B, customerId: 'bob', amountCents: 300, status: 'CAPTURED' }, cancelled: false }]]));
+    expect(exact.ledger.balanceOf('bob')).to.equal(LIMITS.maxBalanceCents);
+  });
 
   it('charges a reservation the balance covers: CAPTURED, PaymentCompleted, the amount captured', function () {
     const r = run([reserved(A, 300)], { alice: 1000 });

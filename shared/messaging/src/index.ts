@@ -4,7 +4,7 @@ export { consumerIntervalMs, consumerTuning } from './kafka/consumer-options.js'
 export { EventConsumer } from './kafka/consumer.js';
 export { DEAD_LETTERS_TABLE, type DeadLetter, DeadLetterStore } from './kafka/dead-letter-store.js';
 export { DeadLetterReplay, type ReplayResult } from './kafka/dead-letter-replay.js';
-export { type EventStep } from './kafka/event-step.js';
+export { EventFailure, EventRefused, type EventStep } from './kafka/event-step.js';
 export { KafkaHealth } from './kafka/health.js';
 export { PROCESSED_MESSAGES_TABLE, inboxPruning } from './kafka/inbox-table.js';
 export { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';

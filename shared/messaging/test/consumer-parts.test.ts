@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { KafkaMessage } from 'kafkajs';
 import { EVENT_TYPE_HEADER, TOPICS } from '@orders/contracts';
 import { InvalidEventError, OutgoingEventError } from '../src/events/envelope.js';
+import { EventRefused } from '../src/kafka/event-step.js';
 import { consumerIntervalMs } from '../src/kafka/consumer-options.js';
 import { deadLetterHeaders } from '../src/kafka/dead-letter.js';
 import { eventDecoder } from '../src/kafka/event-decoder.js';
@@ -145,6 +146,7 @@ describe('consumer retry policy (pure)', function () {
     expect(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).to.equal('infrastructure');
     expect(classifyFailure(kafkaRetriable)).to.equal('infrastructure');
     expect(classifyFailure(new InvalidEventError('bad'))).to.equal('invalid');
+    expect(classifyFailure(new EventRefused('the refund would pass the limit')), 'a domain refusal: dead-lettered at once').to.equal('invalid');
     expect(classifyFailure(new OutgoingEventError(new InvalidEventError('payload of X is invalid')))).to.equal('handler');
     expect(classifyFailure(Object.assign(new Error('duplicate key'), { code: '23505' }))).to.equal('handler');
     expect(classifyFailure(new TypeError('undefined is not a function'))).to.equal('handler');

@@ -43,6 +43,18 @@ export class EventFailure extends Error {
   }
 }
 
+/**
+ * A domain's refusal of an event as things stand (a refund that would take a balance past
+ * its limit): dead-lettered at once, without retries that could not help; an operator
+ * replays it after a fix.
+ */
+export class EventRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventRefused';
+  }
+}
+
 /** One event's writes; throwing fails that event. */
 export type EventHandler<T extends EventType> = (event: EventEnvelope<T>, log: Logger) => Statement[] | Promise<Statement[]>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };

@@ -1,11 +1,13 @@
 import { isTransientError } from '@orders/db';
 import { InvalidEventError, OutgoingEventError } from '../events/envelope.js';
+import { EventRefused } from './event-step.js';
 
 /**
  * Why handling a message failed:
  * - `infrastructure`: the database or broker is down, restarting or overloaded; retried
  *   until it clears, never dead-lettered;
- * - `invalid`: the message can never be processed as it is; dead-lettered at once;
+ * - `invalid`: the message can never be processed as it is, or the domain refuses it as
+ *   things stand (EventRefused); dead-lettered at once;
  * - `handler`: the handler failed on this message (an invalid event it was about to send
  *   included); retried a bounded number of times, then dead-lettered.
  */
@@ -15,7 +17,7 @@ export function classifyFailure(error: unknown): FailureKind {
   if (isTransientError(error)) return 'infrastructure';
   // An invalid event the handler was about to send is its own failure, not the input's.
   if (error instanceof OutgoingEventError) return 'handler';
-  if (error instanceof InvalidEventError) return 'invalid';
+  if (error instanceof InvalidEventError || error instanceof EventRefused) return 'invalid';
   return 'handler';
 }
 
