@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from './config.js';
+import { AlertRules } from './components/alert-rules.js';
 import type { Cluster } from './components/cluster.js';
 import { Dozzle } from './components/dozzle.js';
 import { Jaeger } from './components/jaeger.js';
@@ -8,7 +9,7 @@ import { KafkaUi } from './components/kafka-ui.js';
 import { MetricsServer } from './components/metrics-server.js';
 import type { Pods } from './network.js';
 
-/** What the stack runs to look at the system: Kafka UI, Dozzle (with the metrics API it needs), Jaeger when tracing is on. */
+/** What the stack runs to look at the system: Kafka UI, Dozzle (with the metrics API it needs), Jaeger when tracing is on, the alerting rules. */
 export function deployTools(config: StackConfig, cluster: Cluster, kafka: Kafka, services: readonly Pods[], stackName: string) {
   const opts = cluster.opts;
   const kafkaUi = new KafkaUi(
@@ -42,6 +43,7 @@ export function deployTools(config: StackConfig, cluster: Cluster, kafka: Kafka,
     ? new Jaeger('jaeger', { namespace: cluster.namespace(config.tracingNamespace), image: config.jaegerImage, nodePort: config.jaegerNodePort }, opts)
     : undefined;
   jaeger?.admit(services);
+  new AlertRules('alert-rules', { namespace: cluster.namespace(config.kafkaNamespace) }, opts);
   return { kafkaUi, dozzle, jaeger, logins: logins(kafkaUi, dozzle) };
 }
 

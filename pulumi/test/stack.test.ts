@@ -83,7 +83,7 @@ describe('Pulumi program (engine mocks)', function () {
       // logins. Kafka: the brokers' users, and each client's password in its namespace (3 services,
       // the topic Job, Kafka UI).
       expect(count(v, K.Secret), key).to.equal(4 * 2 + 2 + 1 + 1 + 5);
-      expect(count(v, K.ConfigMap), key).to.equal(4 + 1); // 3 services and identity, kafka-config
+      expect(count(v, K.ConfigMap), key).to.equal(4 + 2); // 3 services and identity, kafka-config, the alert rules
       expect(count(v, K.ClusterRole), key).to.equal(2); // Dozzle's, metrics-server's
       expect(count(v, K.APIService), key).to.equal(1); // metrics.k8s.io
       // metrics-server reads kube-system's authentication ConfigMap; Dozzle reads the 5 namespaces and lists pods of default.
