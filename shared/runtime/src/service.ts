@@ -6,7 +6,7 @@ import { SERVICE_COMMANDS, type ServiceCommand } from '@orders/contracts';
 import { ensureAppRole } from '@orders/db';
 import { Pruner, type PruneTarget } from '@orders/db';
 import type { Worker } from '@orders/platform';
-import { inboxPruning } from '@orders/messaging';
+import { deadLetterPruning, inboxPruning } from '@orders/messaging';
 import { createDb, pingDb } from '@orders/db';
 import { settlesWithin } from '@orders/platform';
 import { migrateLatest, type Migration } from '@orders/db';
@@ -210,7 +210,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     outbox,
     metrics,
   });
-  const pruning = [inboxPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];
+  const pruning = [inboxPruning(config.retention.inboxMs), deadLetterPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];
   const workers = [...(definition.workers?.(deps) ?? []), new Pruner(db, logger, pruning, config.retention.pruneIntervalMs)];
   const kafkaHealth = new KafkaHealth(kafka);
 

@@ -1,7 +1,7 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import type { Knex } from 'knex';
 import { EVENT_TYPE_HEADER } from '@orders/contracts';
-import type { Migration } from '@orders/db';
+import type { Migration, PruneTarget } from '@orders/db';
 
 /** The service's own record of what it dead-lettered: what an operator lists and replays. */
 export const DEAD_LETTERS_TABLE = 'dead_letters';
@@ -29,6 +29,12 @@ export const deadLetterMigration: Migration = {
     await knex.schema.dropTable(DEAD_LETTERS_TABLE);
   },
 };
+
+/**
+ * Replayed dead letters past the retention (the inbox's): the events they carried can no
+ * longer come again. One never replayed stays until an operator has dealt with it.
+ */
+export const deadLetterPruning = (retentionMs: number): PruneTarget => ({ table: DEAD_LETTERS_TABLE, timeColumn: 'replayed_at', retentionMs });
 
 /** A dead letter as an operator sees it. */
 export interface DeadLetter {
