@@ -13,6 +13,7 @@ import {
   type Settings,
 } from './settings/stack-settings.js';
 import { IDENTITY_CONTRACT } from '@orders/contracts';
+import { serviceHost } from './k8s.js';
 
 export { DEPLOYED_NAMES, SERVICE_NAMES, StackConfigError, type DeployedName, type ServiceName } from './settings/stack-settings.js';
 
@@ -115,8 +116,8 @@ function identityEnv(config: Settings): Record<string, string> {
 }
 
 /** The identity service inside the cluster. */
-export const identityClusterHost = (namespace: string) => `${IDENTITY_CONTRACT.serviceName}.${namespace}.svc.cluster.local`;
-export const identityClusterUrl = (namespace: string) => `http://${identityClusterHost(namespace)}:${IDENTITY_CONTRACT.httpPort}`;
+const identityClusterHost = (namespace: string) => serviceHost(IDENTITY_CONTRACT.serviceName, namespace);
+const identityClusterUrl = (namespace: string) => `http://${identityClusterHost(namespace)}:${IDENTITY_CONTRACT.httpPort}`;
 
 /** Where the services send spans when tracing is on: Jaeger's OTLP/HTTP receiver. */
 export const JAEGER_OTLP_PORT = 4318;

@@ -35,7 +35,7 @@ export function stackOutputs(
   logins: StackOutputs['logins'],
   issuer: pulumi.Output<string>,
 ): StackOutputs {
-  const urls = Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, host.apply((h) => `http://${h}:${e.nodePort}`)])) as Record<
+  const urls = Object.fromEntries(Object.entries(nodePorts).map(([k, e]) => [k, nodeUrl(host, e.nodePort)])) as Record<
     Published,
     pulumi.Output<string>
   > &
@@ -58,6 +58,9 @@ export function stackOutputs(
     logins,
   };
 }
+
+/** Where a NodePort answers from the host. */
+export const nodeUrl = (host: pulumi.Output<string>, nodePort: number) => host.apply((h) => `http://${h}:${nodePort}`);
 
 /** The kube context the stack deploys to: never whatever happens to be current for kind and minikube. */
 export function kubeContextOf(config: StackConfig): string | undefined {

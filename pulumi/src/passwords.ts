@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 
@@ -10,3 +11,10 @@ export function passwordOrGenerated(name: string, set: pulumi.Output<string> | u
   const generated = new random.RandomPassword(name, { length: 32, special: false }, opts);
   return pulumi.secret(set ?? generated.result);
 }
+
+/**
+ * A short checksum of secrets, keyed (HMAC) so that it tells nothing about them: put in a
+ * name or an annotation, a change of any secret changes it. Not a secret itself.
+ */
+export const keyedChecksum = (key: pulumi.Output<string>, ...secrets: pulumi.Output<string>[]): pulumi.Output<string> =>
+  pulumi.unsecret(pulumi.all([key, ...secrets]).apply(([k, ...values]) => createHmac('sha256', k!).update(values.join('\0')).digest('hex').slice(0, 16)));

@@ -7,14 +7,13 @@ import { Kafka } from './components/kafka.js';
 import { KafkaTopics } from './components/kafka-topics.js';
 import { ServiceImage } from './components/service-image.js';
 import { ServiceStack } from './components/service-stack.js';
-import { kubeContextOf, nodeHost, stackOutputs, type StackOutputs } from './outputs.js';
+import { kubeContextOf, nodeHost, nodeUrl, stackOutputs, type StackOutputs } from './outputs.js';
 import { deployTools } from './tools.js';
 
 export { kubeContextOf, type StackOutputs } from './outputs.js';
 
 /** Everything the system needs on a cluster, from one validated configuration; reads like the system diagram. */
 export function deployStack(config: StackConfig, stack: { project: string; name: string }): StackOutputs {
-  const services = SERVICE_NAMES.map((name) => serviceSettings(config, name));
   const cluster = new Cluster('cluster', {
     context: kubeContextOf(config),
     namespaces: systemNamespaces(config),
@@ -22,7 +21,7 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
   const opts = cluster.opts;
   const images = serviceImages(config, cluster);
   const host = nodeHost(config, cluster.identity);
-  const urlOf = (nodePort: number) => host.apply((h) => `http://${h}:${nodePort}`);
+  const urlOf = (nodePort: number) => nodeUrl(host, nodePort);
   const issuer = config.identityIssuer ? pulumi.output(config.identityIssuer) : urlOf(config.identityNodePort);
   const identity = new Identity(
     'identity',
@@ -42,28 +41,29 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
     opts,
   );
   const kafkaNamespace = cluster.namespace(config.kafkaNamespace);
+  const topicConfig = topicSettings(config);
   const kafka = new Kafka('kafka', { namespace: kafkaNamespace, ...kafkaClusterSettings(config), clusterKey: `${stack.project}/${stack.name}` }, opts);
   const topics = new KafkaTopics(
     'kafka-topics',
-    { namespace: kafkaNamespace, image: images.order, contract: SERVICE_CONTRACTS.order, kafka, topics: topicSettings(config), logLevel: config.logLevel },
+    { namespace: kafkaNamespace, image: images.order, contract: SERVICE_CONTRACTS.order, kafka, topics: topicConfig, logLevel: config.logLevel },
     opts,
   );
-  const stacks = services.map(
-    (settings) =>
-      new ServiceStack(
-        settings.name,
-        {
-          contract: SERVICE_CONTRACTS[settings.name as ServiceName],
-          settings,
-          namespace: cluster.namespace(settings.namespace),
-          image: images[settings.name],
-          kafka: { cluster: kafka, topics: topicSettings(config) },
-          linkedEnv: { AUTH_ISSUER: issuer },
-          after: [topics.job],
-        },
-        opts,
-      ),
-  );
+  const stacks = SERVICE_NAMES.map((name) => {
+    const settings = serviceSettings(config, name);
+    return new ServiceStack(
+      name,
+      {
+        contract: SERVICE_CONTRACTS[name],
+        settings,
+        namespace: cluster.namespace(settings.namespace),
+        image: images[name],
+        kafka: { cluster: kafka, topics: topicConfig },
+        linkedEnv: { AUTH_ISSUER: issuer },
+        after: [topics.job],
+      },
+      opts,
+    );
+  });
   const servicePods = stacks.map((s) => s.service.pods);
   identity.admit(servicePods);
   const tools = deployTools(config, cluster, kafka, servicePods, stack.name);

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
@@ -6,8 +5,9 @@ import { DEMO_CUSTOMERS, IDENTITY_CONTRACT } from '@orders/contracts';
 import type { ServiceSettings } from '../config.js';
 import { labels, type NamespaceRef } from '../k8s.js';
 import { allowConnections, type Pods } from '../network.js';
-import { passwordOrGenerated } from '../passwords.js';
+import { keyedChecksum, passwordOrGenerated } from '../passwords.js';
 import type { ServiceImage } from './service-image.js';
+import { fromSecret } from './service-pod.js';
 import { ServiceStack } from './service-stack.js';
 
 export interface IdentityArgs {
@@ -60,10 +60,8 @@ export class Identity extends pulumi.ComponentResource {
     );
     // Keyed, so the checksum in the Job's name tells nothing about the passwords.
     const key = new random.RandomPassword(`${name}-logins-checksum-key`, { length: 32, special: false }, child).result;
-    const loginsChecksum = pulumi.unsecret(
-      pulumi.all([key, operator, demo]).apply(([k, o, d]) => createHmac('sha256', k).update(`${o}\0${d}`).digest('hex').slice(0, 16)),
-    );
-    const fromLogins = (variable: string) => ({ name: variable, valueFrom: { secretKeyRef: { name: secretName, key: variable } } });
+    const loginsChecksum = keyedChecksum(key, operator, demo);
+    const fromLogins = (variable: string) => fromSecret(variable, secretName, variable);
     this.stack = new ServiceStack(
       name,
       {

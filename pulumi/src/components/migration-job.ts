@@ -38,8 +38,8 @@ export class MigrationJob extends pulumi.ComponentResource {
         metadata: {
           // A new image, config or password is a new Job: the migration runs again.
           name: pulumi
-            .all([pod.database.appPasswordChecksum, pod.migrationChecksum ?? ''])
-            .apply(([password, secrets]) => `${app}-migrate-${checksum(secrets ? [pod.image.tag, pod.env, password, secrets] : [pod.image.tag, pod.env, password]).slice(0, 10)}`),
+            .all([pod.database.appPasswordChecksum, pod.migrationSecrets?.checksum ?? ''])
+            .apply(([password, secrets]) => `${app}-migrate-${checksum([pod.image.tag, pod.env, password, ...(secrets ? [secrets] : [])]).slice(0, 10)}`),
           namespace: args.namespace.ready,
           labels: podLabels,
         },

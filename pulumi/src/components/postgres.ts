@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { labels, podSecurity, podSpec, restrictedContainer, serviceHost, volumeClaim, type NamespaceRef } from '../k8s.js';
 import { allowConnections, type Pods } from '../network.js';
+import { keyedChecksum } from '../passwords.js';
 import { postgresSize } from '../sizing.js';
 
 export interface PostgresArgs {
@@ -61,9 +61,7 @@ export class Postgres extends pulumi.ComponentResource {
     this.args = args;
 
     const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this }).result;
-    this.appPasswordChecksum = pulumi.unsecret(
-      pulumi.all([adminPassword, args.appPassword]).apply(([key, password]) => createHmac('sha256', key).update(password).digest('hex').slice(0, 16)),
-    );
+    this.appPasswordChecksum = keyedChecksum(adminPassword, args.appPassword);
     const secret = (secretName: string, data: Record<string, pulumi.Output<string>>) =>
       new k8s.core.v1.Secret(
         secretName,

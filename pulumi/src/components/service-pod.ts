@@ -28,10 +28,11 @@ export interface ServicePod {
   kafkaEnv: k8s.types.input.core.v1.EnvVar[];
   /** Variables known only once the cluster is (the issuer's URL holds minikube's node IP): given to `start` directly. */
   linkedEnv: k8s.types.input.core.v1.EnvVar[];
-  /** Secrets only `migrate` reads (the identity service's login passwords). */
-  migrationSecrets: k8s.types.input.core.v1.EnvVar[];
-  /** Their checksum: a change names a new migration Job, so the passwords are set again. */
-  migrationChecksum?: pulumi.Output<string>;
+  /**
+   * Secrets only `migrate` reads (the identity service's login passwords), and their
+   * checksum: a change names a new migration Job, so the passwords are set again.
+   */
+  migrationSecrets?: { env: k8s.types.input.core.v1.EnvVar[]; checksum: pulumi.Output<string> };
   /** A change of either rolls the pods (and re-runs the migration); names stay fixed. */
   checksums: Record<string, pulumi.Input<string>>;
 }
@@ -73,7 +74,7 @@ export const podChecksums = (env: Record<string, string>, database: Postgres, mo
   ...more,
 });
 
-const fromSecret = (name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar => ({
+export const fromSecret = (name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar => ({
   name,
   valueFrom: { secretKeyRef: { name: secretName, key } },
 });
@@ -95,7 +96,7 @@ export function serviceContainer(pod: ServicePod, command: 'start' | 'migrate'):
     imagePullPolicy: pod.image.pullPolicy,
     command: [...contract.entrypoint, command],
     envFrom: [{ configMapRef: { name: pod.configMap } }],
-    env: command === 'migrate' ? [...migrationEnv, ...pod.migrationSecrets] : [appPassword, ...pod.kafkaEnv, ...pod.linkedEnv],
+    env: command === 'migrate' ? [...migrationEnv, ...(pod.migrationSecrets?.env ?? [])] : [appPassword, ...pod.kafkaEnv, ...pod.linkedEnv],
     securityContext: restrictedContainer(SERVICE_UID),
     resources: pod.settings.resources,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],

@@ -77,8 +77,7 @@ export class ServiceStack extends pulumi.ComponentResource {
       env,
       kafkaEnv: kafkaUser?.env ?? [],
       linkedEnv: linked.map(([variable, value]) => ({ name: variable, value })),
-      migrationSecrets: args.migrationSecrets?.env ?? [],
-      migrationChecksum: args.migrationSecrets?.checksum,
+      ...(args.migrationSecrets ? { migrationSecrets: args.migrationSecrets } : {}),
       checksums: podChecksums(
         env,
         this.database,
