@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Outbox } from '@orders/messaging';
 import { type Knex } from 'knex';
 import { createTestDatabase, silentLogger } from '@orders/testing';
-import type { OrderStatus } from '../src/domain.js';
+import { compensationWaitMs, type OrderStatus } from '../src/domain.js';
 import { orderMigrations } from '../src/migrations.js';
 import { SWEEP_DUE_SQL } from '../src/repository.js';
 import { SagaSweeper } from '../src/saga-sweeper.js';
@@ -132,10 +132,12 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     await db('orders').whereNotIn('status', ['CONFIRMED', 'REJECTED', 'CANCELLED']).update({ status: 'CANCELLED' });
     const id = await order('CANCELLING', ago(1000), now, 'CUSTOMER_REQUEST');
     const sweeper = sweeperOf();
-    // The wait since the last ask before each follow-up: 1, 2, 4 times the retry wait, then the stall.
+    // The wait since the last ask before each follow-up: 1, 2, 4 times the retry wait, then the stall;
+    // the query (SQL) and the domain's compensationWaitMs must agree on each.
     let clock = now.getTime();
     const asks: number[] = [];
-    for (const factor of [1, 2, 4]) {
+    for (const [requests, factor] of [[0, 1], [1, 2], [2, 4]] as const) {
+      expect(compensationWaitMs(requests, RETRY_MS), `the domain's wait after ${requests} asks`).to.equal(factor * RETRY_MS);
       const lastAsk = (await db('orders').where({ id }).first('updated_at')).updated_at.getTime();
       // Just before its wait is over: nothing; just after: asked again.
       expect(await sweeper.sweep(new Date(lastAsk + factor * RETRY_MS - 1000)), `before ${factor}× the wait`).to.equal(0);
@@ -148,6 +150,7 @@ describe('order: the saga sweeper against real PostgreSQL (timeouts and compensa
     expect(asks).to.deep.equal([1, 2, 3]);
     expect(await db('orders').where({ id }).first('status', 'compensation_requests')).to.deep.equal({ status: 'CANCELLING', compensation_requests: 3 });
     const before = stalled.count;
+    expect(compensationWaitMs(3, RETRY_MS)).to.equal(8 * RETRY_MS);
     expect(await sweeper.sweep(new Date(clock + 8 * RETRY_MS - 1000))).to.equal(0);
     expect(await sweeper.sweep(new Date(clock + 8 * RETRY_MS + 1000))).to.equal(1);
     expect((await db('orders').where({ id }).first('status')).status).to.equal('CANCEL_STALLED');

@@ -2,7 +2,7 @@ export { type EventEnvelope, type SagaEvent, createEvent } from './events/envelo
 export { createKafka, createProducer } from './kafka/client.js';
 export { consumerIntervalMs, consumerTuning } from './kafka/consumer-options.js';
 export { EventConsumer } from './kafka/consumer.js';
-export { DEAD_LETTERS_TABLE, type DeadLetter, deadLetterPruning, DeadLetterStore } from './kafka/dead-letter-store.js';
+export { DEAD_LETTER_ID, DEAD_LETTERS_TABLE, type DeadLetter, deadLetterPruning, DeadLetterStore } from './kafka/dead-letter-store.js';
 export { DeadLetterReplay, type ReplayResult } from './kafka/dead-letter-replay.js';
 export { EventFailure, EventRefused, type EventStep } from './kafka/event-step.js';
 export { KafkaHealth } from './kafka/health.js';

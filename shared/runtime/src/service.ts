@@ -154,7 +154,7 @@ async function deadLetters<C extends CommonConfig>(definition: ServiceDefinition
   try {
     const replay = deadLetterReplay(definition, config, db, logger, new Outbox());
     if (action === 'list') {
-      for (const letter of (await replay.store.list({ limit: 10_000 })).reverse()) process.stdout.write(`${JSON.stringify(letter)}\n`);
+      for (const letter of await replay.store.pending()) process.stdout.write(`${JSON.stringify(letter)}\n`);
     } else if (action === 'replay') {
       const result = await replay.replay(id!);
       if (!result) throw new Error(`no dead letter ${id}`);

@@ -71,8 +71,7 @@ export class DeadLetterReplay {
   async replayAll(): Promise<{ replayed: number; failed: { id: string; error: string }[] }> {
     const failed: { id: string; error: string }[] = [];
     let replayed = 0;
-    const pending = (await this.store.list({ limit: 10_000 })).reverse();
-    for (const letter of pending) {
+    for (const letter of await this.store.pending()) {
       const result = await this.replay(letter.id);
       if (result?.replayed) replayed++;
       else if (result) failed.push({ id: letter.id, error: result.error });

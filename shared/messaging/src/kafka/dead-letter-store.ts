@@ -36,6 +36,9 @@ export const deadLetterMigration: Migration = {
  */
 export const deadLetterPruning = (retentionMs: number): PruneTarget => ({ table: DEAD_LETTERS_TABLE, timeColumn: 'replayed_at', retentionMs });
 
+/** A dead letter's id: the row's bigserial, as text. */
+export const DEAD_LETTER_ID = /^\d{1,18}$/;
+
 /** A dead letter as an operator sees it. */
 export interface DeadLetter {
   id: string;
@@ -83,16 +86,16 @@ const textOrNull = (value: unknown) => (typeof value === 'string' ? value : null
 const toDeadLetter = (row: Row): DeadLetter => {
   const envelope = envelopeOf(row.value);
   return {
-  id: String(row.id),
-  topic: row.topic,
-  partition: row.partition,
-  offset: String(row.offset),
-  eventType: row.headers[EVENT_TYPE_HEADER] ?? textOrNull(envelope.type),
-  eventId: textOrNull(envelope.id),
-  orderId: textOrNull(envelope.orderId),
-  error: row.error,
-  failedAt: row.failed_at.toISOString(),
-  replayedAt: row.replayed_at ? row.replayed_at.toISOString() : null,
+    id: String(row.id),
+    topic: row.topic,
+    partition: row.partition,
+    offset: String(row.offset),
+    eventType: row.headers[EVENT_TYPE_HEADER] ?? textOrNull(envelope.type),
+    eventId: textOrNull(envelope.id),
+    orderId: textOrNull(envelope.orderId),
+    error: row.error,
+    failedAt: row.failed_at.toISOString(),
+    replayedAt: row.replayed_at ? row.replayed_at.toISOString() : null,
   };
 };
 
@@ -139,9 +142,14 @@ export class DeadLetterStore {
     return rows.map(toDeadLetter);
   }
 
+  /** Those not replayed yet, oldest first (at most 10,000): what the command line lists and replays. */
+  async pending(): Promise<DeadLetter[]> {
+    return (await this.list({ limit: 10_000 })).reverse();
+  }
+
   /** The message as it was consumed, to apply again; undefined when there is no such dead letter. */
   async message(id: string): Promise<{ letter: DeadLetter; topic: string; partition: number; message: KafkaMessage } | undefined> {
-    if (!/^\d{1,18}$/.test(id)) return undefined;
+    if (!DEAD_LETTER_ID.test(id)) return undefined;
     const row = await this.db<Row>(DEAD_LETTERS_TABLE).where({ consumer_group: this.groupId, id }).first();
     if (!row) return undefined;
     const message = { key: row.key, value: row.value, headers: row.headers, offset: String(row.offset), timestamp: String(row.failed_at.getTime()), attributes: 0 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Router } from 'express';
 import { AppError, notFound } from '@orders/platform';
-import type { DeadLetterReplay } from '@orders/messaging';
+import { DEAD_LETTER_ID, type DeadLetterReplay } from '@orders/messaging';
 import { asOperator } from './auth.js';
 import { errorResponse, jsonContent, secured } from './openapi.js';
 import { decodeCursor, PAGE_LIMIT_DEFAULT, pageOf, pageQuery } from './paging.js';
@@ -9,7 +9,7 @@ import { parse } from './validate.js';
 
 /** Newest first: a cursor holds the id of the last one of a page. */
 const CURSOR = 'd';
-const DeadLetterId = z.string().regex(/^\d{1,18}$/, 'a dead letter id is a number');
+const DeadLetterId = z.string().regex(DEAD_LETTER_ID, 'a dead letter id is a number');
 const DeadLetterListQuery = z.strictObject({ ...pageQuery, all: z.enum(['true', 'false']).optional() });
 
 /**

@@ -7,7 +7,8 @@ import { errorBody } from './error-body.js';
 /**
  * The browser-facing headers of every answer (helmet): a CSP that allows only the service's
  * own scripts, styles, images and connections (no inline script; inline styles for Swagger
- * UI; forms post to itself and `formTargets`; scripts fetch from it and `connectTargets`), no framing (`frame-ancestors 'none'`, X-Frame-Options DENY), nosniff, no referrer.
+ * UI; forms post to itself and `formTargets`; scripts fetch from it and `connectTargets`),
+ * no framing (`frame-ancestors 'none'`, X-Frame-Options DENY), nosniff, no referrer.
  * No HSTS and no upgrade-insecure-requests: the services speak plain HTTP on loopback and
  * NodePorts (TLS belongs to whatever fronts them).
  */
