@@ -17,6 +17,7 @@ RUN="$ROOT/.run"
 source "$ROOT/scripts/lib/node.sh"
 
 declare -A PORTS=([identity]="${IDENTITY_PORT:-3004}" [order]="${ORDER_PORT:-3001}" [payment]="${PAYMENT_PORT:-3002}" [inventory]="${INVENTORY_PORT:-3003}")
+# In start order, the issuer first; they stop in reverse. Each has its database <name>_service.
 SERVICES=(identity inventory payment order)
 PASSWORDS="$ROOT/.cache/local/passwords"
 ISSUER="http://127.0.0.1:${PORTS[identity]}"
@@ -112,8 +113,9 @@ up() {
 }
 
 stop_services() {
-  local name
-  for name in order payment inventory identity; do
+  local name i
+  for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do
+    name="${SERVICES[i]}"
     if alive "$name"; then
       local pid; pid="$(cat "$RUN/pids/$name.pid")"
       log "stopping $name (pid $pid)"
@@ -139,7 +141,7 @@ reset() {
   use_project_node "$ROOT"
   bash "$ROOT/scripts/infra.sh" up
   local db
-  for db in order_service payment_service inventory_service identity_service; do
+  for db in "${SERVICES[@]/%/_service}"; do
     log "dropping $db"
     psql -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" -U "${PGUSER:-postgres}" -d postgres -qc "drop database if exists \"$db\" with (force)"
   done
@@ -148,7 +150,7 @@ reset() {
 
 status() {
   local name
-  for name in identity order payment inventory; do
+  for name in "${SERVICES[@]}"; do
     if alive "$name"; then echo "$name: running (pid $(cat "$RUN/pids/$name.pid")) on :${PORTS[$name]}"; else echo "$name: stopped"; fi
   done
   bash "$ROOT/scripts/infra.sh" status

@@ -1,3 +1,4 @@
+import { PROBE_PATHS } from '@orders/contracts';
 import type { Access } from '@orders/runtime';
 import { identityOpenApi } from '@orders/identity-service/openapi';
 import { inventoryOpenApi } from '@orders/inventory-service/openapi';
@@ -23,7 +24,7 @@ const DOCUMENTS: Record<Api4, { paths: Record<string, Record<string, { summary?:
 };
 
 /** What every service serves for its operation (probes, metrics, its own document): open, and not part of the API. */
-const OPERATIONAL = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+const OPERATIONAL = new Set<string>([...Object.values(PROBE_PATHS), '/openapi.json']);
 /** The issuer's protocol endpoints: the OpenID Connect flows themselves decide who gets a token. */
 const PROTOCOL = new Set(['/.well-known/openid-configuration', '/auth', '/token', '/jwks']);
 

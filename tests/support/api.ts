@@ -50,9 +50,9 @@ export class Api {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
-    // A header given explicitly (even an empty one) wins over the user's token.
-    const init: RequestInit = { method, headers: { ...(headers.authorization === undefined ? await this.authorization() : {}), ...headers } };
-    if ((init.headers as Record<string, string>).authorization === '') delete (init.headers as Record<string, string>).authorization;
+    // A header given explicitly wins over the user's token; an empty one sends none.
+    const { authorization = (await this.authorization()).authorization, ...rest } = headers;
+    const init: RequestInit = { method, headers: authorization ? { ...rest, authorization } : rest };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

@@ -3,16 +3,16 @@ import { IDENTITY_CONTRACT } from '@orders/contracts';
 import { appRoleSettings, dbSettings } from '@orders/db';
 import { env, logLevelSetting, readSettings, setting, type SettingsOf, type SettingsTree } from '@orders/platform';
 import { authSettings, commonSettings, seededServiceSettings } from '@orders/runtime';
+import { PASSWORD_MIN_LENGTH, USER_ID_PATTERN } from './schemas.js';
 
 const urlList = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .pipe(z.array(z.url().regex(/^https?:\/\//, 'must be http or https URLs')).min(1, 'must list at least one URL'));
 
-const loginName = z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
-
-/** A password a script or the stack generates, or a person chooses: long enough to resist guessing. */
-export const PASSWORD_MIN_LENGTH = 12;
+const loginName = z.string().trim().regex(USER_ID_PATTERN, 'must be 1-64 letters, digits, _ or -');
+/** Empty leaves the login as it is. */
+const optionalPassword = z.union([z.literal(''), z.string().min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)]);
 
 export const identitySettings = {
   http: commonSettings.http,
@@ -32,7 +32,7 @@ export const identitySettings = {
     user: setting('IDENTITY_OPERATOR_USER', loginName, 'operator', "the operator's login name"),
     password: setting(
       'IDENTITY_OPERATOR_PASSWORD',
-      z.union([z.literal(''), z.string().min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)]),
+      optionalPassword,
       '',
       "`migrate` sets the operator's password to this (empty: leaves the operator as it is; never printed)",
     ),
@@ -41,7 +41,7 @@ export const identitySettings = {
     seed: seededServiceSettings.demoSeed,
     password: setting(
       'IDENTITY_DEMO_PASSWORD',
-      z.union([z.literal(''), z.string().min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)]),
+      optionalPassword,
       '',
       '`migrate` with DEMO_SEED gives the demo customers (alice, bob, carol) this password (never printed)',
     ),
