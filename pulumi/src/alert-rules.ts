@@ -50,7 +50,7 @@ export const ALERT_RULES: AlertRule[] = [
     labels: { severity: 'warning' },
     annotations: {
       summary: '{{ $labels.service }} refuses requests to {{ $labels.route }} (503 SERVICE_BUSY)',
-      description: 'Its bounded queue is full: more orders arrive than the system completes.',
+      description: 'A bound is reached (route admission: the requests in flight; /orders: the orders waiting for their commit): more arrives than the service completes.',
     },
   },
 ];

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DEMO_CUSTOMERS, IDENTITY_CONTRACT, SERVICE_CONTRACTS, type DeployedContract, type ServiceContract } from '@orders/contracts';
+import { DEMO_CUSTOMERS, IDENTITY_CONTRACT, SERVICE_CONTRACTS, SERVICE_MEMORY_LIMIT_MI, serviceNodeOptions, type DeployedContract, type ServiceContract } from '@orders/contracts';
 import { adminDb as admin, kafkaUser, testDbServer, waitFor } from '@orders/testing';
 import { settingsOf } from '@orders/platform';
 import { commonSettings, seededServiceSettings } from '@orders/runtime';
@@ -21,6 +21,8 @@ const ENV_KEYS: Record<ServiceContract['name'] | 'identity', string[]> = {
   inventory: settingsOf({ ...commonSettings, ...seededServiceSettings }).map((s) => s.env),
   identity: settingsOf(identitySettings).map((s) => s.env),
 };
+/** Read by Node itself: the heap cap the pods run with (a test below runs `start` with it). */
+const RUNTIME_KEYS = ['NODE_OPTIONS'];
 const DEPLOYED: DeployedContract[] = [...Object.values(SERVICE_CONTRACTS), IDENTITY_CONTRACT];
 const name = (contract: DeployedContract) => contract.name as keyof typeof ENV_KEYS;
 
@@ -78,7 +80,8 @@ describe('deployment contract: each container command, run here with the environ
   it('gives each service only variables its code reads, with its port, database and password', function () {
     for (const contract of DEPLOYED) {
       const { env, fromServices } = containerEnv(variant, contract.serviceName);
-      const declared = Object.keys(env).filter((k) => !fromServices.includes(k));
+      const declared = Object.keys(env).filter((k) => !fromServices.includes(k) && !RUNTIME_KEYS.includes(k));
+      expect(env.NODE_OPTIONS, contract.name).to.equal(serviceNodeOptions(SERVICE_MEMORY_LIMIT_MI));
       expect(declared.filter((k) => !ENV_KEYS[name(contract)].includes(k)), contract.name).to.deep.equal([]);
       expect(env.HTTP_PORT).to.equal(String(contract.httpPort));
       expect(env.DB_NAME).to.equal(contract.database);

@@ -255,6 +255,23 @@ describe('Pulumi program (engine mocks)', function () {
     expect(named.outputs.issuer).to.equal('http://orders.example.test:31004');
   });
 
+  it("caps each service's V8 heap 160 MiB below its container's memory limit (NODE_OPTIONS), following serviceMemoryLimit", async function () {
+    const heapOf = (v: Variant) =>
+      ofType(v.resources, K.ConfigMap)
+        .filter((c) => c.inputs.metadata.name.endsWith('-service-config'))
+        .map((c) => unwrapSecrets(c.inputs).data.NODE_OPTIONS);
+    const limits = (v: Variant) =>
+      ofType(v.resources, K.Deployment)
+        .filter((d) => d.inputs.metadata.name.endsWith('-service'))
+        .map((d) => containersOf(d)[0]!.container.resources.limits.memory);
+    const plain = variants.get('kind/zookeeper')!;
+    expect(limits(plain)).to.deep.equal(Array(4).fill('384Mi'));
+    expect(heapOf(plain)).to.deep.equal(Array(4).fill('--max-old-space-size=224'));
+    const larger = await runVariant('kind', 'zookeeper', { serviceMemoryLimit: '1Gi' });
+    expect(limits(larger)).to.deep.equal(Array(4).fill('1Gi'));
+    expect(heapOf(larger)).to.deep.equal(Array(4).fill('--max-old-space-size=864'));
+  });
+
   it('tracing on: Jaeger in its namespace, its UI URL in the outputs, the services sending it OTLP; off: none of it', async function () {
     const traced = await runVariant('kind', 'zookeeper', { tracing: 'true' });
     expect(traced.outputs.urls.jaeger).to.equal('http://127.0.0.1:31686');

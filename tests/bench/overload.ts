@@ -6,12 +6,15 @@
  * `duration` seconds over `connections` connections, so requests pile up at the service as a
  * flood's would. Prints what was accepted (202) and refused (503 SERVICE_BUSY), the order
  * service's memory before, at its peak during and after the flood (PSS, MiB), and how many
- * accepted orders did not end (lost: must be 0). `--queue-max` sets ORDER_PLACEMENT_QUEUE_MAX
+ * accepted orders did not end (lost: must be 0). The services run with the Node options of
+ * their pods (the V8 heap capped below the container's default memory limit), so the memory
+ * figures are the ones a pod would see. `--queue-max` sets ORDER_PLACEMENT_QUEUE_MAX
  * (0: the service's default), to compare bounds. `--record` adds the run to the day's record
  * in docs/benchmarks/ (docs/operations.md shows the newest day's, npm run docs).
  */
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
+import { SERVICE_MEMORY_LIMIT_MI, serviceNodeOptions } from '@orders/contracts';
 import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { Api, TERMINAL } from '../support/api.js';
 import { processMemoryKib } from '../support/memory.js';
@@ -43,7 +46,7 @@ export interface OverloadResult {
 export async function runOverload(options: OverloadOptions): Promise<OverloadResult> {
   const log = (line: string) => process.stderr.write(`[overload] ${line}\n`);
   const system = await LocalSystem.start({
-    env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', ...(options.queueMax > 0 ? { ORDER_PLACEMENT_QUEUE_MAX: String(options.queueMax) } : {}) },
+    env: { NODE_OPTIONS: serviceNodeOptions(SERVICE_MEMORY_LIMIT_MI), LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', ...(options.queueMax > 0 ? { ORDER_PLACEMENT_QUEUE_MAX: String(options.queueMax) } : {}) },
   });
   const pool = new Pool(system.url('order'), { connections: options.connections, pipelining: 1 });
   try {
@@ -67,6 +70,11 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRes
     const accepted: string[] = [];
     let busy = 0;
     let other = 0;
+    const others = new Map<string, number>();
+    const otherAnswer = (kind: string) => {
+      other++;
+      others.set(kind, (others.get(kind) ?? 0) + 1);
+    };
     let offered = 0;
     const started = Date.now();
     const inFlight = new Set<Promise<void>>();
@@ -82,9 +90,9 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRes
           const text = await res.body.text();
           if (res.statusCode === 202) accepted.push(JSON.parse(text).id);
           else if (res.statusCode === 503) busy++;
-          else other++;
+          else otherAnswer(`${res.statusCode} ${text.slice(0, 80)}`);
         })
-        .catch(() => void other++)
+        .catch((error: unknown) => otherAnswer((error as { code?: string }).code ?? String(error)))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
@@ -92,6 +100,7 @@ export async function runOverload(options: OverloadOptions): Promise<OverloadRes
     clearInterval(sampler);
     peak = Math.max(peak, mib());
     log(`offered ${offered}: ${accepted.length} accepted, ${busy} refused busy, ${other} other; waiting for every accepted order to end`);
+    for (const [kind, n] of others) log(`  other: ${n} × ${kind}`);
     await untilTerminal(system, accepted, Date.now() + 300_000);
     let ended = 0;
     for (let i = 0; i < accepted.length; i += 5000) {

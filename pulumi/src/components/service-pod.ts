@@ -1,8 +1,9 @@
 import type * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import type { DeployedContract } from '@orders/contracts';
+import { serviceNodeOptions, type DeployedContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
 import { checksum, restrictedContainer } from '../k8s.js';
+import { parseQuantityMi } from '../quantity.js';
 import type { Postgres } from './postgres.js';
 import type { ServiceImage } from './service-image.js';
 
@@ -55,6 +56,7 @@ export function serviceEnvironment(
     ...(kafka ? kafkaEnvironment(kafka.bootstrapServers, kafka.topics) : {}),
     SHUTDOWN_DRAIN_MS: String(SHUTDOWN.drainMs),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN.timeoutMs),
+    NODE_OPTIONS: serviceNodeOptions(parseQuantityMi(String(settings.resources.limits.memory))),
     ...settings.env,
   };
 }

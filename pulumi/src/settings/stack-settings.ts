@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SERVICE_MEMORY_LIMIT_MI } from '@orders/contracts';
 import { kafkaSettings } from '@orders/messaging';
 import { logLevelSetting } from '@orders/platform';
 import { authSettings, commonSettings, seededServiceSettings } from '@orders/runtime';
@@ -86,7 +87,7 @@ export const STACK_SETTINGS = {
   serviceCpuRequest: size('80m', 'CPU request of each service container (what the busiest service uses at 10 orders/s, bench:footprint).'),
   serviceCpuLimit: size('500m', 'CPU limit of each service container.'),
   serviceMemoryRequest: size('192Mi', 'Memory request of each service container (the most a service holds at 10 orders/s, bench:footprint).'),
-  serviceMemoryLimit: size('384Mi', 'Memory limit of each service container.'),
+  serviceMemoryLimit: size(`${SERVICE_MEMORY_LIMIT_MI}Mi`, 'Memory limit of each service container; its V8 heap is capped 160 MiB below it (NODE_OPTIONS=--max-old-space-size) so a flood makes the garbage collector work instead of the kernel killing the container.'),
   kafkaMemoryLimit: size('1Gi', 'Memory limit of each Kafka broker (heap is half of it).'),
   postgresMemoryLimit: size('512Mi', 'Memory limit of each PostgreSQL.'),
   kafkaUiNodePort: nodePort(31008, 'NodePort of Kafka UI.'),

@@ -73,6 +73,7 @@ async function start(config: IdentityConfig): Promise<void> {
     logger,
     metrics,
     bodyLimit: config.http.bodyLimit,
+    maxInFlight: config.http.maxInFlight,
     allowedHosts: config.http.allowedHosts,
     readiness: { database: () => pingDb(db) },
     openapi: identityOpenApi,

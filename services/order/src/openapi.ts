@@ -1,4 +1,4 @@
-import { deadLetterPaths, errorResponse, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
+import { busyResponse, deadLetterPaths, errorResponse, jsonContent, openApiDocument, schemaOf, secured } from '@orders/runtime';
 import { ListQuery, OrderSchema, OrderTimelineSchema, PlaceOrderBody } from './schemas.js';
 
 const order = { description: 'the order', ...jsonContent(schemaOf(OrderSchema)) };
@@ -16,7 +16,7 @@ export const orderOpenApi = openApiDocument('Order service', '1.0.0', {
           headers: { 'Idempotent-Replayed': { description: '`true` when this is the stored answer to an earlier request with the same key', schema: { type: 'string' } } },
         },
         '400': errorResponse('invalid body'), '409': errorResponse('Idempotency-Key reused with another body'), '413': errorResponse('body too large'), '415': errorResponse('not JSON'),
-        '503': { ...errorResponse('too many orders wait for their commit (SERVICE_BUSY): retry after Retry-After seconds'), headers: { 'Retry-After': { schema: { type: 'integer' } } } } },
+        '503': busyResponse('too many requests in progress, or too many orders wait for their commit (SERVICE_BUSY): nothing was done; retry after Retry-After seconds') },
     }),
     get: secured('owner', {
       summary: 'List orders, newest first, with cursor paging',

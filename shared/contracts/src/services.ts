@@ -23,6 +23,26 @@ export const COMMAND_DEPENDENCIES: Record<ServiceCommand, readonly ('database' |
   'dead-letters': ['database'],
 };
 
+/** The memory limit of each service's container by default (MiB): the stack's serviceMemoryLimit. */
+export const SERVICE_MEMORY_LIMIT_MI = 384;
+
+/**
+ * Room a service needs beside V8's old generation (MiB): the young generation, compiled code,
+ * sockets' and drivers' buffers and the runtime itself. The overload run
+ * (`npm run bench:overload`) measures the whole process against the container's limit.
+ */
+const NON_HEAP_MI = 160;
+
+/**
+ * The Node options a service runs with in a container of `memoryLimitMi`: V8's old generation
+ * capped so the process stays inside the limit. Left to itself, Node sizes its heap from the
+ * cgroup's whole limit, so a flood grows the heap until the kernel kills the container instead
+ * of the garbage collector working harder.
+ */
+export function serviceNodeOptions(memoryLimitMi: number): string {
+  return `--max-old-space-size=${Math.max(64, Math.floor(memoryLimitMi - NON_HEAP_MI))}`;
+}
+
 export const PROBE_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
 
 /** What a deployment needs of any service it runs: the saga's three and the identity service. */

@@ -1,4 +1,4 @@
-export { type Access, conditionalResponses, errorResponse, secured, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf } from './http/openapi.js';
+export { type Access, busyResponse, conditionalResponses, errorResponse, secured, etagHeader, ifMatchParameter, jsonContent, openApiDocument, schemaOf } from './http/openapi.js';
 export { jsonBody, parse } from './http/validate.js';
 export { preconditionOf, sendVersioned, sendWritten } from './http/conditional.js';
 export { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, pageOf, pageQuery } from './http/paging.js';

@@ -19,6 +19,12 @@ export const commonSettings = {
       '1mb',
       'largest JSON body (larger → 413)',
     ),
+    maxInFlight: setting(
+      'HTTP_MAX_IN_FLIGHT',
+      env.int(1, 100000),
+      '512',
+      'API requests served at once; past it a request gets 503 SERVICE_BUSY with Retry-After before its token is checked or its body read, so a flood costs short answers, not memory (the probes and /metrics are never refused)',
+    ),
     allowedHosts: setting(
       'HTTP_ALLOWED_HOSTS',
       z.string().transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),

@@ -234,6 +234,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     logger,
     metrics,
     bodyLimit: config.http.bodyLimit,
+    maxInFlight: config.http.maxInFlight,
     allowedHosts: config.http.allowedHosts,
     limits: definition.limits ?? {},
     readiness: { database: () => pingDb(db), kafka: () => kafkaHealth.check() },

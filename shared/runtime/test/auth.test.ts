@@ -19,6 +19,7 @@ describe('access tokens: what the services accept, and who may act for whom', fu
       logger: silentLogger,
       metrics: createMetrics('auth-test'),
       bodyLimit: '10kb',
+      maxInFlight: 100,
       allowedHosts: [],
       readiness: {},
       openapi: openApiDocument('auth test', '1', {}),

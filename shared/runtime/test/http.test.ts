@@ -23,6 +23,7 @@ describe('HTTP app factory', function () {
       logger: silentLogger,
       metrics: createMetrics('test'),
       bodyLimit: '10kb',
+      maxInFlight: 100,
       allowedHosts: ['orders.example.test'],
       readiness: {
         database: async () => {

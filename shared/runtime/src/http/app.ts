@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { settlesWithin } from '@orders/platform';
+import { admission } from './admission.js';
 import { mountApiDocs } from './api-docs.js';
 import { errorBody } from './error-body.js';
 import { authenticate, type TokenVerifier } from './auth.js';
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: ServiceMetrics;
   bodyLimit: string;
+  /** API requests served at once; past it 503 SERVICE_BUSY before the token or body is read. */
+  maxInFlight: number;
   /** Host names it answers for besides IP addresses and localhost (DNS rebinding); `*`: any. */
   allowedHosts: readonly string[];
   /** What each check constraint of its tables guards, in the domain's words (a 409's message). */
@@ -53,6 +56,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('query parser', 'simple');
 
   app.use(observe(logger, metrics));
+  app.use(admission(options.maxInFlight, metrics));
   app.use(hostCheck(options.allowedHosts));
   app.use(securityHeaders({ formTargets: options.formTargets, connectTargets: options.connectTargets }));
   options.mountBeforeJson?.(app);

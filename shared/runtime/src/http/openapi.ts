@@ -13,6 +13,23 @@ export const jsonContent = (schema: object) => ({ content: { 'application/json':
 /** An error response in the one error shape. */
 export const errorResponse = (description: string) => ({ description, ...jsonContent({ $ref: '#/components/schemas/Error' }) });
 
+/** What any API operation may answer under a flood (admission.ts); an operation may declare its own 503. */
+export const busyResponse = (description = 'too many requests in progress (SERVICE_BUSY): nothing was done; retry after Retry-After seconds') => ({
+  ...errorResponse(description),
+  headers: { 'Retry-After': { schema: { type: 'integer' } } },
+});
+
+type Operation = { responses?: Record<string, unknown> };
+const withBusy = (paths: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(item as Record<string, Operation>).map(([method, op]) => [method, { ...op, responses: { '503': busyResponse(), ...op.responses } }]),
+      ),
+    ]),
+  );
+
 /** The parts every service document has: info, the operational paths and the error schema. */
 export function openApiDocument(title: string, version: string, paths: Record<string, unknown>) {
   const ops = (summary: string) => ({ get: { summary, responses: { '200': { description: 'OK' } } } });
@@ -20,7 +37,7 @@ export function openApiDocument(title: string, version: string, paths: Record<st
     openapi: '3.0.3',
     info: { title, version },
     paths: {
-      ...paths,
+      ...withBusy(paths),
       '/healthz': ops('Liveness'),
       '/readyz': ops('Readiness: database and Kafka reachable'),
       '/metrics': ops('Prometheus metrics'),
