@@ -44,6 +44,15 @@ export const ALERT_RULES: AlertRule[] = [
     },
   },
   {
+    alert: 'OrdersConsumerLagging',
+    expr: 'min by (service, topic) (min_over_time(kafka_consumer_group_lag[10m])) > 1000',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: '{{ $labels.service }} has not caught up with {{ $labels.topic }} for 10 minutes',
+      description: 'More than 1,000 messages stayed uncommitted by its consumer group all along: the consumer is stuck, stopped or slower than what arrives. Its log, its retries and its readiness say which.',
+    },
+  },
+  {
     alert: 'OrdersRequestsRefused',
     expr: 'sum by (service, route) (rate(http_requests_refused_total[5m])) > 0',
     for: '5m',

@@ -42,7 +42,7 @@ describe('alert rules shipped with the stack', function () {
       for (const metric of metrics) expect(exported.has(metric), `${rule.alert} reads ${metric}`).to.equal(true);
       expect(rule.labels.severity).to.be.oneOf(['warning', 'critical']);
     }
-    expect(ALERT_RULES.map((r) => r.alert)).to.include.members(['OrdersDeadLetters', 'OrdersCompensationStalled']);
+    expect(ALERT_RULES.map((r) => r.alert)).to.include.members(['OrdersDeadLetters', 'OrdersCompensationStalled', 'OrdersConsumerLagging']);
   });
 
   it('the check can fail: a syntax error and an unknown metric are caught', async function () {

@@ -43,6 +43,8 @@ describe('dead letters an operator can see and replay (three services, real Kafk
     expect((await api.order(id)).status).to.equal('CANCELLING');
     const metrics = (await api.request<string>('payment', 'GET', '/metrics')).body;
     expect(metrics).to.match(/^dead_letters_total\{topic="[^"]*order-events",service="payment-service"\} [1-9]/m);
+    // Its consumer group's lag, read from the broker (measured at start, then every 15 s).
+    expect(metrics).to.match(/^kafka_consumer_group_lag\{topic="[^"]*order-events",service="payment-service"\} \d+$/m);
 
     // Only an operator sees or replays them.
     expect((await api.as(customer).request('payment', 'GET', '/dead-letters')).status).to.equal(403);

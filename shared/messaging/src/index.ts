@@ -6,6 +6,8 @@ export { DEAD_LETTER_ID, DEAD_LETTERS_TABLE, type DeadLetter, deadLetterPruning,
 export { DeadLetterReplay, type ReplayResult } from './kafka/dead-letter-replay.js';
 export { EventFailure, EventRefused, type EventStep } from './kafka/event-step.js';
 export { KafkaHealth } from './kafka/health.js';
+export { SharedAdmin } from './kafka/shared-admin.js';
+export { CONSUMER_LAG_INTERVAL_MS, consumerLagWorker, groupLag } from './kafka/consumer-lag.js';
 export { PROCESSED_MESSAGES_TABLE, inboxPruning } from './kafka/inbox-table.js';
 export { ensureTopics, sagaTopicSpecs } from './kafka/topics.js';
 export { ensureAcls, systemAcls } from './kafka/acls.js';

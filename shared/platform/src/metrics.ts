@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * How often the event-loop delay monitor behind `nodejs_eventloop_lag_*` samples, in ms.
@@ -75,6 +75,12 @@ export function createMetrics(service: string) {
     deadLetters: new Counter({
       name: 'dead_letters_total',
       help: 'Messages a consumer could not apply, kept for an operator (GET /dead-letters) and sent to <topic>.dlq, by topic',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    consumerLag: new Gauge({
+      name: 'kafka_consumer_group_lag',
+      help: "Messages of a topic its consumer group has not committed yet (the partitions' end offsets less the group's committed ones), measured every 15 s",
       labelNames: ['topic'] as const,
       registers: [registry],
     }),

@@ -14,7 +14,7 @@ import type { Topic } from '@orders/contracts';
 import { createKafka, createProducer } from '@orders/messaging';
 import { consumerIntervalMs, consumerTuning, EventConsumer } from '@orders/messaging';
 import type { EventStep } from '@orders/messaging';
-import { KafkaHealth } from '@orders/messaging';
+import { consumerLagWorker, KafkaHealth, SharedAdmin } from '@orders/messaging';
 import { ensureAcls, ensureTopics, sagaTopicSpecs } from '@orders/messaging';
 import { DeadLetterReplay } from '@orders/messaging';
 import { createHttpApp } from './http/app.js';
@@ -211,8 +211,14 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
     metrics,
   });
   const pruning = [inboxPruning(config.retention.inboxMs), deadLetterPruning(config.retention.inboxMs), ...(definition.pruning?.(config) ?? [])];
-  const workers = [...(definition.workers?.(deps) ?? []), new Pruner(db, logger, pruning, config.retention.pruneIntervalMs)];
-  const kafkaHealth = new KafkaHealth(kafka);
+  const kafkaAdmin = new SharedAdmin(kafka);
+  const kafkaHealth = new KafkaHealth(kafkaAdmin);
+  const consumedTopics = definition.consumes.map((topic) => config.kafka.topicPrefix + topic);
+  const workers = [
+    ...(definition.workers?.(deps) ?? []),
+    new Pruner(db, logger, pruning, config.retention.pruneIntervalMs),
+    consumerLagWorker(kafkaAdmin, groupIdOf(definition, config), consumedTopics, metrics, logger),
+  ];
 
   // Stop order: consumers finish and commit, workers end, the relay publishes what they
   // committed, then the connections close.
@@ -221,7 +227,7 @@ async function start<C extends CommonConfig>(definition: ServiceDefinition<C>, c
   lifecycle.onStop('outbox relay', () => relay.stop());
   lifecycle.onStop('kafka', async () => {
     // Bounded: with the brokers unreachable, closing waits on requests that are retried.
-    const closed = Promise.all([kafkaHealth.close(), producer.disconnect()]);
+    const closed = Promise.all([kafkaAdmin.close(), producer.disconnect()]);
     if (!(await settlesWithin(closed, KAFKA_CLOSE_TIMEOUT_MS))) logger.warn('kafka connections did not close in time');
   });
   lifecycle.onStop('database', () => db.destroy());
