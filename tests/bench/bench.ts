@@ -36,6 +36,10 @@ export const BENCH_DEFAULTS = {
   commitProbe: 3,
   partitions: 6,
   sweep: false,
+  /** The sweep's capacity search: seconds of each probe (after `warmup` at its rate)… */
+  probeDuration: 30,
+  /** …and the most probes it runs. */
+  probes: 5,
   /**
    * Also sample each process group's memory (PSS) every second. Reading a JVM's
    * smaps_rollup takes the bench tens of milliseconds of CPU each time, which shows at low

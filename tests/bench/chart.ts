@@ -8,7 +8,13 @@ export interface ChartPoint {
   p99: number;
 }
 
-export async function latencyChart(points: ChartPoint[], title: string): Promise<string> {
+/** The capacity at the objective, drawn as a vertical rule, and the objective as a horizontal one. */
+export interface ChartMarks {
+  capacityPerSec: number;
+  objectiveMs: number;
+}
+
+export async function latencyChart(points: ChartPoint[], title: string, marks?: ChartMarks): Promise<string> {
   // Vega and Vega-Lite are ES modules with top-level await: loaded with import().
   const vega = await import('vega');
   const vegaLite = await import('vega-lite');
@@ -20,13 +26,36 @@ export async function latencyChart(points: ChartPoint[], title: string): Promise
     title,
     width: 560,
     height: 300,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'offered', type: 'quantitative', title: 'offered load (orders/s)' },
-      y: { field: 'latency', type: 'quantitative', title: 'POST → terminal (ms)', scale: { type: 'log' } },
-      color: { field: 'percentile', type: 'nominal', title: 'percentile' },
-    },
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'offered', type: 'quantitative', title: 'offered load (orders/s)' },
+          y: { field: 'latency', type: 'quantitative', title: 'POST → terminal (ms)', scale: { type: 'log' } },
+          color: { field: 'percentile', type: 'nominal', title: 'percentile' },
+        },
+      },
+      ...(marks
+        ? [
+            {
+              data: { values: [{ offered: marks.capacityPerSec, label: `capacity at p99 ≤ ${marks.objectiveMs} ms: ${marks.capacityPerSec.toLocaleString('en-US')}/s` }] },
+              layer: [
+                { mark: { type: 'rule' as const, strokeDash: [6, 4], color: 'black' }, encoding: { x: { field: 'offered', type: 'quantitative' as const } } },
+                {
+                  mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -130, color: 'black' },
+                  encoding: { x: { field: 'offered', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } },
+                },
+              ],
+            },
+            {
+              data: { values: [{ latency: marks.objectiveMs }] },
+              mark: { type: 'rule' as const, strokeDash: [2, 3], color: 'gray' },
+              encoding: { y: { field: 'latency', type: 'quantitative' as const } },
+            },
+          ]
+        : []),
+    ],
   }).spec;
   const view = new vega.View(vega.parse(spec), { renderer: 'none' });
   return view.toSVG();

@@ -27,3 +27,21 @@ export function sweepTable(sweep: SweepResult): string {
     ...sweep.steps.map((s) => (s.load_pct === 100 ? row('max (closed loop)', '—', s) : row(`${s.load_pct} %`, whole(s.offered_per_sec), s))),
   ].join('\n');
 }
+
+/**
+ * The capacity at the objective as the README leads with it: the figure, the objective, the
+ * sweep's date and machine, and the two probes that bracket it (from the sweep's JSON).
+ */
+export function capacitySentence(sweep: SweepResult, date: string): string {
+  const search = sweep.capacity_search;
+  if (sweep.capacity_at_slo_per_sec === undefined || !search) return `The sweep of ${date} predates the capacity search: run \`npm run bench -- --sweep\`.`;
+  const probe = (s: SweepStep) => `${whole(s.offered_per_sec)}/s offered, ${tenths(s.orders_per_sec)}/s completed, p99 ${whole(s.p99_ms)} ms`;
+  return [
+    `**Capacity at the latency objective: ${whole(sweep.capacity_at_slo_per_sec)} orders/s** — the highest rate offered in an open loop`,
+    `for ${search.probe_seconds} s (after ${search.warmup_seconds} s of warm-up) at which p99 POST → terminal stayed ≤ ${search.objective.p99_ms} ms`,
+    `and at least ${search.objective.completed_share * 100} % of the orders completed, with no errors and nothing lost`,
+    `(\`npm run bench -- --sweep\`, ${date}, a 2-core VM running the services, PostgreSQL, Kafka and the load generator).`,
+    `It met the objective at ${search.met ? probe(search.met) : 'no rate probed'};`,
+    search.missed ? `it missed it at ${probe(search.missed)}.` : 'no rate probed above it missed it (the search stops at the closed-loop maximum).',
+  ].join('\n');
+}

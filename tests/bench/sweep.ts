@@ -1,13 +1,15 @@
 /**
  * The latency-against-load sweep (`npm run bench -- --sweep`): the maximum end-to-end rate
  * in a closed loop, then open-loop steps at LOW_RATE_PER_SEC and at fractions of the
- * maximum, all on one running system, so the steps are comparable. Writes
- * docs/benchmarks/<date>.json and .svg (the chart).
+ * maximum, then the search for the capacity at the latency objective (capacity.ts) with
+ * longer steps, all on one running system, so the steps are comparable. Writes
+ * docs/benchmarks/<date>.json and .svg (the chart, the capacity marked).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalSystem } from '../support/system.js';
 import { cpuMeterOf, plannedWarmUp, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
+import { bracket, nextProbeRate, OBJECTIVE } from './capacity.js';
 import { latencyChart } from './chart.js';
 import { printTable, round } from './options.js';
 import { BENCHMARKS_DIR } from './records.js';
@@ -69,6 +71,22 @@ export interface SweepResult extends BenchResult {
    * maximum. Absent from sweeps made before it was added, which bench:compare still reads.
    */
   low_rate?: SweepStep;
+  /**
+   * The highest open-loop rate that met the objective (p99 ≤ 250 ms, ≥ 99 % completed, no
+   * errors, nothing lost) in a probe of `capacity_search.probe_seconds`; 0 when none did.
+   * Absent from sweeps made before it was added.
+   */
+  capacity_at_slo_per_sec?: number;
+  capacity_search?: {
+    objective: { p99_ms: number; completed_share: number };
+    probe_seconds: number;
+    warmup_seconds: number;
+    /** In the order they ran; `load_pct` is the rate's share of the maximum. */
+    probes: SweepStep[];
+    /** The probe at the capacity, and the lowest above it that missed the objective (null: none did). */
+    met: SweepStep | null;
+    missed: SweepStep | null;
+  };
   files: { json: string; chart: string };
 }
 
@@ -100,28 +118,44 @@ export async function runSweep(options: BenchOptions, resultsDir = BENCHMARKS_DI
     const max = await runBenchmark({ ...quiet, rate: 0 }, system);
     const steps: SweepStep[] = [step(100, 0, max)];
     log(`maximum ${max.orders_per_sec} orders/s end to end, p99 ${max.p99_ms} ms`);
-    const openLoop = async (name: string, rate: number): Promise<BenchResult> => {
+    // The fractions: the system is warm from the maximum's run. The capacity probes: each after the same warm-up at its rate.
+    const openLoop = async (name: string, rate: number, duration = options.duration, warmup = 0): Promise<BenchResult> => {
       log(`quiet after ${(await waitForQuiet(system)).toFixed(0)} s`);
-      log(`${name}: ${rate} orders/s open loop for ${options.duration} s`);
-      // The system is warm from the maximum's run.
-      const r = await runBenchmark({ ...quiet, rate, commitProbe: 0, warmup: 0 }, system);
+      log(`${name}: ${rate} orders/s open loop for ${duration} s${warmup > 0 ? ` after ${warmup} s of warm-up` : ''}`);
+      const r = await runBenchmark({ ...quiet, rate, duration, commitProbe: 0, warmup }, system);
       log(`${name}: ${r.orders_per_sec} orders/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, CPU ${r.cpu_ms_per_order.total} ms/order`);
       return r;
     };
-    const low = step(round((LOW_RATE_PER_SEC / max.orders_per_sec) * 100, 2), LOW_RATE_PER_SEC, await openLoop(`${LOW_RATE_PER_SEC}/s`, LOW_RATE_PER_SEC));
+    const pctOf = (rate: number) => round((rate / max.orders_per_sec) * 100, 2);
+    const low = step(pctOf(LOW_RATE_PER_SEC), LOW_RATE_PER_SEC, await openLoop(`${LOW_RATE_PER_SEC}/s`, LOW_RATE_PER_SEC));
     for (const pct of SWEEP_STEPS_PCT) {
       const rate = Math.max(1, Math.round((max.orders_per_sec * pct) / 100));
       steps.push(step(pct, rate, await openLoop(`${pct} %`, rate)));
     }
+    const plan = {
+      hints: [low, ...steps.slice(1)],
+      maxPerSec: max.orders_per_sec,
+      resolution: Math.max(10, Math.round(max.orders_per_sec * 0.025)),
+      maxProbes: options.probes,
+    };
+    const probes: SweepStep[] = [];
+    for (let rate = nextProbeRate(plan, probes); rate !== null; rate = nextProbeRate(plan, probes)) {
+      probes.push(step(pctOf(rate), rate, await openLoop(`capacity probe`, rate, options.probeDuration, options.warmup)));
+    }
+    const { met, missed } = bracket(probes);
+    const capacity = met?.offered_per_sec ?? 0;
+    log(`capacity at the objective: ${capacity} orders/s (${probes.length} probes of ${options.probeDuration} s)`);
     const half = steps.find((s) => s.load_pct === 50)!;
     const date = new Date().toISOString().slice(0, 10);
     mkdirSync(resultsDir, { recursive: true });
     const files = { json: path.join(resultsDir, `${date}.json`), chart: path.join(resultsDir, `${date}.svg`) };
     const ordered = [...steps].sort((a, b) => a.load_pct - b.load_pct);
     // The open-loop steps: the closed-loop maximum has no offered rate.
+    const openSteps = [low, ...ordered.filter((s) => s.load_pct < 100), ...probes].sort((a, b) => a.offered_per_sec - b.offered_per_sec);
     const chart = await latencyChart(
-      [low, ...ordered.filter((s) => s.load_pct < 100)].map((s) => ({ offeredPerSec: s.offered_per_sec, p50: Math.max(1, s.p50_ms), p95: Math.max(1, s.p95_ms), p99: Math.max(1, s.p99_ms) })),
+      openSteps.map((s) => ({ offeredPerSec: s.offered_per_sec, p50: Math.max(1, s.p50_ms), p95: Math.max(1, s.p95_ms), p99: Math.max(1, s.p99_ms) })),
       `Latency against load, ${date} (2-core VM, everything on one machine)`,
+      { capacityPerSec: capacity, objectiveMs: OBJECTIVE.p99Ms },
     );
     const result: SweepResult = {
       ...max,
@@ -131,6 +165,15 @@ export async function runSweep(options: BenchOptions, resultsDir = BENCHMARKS_DI
       p99_at_half_ms: half.p99_ms,
       steps: ordered,
       low_rate: low,
+      capacity_at_slo_per_sec: capacity,
+      capacity_search: {
+        objective: { p99_ms: OBJECTIVE.p99Ms, completed_share: OBJECTIVE.completedShare },
+        probe_seconds: options.probeDuration,
+        warmup_seconds: options.warmup,
+        probes,
+        met,
+        missed,
+      },
       files: { json: path.relative(ROOT, files.json), chart: path.relative(ROOT, files.chart) },
     };
     writeFileSync(files.json, `${JSON.stringify(result, null, 2)}\n`);
@@ -145,6 +188,10 @@ export async function runSweep(options: BenchOptions, resultsDir = BENCHMARKS_DI
           `${s.orders_per_sec} orders/s, p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, p99 ${s.p99_ms} ms, CPU ${s.cpu_ms_per_order.total} ms/order, errors ${s.errors}, lost ${s.lost}`,
         ]),
       );
+      const verdict = (s: SweepStep) => `${s.offered_per_sec}/s: ${s.orders_per_sec} completed, p99 ${s.p99_ms} ms`;
+      out.write(`\ncapacity at the objective (p99 ≤ ${OBJECTIVE.p99Ms} ms, ≥ ${OBJECTIVE.completedShare * 100} % completed, ${options.probeDuration} s steps): ${capacity} orders/s\n`);
+      printTable(out, probes.map((s): [string, string] => [`probe ${s.offered_per_sec}/s`, `${s.orders_per_sec} orders/s, p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, errors ${s.errors}, lost ${s.lost}`]));
+      out.write(`  met: ${met ? verdict(met) : 'none'}; missed above it: ${missed ? verdict(missed) : 'none'}\n`);
       out.write(`  written: ${result.files.json}, ${result.files.chart}\n`);
     }
     return result;

@@ -10,7 +10,7 @@ import { chaosSentence, chaosTable, comparisonTable, footprintTable, overloadTab
 import type { OverloadRecord } from '../bench/overload.js';
 import { type ChaosRecord, type CompareRecord, newestRecord, type RecordKind } from '../bench/records.js';
 import type { SweepResult } from '../bench/sweep.js';
-import { sweepTable } from '../bench/sweep-table.js';
+import { capacitySentence, sweepTable } from '../bench/sweep-table.js';
 import { accessTable } from '../support/access.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -62,8 +62,9 @@ function newest<T>(kind: RecordKind): { file: string; record: T } {
   return kept;
 }
 
-/** The README's generated blocks: the latency table of the sweep whose chart it shows, the newest chaos run. */
+/** The README's generated blocks: the capacity and the latency table of the sweep whose chart it shows, the newest chaos run. */
 export const readmeTables = (readme: string): Record<string, string> => ({
+  capacity: capacitySentence(shownSweep(readme).sweep, path.basename(shownSweep(readme).json, '.json')),
   'latency-sweep': sweepTable(shownSweep(readme).sweep),
   'chaos-summary': chaosSentence(newest<ChaosRecord>('chaos').record),
 });

@@ -98,10 +98,10 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
     expect(result.limit_ratio).to.be.within(0, 1);
   });
 
-  it('bench --sweep: the maximum and every step, with the figures at half load, written as JSON and a chart', async function () {
+  it('bench --sweep: the maximum, every step, the capacity search with its probes, the figures at half load, written as JSON and a chart that marks the capacity', async function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'sweep-'));
     try {
-      const result = await runSweep({ ...BENCH_DEFAULTS, duration: 2, warmup: 1, concurrency: 16, commitProbe: 1, quiet: true }, dir);
+      const result = await runSweep({ ...BENCH_DEFAULTS, duration: 2, warmup: 1, concurrency: 16, commitProbe: 1, probeDuration: 2, probes: 2, quiet: true }, dir);
       expect(result.steps.map((s) => s.load_pct)).to.deep.equal([...SWEEP_STEPS_PCT, 100]);
       expect(result.max_orders_per_sec).to.be.greaterThan(20);
       const half = result.steps.find((s) => s.load_pct === 50)!;
@@ -117,12 +117,20 @@ describe('benchmark and chaos, short runs (regressions fail CI; full runs: npm r
       expect(low.orders_per_sec).to.be.within(LOW_RATE_PER_SEC / 2, LOW_RATE_PER_SEC * 1.1);
       expect(low.cpu_ms_per_order.total).to.be.greaterThan(0);
       expect(low.load_pct).to.be.within(0.01, 10);
+      // The capacity search: its probes (2 here), the capacity the highest that met the objective.
+      const search = result.capacity_search!;
+      expect(search.probes).to.have.length(2);
+      expect(search.probe_seconds).to.equal(2);
+      expect(search.objective).to.deep.equal({ p99_ms: 250, completed_share: 0.99 });
+      expect(result.capacity_at_slo_per_sec).to.equal(search.met?.offered_per_sec ?? 0);
+      for (const p of search.probes) expect(p.lost, `probe ${p.offered_per_sec}/s`).to.equal(0);
       const written = JSON.parse(readFileSync(path.join(dir, path.basename(result.files.json)), 'utf8'));
+      expect(written.capacity_at_slo_per_sec).to.equal(result.capacity_at_slo_per_sec);
       expect(written.steps).to.have.length(6);
       expect(written.low_rate.offered_per_sec).to.equal(LOW_RATE_PER_SEC);
       const svg = readFileSync(path.join(dir, path.basename(result.files.chart)), 'utf8');
       expect(svg).to.match(/^<svg /);
-      for (const label of ['p50', 'p95', 'p99', 'offered load (orders/s)']) expect(svg).to.include(label);
+      for (const label of ['p50', 'p95', 'p99', 'offered load (orders/s)', 'capacity at p99 ≤ 250 ms']) expect(svg).to.include(label);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
