@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
-import { IDENTITY_CONTRACT, SERVICE_CONTRACTS } from '@orders/contracts';
-import { kafkaClusterSettings, SERVICE_NAMES, systemNamespaces, serviceSettings, topicSettings, type DeployedName, type ServiceName, type StackConfig } from './config.js';
+import { DEPLOYED_CONTRACTS, SERVICE_CONTRACTS } from '@orders/contracts';
+import { DEPLOYED_NAMES, kafkaClusterSettings, SERVICE_NAMES, systemNamespaces, serviceSettings, topicSettings, type DeployedName, type ServiceName, type StackConfig } from './config.js';
 import { Cluster } from './components/cluster.js';
 import { Identity } from './components/identity.js';
 import { Kafka } from './components/kafka.js';
@@ -82,6 +82,6 @@ export function deployStack(config: StackConfig, stack: { project: string; name:
 
 function serviceImages(config: StackConfig, cluster: Cluster): Record<DeployedName, ServiceImage> {
   const image = (name: DeployedName) =>
-    new ServiceImage(`${name}-image`, { service: name === 'identity' ? IDENTITY_CONTRACT : SERVICE_CONTRACTS[name], settings: config, clusterIdentity: cluster.identity });
-  return { order: image('order'), payment: image('payment'), inventory: image('inventory'), identity: image('identity') };
+    new ServiceImage(`${name}-image`, { service: DEPLOYED_CONTRACTS[name], settings: config, clusterIdentity: cluster.identity });
+  return Object.fromEntries(DEPLOYED_NAMES.map((name) => [name, image(name)])) as Record<DeployedName, ServiceImage>;
 }

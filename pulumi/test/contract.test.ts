@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DEMO_CUSTOMERS, IDENTITY_CONTRACT, SERVICE_CONTRACTS, SERVICE_MEMORY_LIMIT_MI, serviceNodeOptions, type DeployedContract, type ServiceContract } from '@orders/contracts';
+import { DEMO_CUSTOMERS, DEPLOYED_CONTRACTS, IDENTITY_CONTRACT, SERVICE_MEMORY_LIMIT_MI, serviceNodeOptions, type DeployedContract, type ServiceContract } from '@orders/contracts';
 import { adminDb as admin, kafkaUser, testDbServer, waitFor } from '@orders/testing';
 import { settingsOf } from '@orders/platform';
 import { commonSettings, seededServiceSettings } from '@orders/runtime';
@@ -23,7 +23,7 @@ const ENV_KEYS: Record<ServiceContract['name'] | 'identity', string[]> = {
 };
 /** Read by Node itself: the heap cap the pods run with (a test below runs `start` with it). */
 const RUNTIME_KEYS = ['NODE_OPTIONS'];
-const DEPLOYED: DeployedContract[] = [...Object.values(SERVICE_CONTRACTS), IDENTITY_CONTRACT];
+const DEPLOYED: DeployedContract[] = Object.values(DEPLOYED_CONTRACTS);
 const name = (contract: DeployedContract) => contract.name as keyof typeof ENV_KEYS;
 
 /**

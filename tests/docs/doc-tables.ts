@@ -76,6 +76,8 @@ function latestSweep(): string {
     `\`npm run bench -- --sweep\`, ${name} ([JSON](benchmarks/${kept.file}), [chart](benchmarks/${name}.svg)):`,
     '',
     sweepTable(kept.record),
+    '',
+    capacitySentence(kept.record, name),
   ].join('\n');
 }
 

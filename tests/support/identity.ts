@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { loginWithPassword, type AccessToken } from '@orders/identity-service/login';
-import { testDbServer, waitFor } from '@orders/testing';
+import { testDbServer } from '@orders/testing';
+import { runToEnd, spawnLogged, stopProcess, untilReady } from './process.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAIN = path.join(ROOT, 'services', 'identity', 'dist', 'src', 'main.js');
@@ -61,31 +62,16 @@ export class LocalIdentity {
   }
 
   async migrate(): Promise<void> {
-    const child = this.spawn('migrate');
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    if (code !== 0) throw new Error(`identity migrate exited with ${code}`);
+    await runToEnd(this.spawn('migrate'), 'identity migrate');
   }
 
   async start(): Promise<void> {
-    const child = this.spawn('start');
-    this.child = child;
-    await waitFor(
-      `identity ready on :${this.port}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`identity exited with ${child.exitCode}`);
-        return fetch(`${this.issuer}/readyz`).then((r) => r.ok, () => false);
-      },
-      30000,
-      100,
-    );
+    this.child = this.spawn('start');
+    await untilReady(this.child, 'identity', this.issuer);
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    await stopProcess(this.child);
   }
 
   /** A current access token of `user` (the operator, or a customer, whose login is made on first use). */
@@ -123,10 +109,6 @@ export class LocalIdentity {
   }
 
   private spawn(command: 'migrate' | 'start'): ChildProcess {
-    const child = spawn(process.execPath, [MAIN, command], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = this.log();
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    return child;
+    return spawnLogged(MAIN, command, this.env(), this.log());
   }
 }

@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { KAFKA_ADMIN_USER, SERVICE_CONTRACTS } from '@orders/contracts';
-import { adminDb, kafkaUser, testDbServer, waitFor } from '@orders/testing';
+import { adminDb, kafkaUser, testDbServer } from '@orders/testing';
 import { LocalIdentity } from './identity.js';
+import { runToEnd, spawnLogged, stopProcess, untilReady } from './process.js';
 
 export const SERVICES = ['order', 'payment', 'inventory'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -168,12 +169,7 @@ export class LocalSystem {
       // The topic Job's user creates the topics and the ACLs.
       ...(command === 'topics' ? kafkaUserEnv(KAFKA_ADMIN_USER) : {}),
     };
-    const child = spawn(process.execPath, [mainOf(service), command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = this.logStream(service);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    if (code !== 0) throw new Error(`${service} ${command} exited with ${code}; see ${this.logDir}`);
+    await runToEnd(spawnLogged(mainOf(service), command, env, this.logStream(service)), `${service} ${command}`, this.logDir);
   }
 
   async startService(service: ServiceName): Promise<void> {
@@ -209,19 +205,8 @@ export class LocalSystem {
 
   private async spawnStart(service: ServiceName, port: number): Promise<ChildProcess> {
     const env = { ...this.env(service), HTTP_PORT: String(port) };
-    const child = spawn(process.execPath, [mainOf(service), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = this.logStream(service);
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    await waitFor(
-      `${service} ready on :${port}`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}; see ${this.logDir}`);
-        return fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-      },
-      30000,
-      100,
-    );
+    const child = spawnLogged(mainOf(service), 'start', env, this.logStream(service));
+    await untilReady(child, service, `http://127.0.0.1:${port}`, this.logDir);
     return child;
   }
 
@@ -229,9 +214,7 @@ export class LocalSystem {
   async stopService(service: ServiceName, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> {
     const child = this.processes.get(service);
     if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill(signal);
-    const code = await exited;
+    const code = await stopProcess(child, signal);
     this.processes.delete(service);
     return code;
   }
@@ -239,12 +222,7 @@ export class LocalSystem {
   /** Stops every replica started with startReplica (SIGTERM). */
   async stopReplicas(): Promise<void> {
     await Promise.all(
-      this.replicas.splice(0).map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }),
+      this.replicas.splice(0).map(({ child }) => stopProcess(child)),
     );
   }
 

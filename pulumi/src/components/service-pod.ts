@@ -70,10 +70,9 @@ const kafkaEnvironment = (bootstrapServers: string, topics: TopicSettings): Reco
   INBOX_RETENTION_MS: String(topics.retentionMs + 86_400_000),
 });
 
-export const podChecksums = (env: Record<string, string>, database: Postgres, more: Record<string, pulumi.Input<string>> = {}) => ({
+export const podChecksums = (env: Record<string, string>, database: Postgres) => ({
   'checksum/config': checksum(env),
   'checksum/db-password': database.appPasswordChecksum,
-  ...more,
 });
 
 export const fromSecret = (name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar => ({

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { passwordOrGenerated } from '../passwords.js';
 import type { DeployedContract } from '@orders/contracts';
 import type { ServiceSettings, TopicSettings } from '../config.js';
-import { checksum, labels, type NamespaceRef } from '../k8s.js';
+import { labels, type NamespaceRef } from '../k8s.js';
 import type { Kafka } from './kafka.js';
 import { MigrationJob } from './migration-job.js';
 import { Postgres } from './postgres.js';
@@ -78,11 +78,8 @@ export class ServiceStack extends pulumi.ComponentResource {
       kafkaEnv: kafkaUser?.env ?? [],
       linkedEnv: linked.map(([variable, value]) => ({ name: variable, value })),
       ...(args.migrationSecrets ? { migrationSecrets: args.migrationSecrets } : {}),
-      checksums: podChecksums(
-        env,
-        this.database,
-        linked.length ? { 'checksum/linked': pulumi.all(Object.fromEntries(linked)).apply((values) => checksum(values)) } : {},
-      ),
+      // The linked values are in the container's own env: a change of one changes the pod template by itself.
+      checksums: podChecksums(env, this.database),
     };
     this.migration = new MigrationJob(
       `${name}-migrate`,

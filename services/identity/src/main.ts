@@ -1,7 +1,7 @@
 import { IDENTITY_CONTRACT, DEMO_CUSTOMERS } from '@orders/contracts';
-import { createDb, ensureAppRole, migrateLatest, pingDb, Pruner } from '@orders/db';
+import { createDb, pingDb, Pruner } from '@orders/db';
 import { createLogger, createMetrics, readSettings } from '@orders/platform';
-import { authSettings, createHttpApp, runCommand, ServiceLifecycle, TokenVerifier } from '@orders/runtime';
+import { authSettings, createHttpApp, migrateService, runCommand, ServiceLifecycle, TokenVerifier } from '@orders/runtime';
 import { CLI_REDIRECT_URI } from './clients.js';
 import { loadIdentityConfig, type IdentityConfig } from './config.js';
 import { mountOidc } from './interactions.js';
@@ -32,12 +32,8 @@ else {
   process.exitCode = 2;
 }
 
-async function migrate(config: IdentityConfig): Promise<void> {
-  const logger = createLogger(NAME, config.logLevel);
-  const db = createDb({ ...config.db, statementTimeoutMs: 0 }, `${NAME}-migrate`);
-  try {
-    const applied = await migrateLatest(db, identityMigrations);
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema is up to date');
+function migrate(config: IdentityConfig): Promise<void> {
+  return migrateService(NAME, config, identityMigrations, async (db, logger) => {
     logger.info((await ensureIssuerKeys(db)) === 'created' ? 'issuer keys made' : 'issuer keys kept');
     if (config.operator.password) {
       await putUser(db, { id: config.operator.user, role: 'operator' }, config.operator.password);
@@ -47,13 +43,7 @@ async function migrate(config: IdentityConfig): Promise<void> {
       for (const id of DEMO_CUSTOMERS) await putUser(db, { id, role: 'customer' }, config.demo.password);
       logger.info({ users: DEMO_CUSTOMERS }, 'demo customer logins set');
     }
-    if (config.appRole.user) {
-      await ensureAppRole(db, config.appRole, config.db.database);
-      logger.info({ role: config.appRole.user }, 'application role ready');
-    }
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function start(config: IdentityConfig): Promise<void> {

@@ -24,7 +24,8 @@ export function createProvider(config: IdentityConfig, keys: IssuerKeys, db: Kne
   const configuration: Configuration = {
     adapter: postgresAdapter(db),
     clients: oidcClients(config.consoleUrls),
-    clientDefaults: { id_token_signed_response_alg: 'ES256', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] },
+    // The clients' grant, response types and auth method are theirs (clients.ts); only the ID tokens' signature is common.
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
     responseTypes: ['code'],
     jwks: { keys: [{ ...keys.signingKey, alg: 'ES256', use: 'sig' }] },
     cookies: { keys: [keys.cookieKey] },

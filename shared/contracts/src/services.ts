@@ -109,5 +109,8 @@ export const IDENTITY_CONTRACT = {
   clients: Record<string, string>;
 };
 
+/** Every service a deployment runs from this repository: the saga's three and the identity service. */
+export const DEPLOYED_CONTRACTS: Readonly<Record<keyof typeof SERVICE_CONTRACTS | 'identity', DeployedContract>> = { ...SERVICE_CONTRACTS, identity: IDENTITY_CONTRACT };
+
 /** The demo customers: payment's demo data gives them accounts, the identity service logins. */
 export const DEMO_CUSTOMERS = ['alice', 'bob', 'carol'] as const;

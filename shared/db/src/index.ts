@@ -1,7 +1,7 @@
 export { lockKeys } from './advisory-locks.js';
 export { ensureAppRole } from './app-role.js';
 export { BatchedTransaction, inBatchedTransaction } from './batched-transaction.js';
-export { type DbSettings, appRoleSettings, dbSettings, pruneIntervalSetting } from './db-settings.js';
+export { type AppRoleSettings, type DbSettings, appRoleSettings, dbSettings, pruneIntervalSetting } from './db-settings.js';
 export { inputErrorOf } from './input-errors.js';
 export { createDb, pgConnection, pingDb, preparedRaw, runStatement, statementName } from './knex.js';
 export { type Migration, migrateLatest, migrateRollbackAll } from './migrations.js';

@@ -4,6 +4,7 @@ export { preconditionOf, sendVersioned, sendWritten } from './http/conditional.j
 export { decodeCursor, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, pageOf, pageQuery } from './http/paging.js';
 export { type CommonConfig, type SeededServiceConfig, commonSettings, loadSeededServiceConfig, loadServiceConfig, seededServiceSettings } from './service-config.js';
 export { type ServiceDeps, serviceMain } from './service.js';
+export { migrateService } from './migrate.js';
 export { isCustomer, mayActFor, type Principal, type Role, ROLES } from './access.js';
 export { type AuthSettings, authSettings, jwksUrlOf } from './auth-settings.js';
 export { asCustomer, asOperator, asOwnerOrOperator, authenticate, callerOf, forbidden, TokenVerifier, unauthenticated } from './http/auth.js';

@@ -3,13 +3,13 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 import type { CommonConfig } from './service-config.js';
 import { SERVICE_COMMANDS, type ServiceCommand } from '@orders/contracts';
-import { ensureAppRole } from '@orders/db';
 import { Pruner, type PruneTarget } from '@orders/db';
 import type { Worker } from '@orders/platform';
 import { deadLetterPruning, inboxPruning } from '@orders/messaging';
 import { createDb, pingDb } from '@orders/db';
 import { settlesWithin } from '@orders/platform';
-import { migrateLatest, type Migration } from '@orders/db';
+import type { Migration } from '@orders/db';
+import { migrateService } from './migrate.js';
 import type { Topic } from '@orders/contracts';
 import { createKafka, createProducer } from '@orders/messaging';
 import { consumerIntervalMs, consumerTuning, EventConsumer } from '@orders/messaging';
@@ -90,24 +90,13 @@ export function serviceMain<C extends CommonConfig>(definition: ServiceDefinitio
   });
 }
 
-async function migrate<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
-  const logger = createLogger(definition.name, config.logLevel);
-  // Without a statement timeout: a migration may rewrite a large table.
-  const db = createDb({ ...config.db, statementTimeoutMs: 0 }, `${definition.name}-migrate`);
-  try {
-    const applied = await migrateLatest(db, definition.migrations);
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema is up to date');
+function migrate<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C): Promise<void> {
+  return migrateService(definition.name, config, definition.migrations, async (db, logger) => {
     if (definition.seed && definition.shouldSeed?.(config)) {
       await definition.seed(db, config, logger);
       logger.info('demo data seeded');
     }
-    if (config.appRole.user) {
-      await ensureAppRole(db, config.appRole, config.db.database);
-      logger.info({ role: config.appRole.user }, 'application role ready');
-    }
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 async function createTopics(config: CommonConfig): Promise<void> {
