@@ -44,6 +44,13 @@ describe('bench:compare, the report of sweeps before and after', () => {
     assert.deepEqual(c.meanCpu, { before: 2.8, after: 1.65, changePct: -41.1 });
   });
 
+  it("carries each sweep's capacity at the objective, and none for a sweep made before the search", () => {
+    const withCapacity = { ...after[0]!, capacity_at_slo_per_sec: 1240 } as SweepResult;
+    const c = compareSweeps([before[0]!], [withCapacity]);
+    assert.deepEqual(c.pairs[0]!.capacity, { before: null, after: 1240 });
+    assert.match(renderComparison([before[0]!], [withCapacity], c), /capacity at p99 ≤ 250 ms: — → 1240 orders\/s/);
+  });
+
   it('reads CPU per order at another rate between two open-loop steps, log-linearly, and nowhere outside them', () => {
     const s = { steps: [[10, 200, 6], [25, 500, 3], [50, 1000, 1.7], [100, 0, 0.9]].map(([load_pct, offered_per_sec, total]) => ({ load_pct, offered_per_sec, cpu_ms_per_order: { total } })) } as unknown as SweepResult;
     assert.equal(cpuAtRate(s, 700), 2.28);

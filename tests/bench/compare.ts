@@ -46,6 +46,8 @@ export interface PairComparison {
    * much of `cpuChangePct` is the code and how much the higher rate.
    */
   atBeforeHalfRate: { afterCpuMsPerOrder: number; cpuChangePct: number } | null;
+  /** Each sweep's capacity at the latency objective (orders/s); null for a sweep made before the search existed. */
+  capacity: { before: number | null; after: number | null };
   /** Each target, met or not, for this pair's "after" sweep. */
   met: { p99: boolean; p50: boolean; max: boolean; cpu: boolean; noErrorsNoneLost: boolean };
 }
@@ -106,6 +108,7 @@ export function compareSweeps(before: readonly SweepResult[], after: readonly Sw
       after: ha,
       cpuChangePct: cpu,
       atBeforeHalfRate: sameLoad === null ? null : { afterCpuMsPerOrder: sameLoad, cpuChangePct: changePct(hb.cpuMsPerOrder, sameLoad) },
+      capacity: { before: b.capacity_at_slo_per_sec ?? null, after: after[k]!.capacity_at_slo_per_sec ?? null },
       met: {
         p99: ha.p99 <= SPEED_TARGETS.p99AtHalfMs,
         p50: ha.p50 <= SPEED_TARGETS.p50AtHalfMs,
@@ -149,6 +152,7 @@ export function renderComparison(before: readonly SweepResult[], after: readonly
   lines.push(
     'At half of each run\'s maximum (before → after):',
     '',
+    `- capacity at p99 ≤ 250 ms: ${list((p) => `${p.capacity.before ?? '—'} → ${p.capacity.after ?? '—'}`)} orders/s`,
     `- maximum: ${list((p) => `${p.before.maxPerSec} → ${p.after.maxPerSec}`)} orders/s; at least ${SPEED_TARGETS.maxOrdersPerSec}: ${tally(pairs, 'max')}`,
     `- p99: ${list((p) => `${p.before.p99} → ${p.after.p99}`)} ms; at most ${SPEED_TARGETS.p99AtHalfMs}: ${tally(pairs, 'p99')}`,
     `- p50: ${list((p) => `${p.before.p50} → ${p.after.p50}`)} ms; at most ${SPEED_TARGETS.p50AtHalfMs}: ${tally(pairs, 'p50')}`,

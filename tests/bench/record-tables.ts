@@ -10,6 +10,8 @@ const commit = (sha: string) => `${sha.slice(0, 7)}${sha.endsWith('+changes') ? 
 const pct = (n: number) => `${n > 0 ? '+' : n < 0 ? '−' : ''}${Math.abs(n).toFixed(1)} %`;
 
 /** Each pair of a comparison at half of each run's own maximum, and how many pairs met each target. */
+const capacity = (perSec: number | null) => (perSec === null ? '—' : whole(perSec));
+
 export function comparisonTable(record: CompareRecord): string {
   const { pairs } = compareSweeps(record.before, record.after);
   const met = (key: keyof (typeof pairs)[number]['met']) => `${pairs.filter((p) => p.met[key]).length} of ${pairs.length}`;
@@ -17,11 +19,11 @@ export function comparisonTable(record: CompareRecord): string {
   return [
     `\`${record.command}\`, ${record.date}: before = ${commit(record.before_commit)}, after = ${commit(record.after_commit)}; at half of each sweep's own maximum:`,
     '',
-    '| pair | before: max done/s | before at half: offered/s, p50 / p99 ms, CPU ms/order | after: max done/s | after at half: offered/s, p50 / p99 ms, CPU ms/order | CPU | CPU at one load |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| pair | capacity at p99 ≤ 250 ms, before → after | before: max done/s | before at half: offered/s, p50 / p99 ms, CPU ms/order | after: max done/s | after at half: offered/s, p50 / p99 ms, CPU ms/order | CPU | CPU at one load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...pairs.map(
       (p, k) =>
-        `| ${k + 1} | ${tenths(p.before.maxPerSec)} | ${half(p.before)} | ${tenths(p.after.maxPerSec)} | ${half(p.after)} | ${pct(p.cpuChangePct)} | ${p.atBeforeHalfRate ? pct(p.atBeforeHalfRate.cpuChangePct) : '—'} |`,
+        `| ${k + 1} | ${capacity(p.capacity.before)} → ${capacity(p.capacity.after)} | ${tenths(p.before.maxPerSec)} | ${half(p.before)} | ${tenths(p.after.maxPerSec)} | ${half(p.after)} | ${pct(p.cpuChangePct)} | ${p.atBeforeHalfRate ? pct(p.atBeforeHalfRate.cpuChangePct) : '—'} |`,
     ),
     '',
     `The "after" sweeps: p99 ≤ ${SPEED_TARGETS.p99AtHalfMs} ms at half load in ${met('p99')}, p50 ≤ ${SPEED_TARGETS.p50AtHalfMs} ms in ${met('p50')}, ` +

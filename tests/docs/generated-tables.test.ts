@@ -52,7 +52,7 @@ describe('docs/benchmarks.md shows the newest kept runs', function () {
   it('its comparison, chaos and footprint tables are those of the newest JSON of each kind (npm run docs rewrites them)', function () {
     const text = readFileSync(BENCHMARKS, 'utf8');
     expect(withBenchmarkTables(text) === text, 'docs/benchmarks.md tables are stale: run npm run docs').to.equal(true);
-    expect(text).to.match(/\| 1 \| [\d,.]+ \| [\d,]+, \d+ \/ [\d,]+, [\d.]+ \|/, 'a pair at half load');
+    expect(text).to.match(/\| 1 \| (—|[\d,]+) → (—|[\d,]+) \| [\d,.]+ \| [\d,]+, \d+ \/ [\d,]+, [\d.]+ \|/, 'a pair: the capacities, then at half load');
     expect(text).to.include('| SIGKILL order #1 |');
     expect(text).to.match(/\| kafka \| \d+ \| \d+ \|/);
   });
