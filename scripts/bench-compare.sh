@@ -4,7 +4,7 @@
 #   npm run bench:compare -- <commit> [pairs] [--record]   pairs: 1–5, default 2 (order B A A B …)
 # The other commit is checked out once into .cache/bench-compare/<commit> (a git worktree;
 # its packages are hard links of this checkout's when the lock files match) and built there.
-# Needs the local infrastructure (npm run infra:up). Each sweep takes about three minutes.
+# Needs the local infrastructure (npm run infra:up). Each sweep takes about ten minutes (its capacity search included).
 # The sweeps' JSON, the report (tests/bench/compare.ts) and the comparison's record
 # (compare-<date>.json) go to .cache/bench-compare/runs/<time>/; with --record the record is
 # also kept in docs/benchmarks/, which is otherwise left as it was.
