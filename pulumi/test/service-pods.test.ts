@@ -109,7 +109,7 @@ describe('rollouts that apply configuration (engine mocks)', function () {
     const intervals = (v: Variant) => Object.fromEntries(servicePodsOf(v).map((pod) => [pod.workload.name, settingsOfPod(pod).batchIntervalMs]));
     const [before, after] = [intervals(base), intervals(changed)];
     for (const service of Object.keys(LOADERS)) {
-      expect([before[service], after[service]], service).to.deep.equal([15, 25]);
+      expect([before[service], after[service]], service).to.deep.equal([Number(commonSettings.batchIntervalMs.default), 25]);
       expect(templateOf(changed, service).annotations['checksum/config'], service).to.not.equal(templateOf(base, service).annotations['checksum/config']);
     }
   });
