@@ -51,6 +51,14 @@ export const BENCH_DEFAULTS = {
 };
 export type BenchOptions = typeof BENCH_DEFAULTS;
 
+/** The services' environment in every bench run (quiet logs, a larger pool, no saga timeout during a run) and what a run adds. */
+export const benchSystemEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  LOG_LEVEL: 'warn',
+  DB_POOL_MAX: '20',
+  SAGA_TIMEOUT_MS: '120000',
+  ...extra,
+});
+
 export interface BenchResult {
   orders: number;
   orders_per_sec: number;
@@ -93,7 +101,7 @@ export async function runBenchmark(options: BenchOptions, system?: LocalSystem):
   const log = (line: string) => options.quiet || process.stderr.write(`[bench] ${line}\n`);
   const owned = !system;
   system ??= await LocalSystem.start({
-    env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', KAFKA_TOPIC_PARTITIONS: String(options.partitions) },
+    env: benchSystemEnv({ KAFKA_TOPIC_PARTITIONS: String(options.partitions) }),
   });
   const api = new Api(system);
   const pool = new Pool(system.url('order'), { connections: Math.max(8, options.concurrency || 64), pipelining: 1 });

@@ -19,7 +19,7 @@ import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { Api, TERMINAL } from '../support/api.js';
 import { processMemoryKib } from '../support/memory.js';
 import { LocalSystem } from '../support/system.js';
-import { BENCH_DEFAULTS, runBenchmark, signedIn, untilTerminal } from './bench.js';
+import { BENCH_DEFAULTS, benchSystemEnv, runBenchmark, signedIn, untilTerminal } from './bench.js';
 import { printTable, readOptions, round, whole } from './options.js';
 import { keepRecord, newestRecord, today } from './records.js';
 
@@ -46,7 +46,10 @@ export interface OverloadResult {
 export async function runOverload(options: OverloadOptions): Promise<OverloadResult> {
   const log = (line: string) => process.stderr.write(`[overload] ${line}\n`);
   const system = await LocalSystem.start({
-    env: { NODE_OPTIONS: serviceNodeOptions(SERVICE_MEMORY_LIMIT_MI), LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', ...(options.queueMax > 0 ? { ORDER_PLACEMENT_QUEUE_MAX: String(options.queueMax) } : {}) },
+    env: benchSystemEnv({
+      NODE_OPTIONS: serviceNodeOptions(SERVICE_MEMORY_LIMIT_MI),
+      ...(options.queueMax > 0 ? { ORDER_PLACEMENT_QUEUE_MAX: String(options.queueMax) } : {}),
+    }),
   });
   const pool = new Pool(system.url('order'), { connections: options.connections, pipelining: 1 });
   try {

@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
-import { BENCH_DEFAULTS, runBenchmark } from './bench.js';
+import { BENCH_DEFAULTS, benchSystemEnv, runBenchmark } from './bench.js';
 import { printTable, readOptions, round } from './options.js';
 import { summarizeProfile, type CpuProfile } from './profile-summary.js';
 
@@ -32,7 +32,7 @@ export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<{ or
   const dir = path.join(ROOT, '.cache', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
   const system = await LocalSystem.start({
-    env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
+    env: benchSystemEnv({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }),
   });
   const pids = new Map<number, ServiceName>();
   let result;

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalSystem } from '../support/system.js';
-import { cpuMeterOf, plannedWarmUp, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
+import { benchSystemEnv, cpuMeterOf, plannedWarmUp, runBenchmark, type BenchOptions, type BenchResult } from './bench.js';
 import { bracket, nextProbeRate, OBJECTIVE } from './capacity.js';
 import { latencyChart } from './chart.js';
 import { printTable, round } from './options.js';
@@ -108,7 +108,7 @@ const step = (loadPct: number, offered: number, r: BenchResult): SweepStep => ({
 export async function runSweep(options: BenchOptions, resultsDir = BENCHMARKS_DIR): Promise<SweepResult> {
   const log = (line: string) => options.quiet || process.stderr.write(`[sweep] ${line}\n`);
   const system = await LocalSystem.start({
-    env: { LOG_LEVEL: 'warn', DB_POOL_MAX: '20', SAGA_TIMEOUT_MS: '120000', KAFKA_TOPIC_PARTITIONS: String(options.partitions) },
+    env: benchSystemEnv({ KAFKA_TOPIC_PARTITIONS: String(options.partitions) }),
   });
   try {
     const quiet = { ...options, quiet: true };

@@ -63,11 +63,14 @@ function newest<T>(kind: RecordKind): { file: string; record: T } {
 }
 
 /** The README's generated blocks: the capacity and the latency table of the sweep whose chart it shows, the newest chaos run. */
-export const readmeTables = (readme: string): Record<string, string> => ({
-  capacity: capacitySentence(shownSweep(readme).sweep, path.basename(shownSweep(readme).json, '.json')),
-  'latency-sweep': sweepTable(shownSweep(readme).sweep),
-  'chaos-summary': chaosSentence(newest<ChaosRecord>('chaos').record),
-});
+export function readmeTables(readme: string): Record<string, string> {
+  const { json, sweep } = shownSweep(readme);
+  return {
+    capacity: capacitySentence(sweep, path.basename(json, '.json')),
+    'latency-sweep': sweepTable(sweep),
+    'chaos-summary': chaosSentence(newest<ChaosRecord>('chaos').record),
+  };
+}
 
 function latestSweep(): string {
   const kept = newest<SweepResult>('sweep');

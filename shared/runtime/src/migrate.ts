@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { createDb, ensureAppRole, migrateLatest, type Migration } from '@orders/db';
-import type { DbSettings, AppRoleSettings } from '@orders/db';
+import { type AppRoleSettings, createDb, type DbSettings, ensureAppRole, migrateLatest, type Migration } from '@orders/db';
 import { createLogger, type Logger } from '@orders/platform';
 
 /**

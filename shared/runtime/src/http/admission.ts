@@ -1,9 +1,7 @@
 import type { RequestHandler } from 'express';
-import { PROBE_PATHS } from '@orders/contracts';
 import type { ServiceMetrics } from '@orders/platform';
 import { errorBody } from './error-body.js';
-
-const OPERATIONAL = new Set<string>(Object.values(PROBE_PATHS));
+import { OPERATIONAL } from './hardening.js';
 
 /** The route label of requests refused at the door (http_requests_refused_total). */
 export const ADMISSION_ROUTE = 'admission';

@@ -38,8 +38,8 @@ export function securityHeaders({ formTargets = [], connectTargets = [] }: { for
   });
 }
 
-/** Paths the kubelet's probes and the metrics scraper ask by pod IP, under any Host. */
-const OPERATIONAL = new Set<string>(Object.values(PROBE_PATHS));
+/** Paths the kubelet's probes and the metrics scraper ask by pod IP, under any Host, and under any load. */
+export const OPERATIONAL = new Set<string>(Object.values(PROBE_PATHS));
 
 /**
  * Refuses a request whose Host names a host the service was not told of (421), so a page of
