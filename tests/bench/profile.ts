@@ -14,9 +14,12 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { silenceKnownKafkaJsWarning } from '@orders/messaging';
 import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
-import { BENCH_DEFAULTS, benchSystemEnv, runBenchmark } from './bench.js';
+import { BENCH_DEFAULTS, benchSystemEnv, processGroupsOf, runBenchmark } from './bench.js';
 import { printTable, readOptions, round } from './options.js';
 import { summarizeProfile, type CpuProfile } from './profile-summary.js';
+import { CpuParts } from '../support/cpu-parts.js';
+import { WriteMeter } from '../support/proc-io.js';
+import { pgWorkPerOrder, readPgWork, type PgWorkPerOrder } from '../support/pg-work.js';
 
 export const PROFILE_DEFAULTS = { rate: 800, duration: 60, top: 12, json: false };
 
@@ -28,17 +31,56 @@ export interface ServiceProfile {
   functions: { name: string; ms_per_order: number }[];
 }
 
-export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<{ orders_per_sec: number; p99_ms: number; services: Record<string, ServiceProfile>; dir: string }> {
+export interface ProfileResult {
+  orders_per_sec: number;
+  p99_ms: number;
+  services: Record<string, ServiceProfile>;
+  /** PostgreSQL's and the broker's CPU per order, split by server process and by thread group. */
+  infra: Record<'postgres' | 'kafka', { cpu_ms_per_order: number; parts: { part: string; ms_per_order: number }[] }>;
+  /** Write calls and bytes per order of each process group (sockets and files). */
+  writes_per_order: Record<string, { calls: number; bytes: number }>;
+  /** What PostgreSQL did per order: rows written by table, WAL, commits. */
+  postgres_work: PgWorkPerOrder;
+  dir: string;
+}
+
+/** A group's CPU per order split by the shares its parts used over the run. */
+function splitByShares(cpuMsPerOrder: number, used: Record<string, number>) {
+  const total = Object.values(used).reduce((a, b) => a + b, 0);
+  return {
+    cpu_ms_per_order: cpuMsPerOrder,
+    parts: Object.entries(used)
+      .map(([part, ms]) => ({ part, ms_per_order: round(total > 0 ? (ms / total) * cpuMsPerOrder : 0, 3) }))
+      .filter((p) => p.ms_per_order >= 0.001)
+      .sort((a, b) => b.ms_per_order - a.ms_per_order),
+  };
+}
+
+export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<ProfileResult> {
   const dir = path.join(ROOT, '.cache', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
   const system = await LocalSystem.start({
     env: benchSystemEnv({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }),
   });
   const pids = new Map<number, ServiceName>();
-  let result;
+  const parts = new CpuParts(() => LocalSystem.infraPid('kafka'));
+  let result, used, work, writes;
   try {
     for (const service of SERVICES) for (const pid of system.pidsOf(service)) pids.set(pid, service);
+    const dbs = Object.fromEntries(SERVICES.map((s) => [s, system.db(s)]));
+    const pgBefore = await readPgWork(dbs);
+    const writeMeter = new WriteMeter(processGroupsOf(system));
+    parts.begin();
+    writeMeter.begin();
     result = await runBenchmark({ ...BENCH_DEFAULTS, rate: options.rate, duration: options.duration, commitProbe: 0, quiet: true }, system);
+    used = parts.end();
+    const written = writeMeter.end();
+    const pgAfter = await readPgWork(dbs);
+    const orders = (pgAfter.tables['order.orders']?.inserted ?? 0) - (pgBefore.tables['order.orders']?.inserted ?? 0);
+    work = pgWorkPerOrder(pgBefore, pgAfter, orders);
+    writes = Object.fromEntries(
+      Object.entries(written).map(([name, w]) => [name, { calls: round(orders > 0 ? w.calls / orders : 0, 2), bytes: Math.round(orders > 0 ? w.bytes / orders : 0) }]),
+    );
   } finally {
     // The profiles are written as the processes exit.
     await system.stop();
@@ -56,7 +98,11 @@ export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<{ or
       functions: summary.functions.map((f) => ({ name: f.name, ms_per_order: round(f.share * cpu, 3) })),
     };
   }
-  return { orders_per_sec: result.orders_per_sec, p99_ms: result.p99_ms, services, dir: path.relative(ROOT, dir) };
+  const infra = {
+    postgres: splitByShares(result.cpu_ms_per_order.postgres ?? 0, used!.postgres),
+    kafka: splitByShares(result.cpu_ms_per_order.kafka ?? 0, used!.kafka),
+  };
+  return { orders_per_sec: result.orders_per_sec, p99_ms: result.p99_ms, services, infra, writes_per_order: writes!, postgres_work: work!, dir: path.relative(ROOT, dir) };
 }
 
 if (require.main === module) {
@@ -72,6 +118,15 @@ if (require.main === module) {
         out.write('  top functions (self time):\n');
         printTable(out, p.functions.map((f): [string, string] => [`  ${f.name}`, `${f.ms_per_order.toFixed(3)} ms`]));
       }
+      for (const [name, p] of Object.entries(r.infra)) {
+        out.write(`\n${name}: ${p.cpu_ms_per_order} ms of CPU per order, by ${name === 'kafka' ? 'thread group' : 'server process'}\n`);
+        printTable(out, p.parts.slice(0, options.top).map((x): [string, string] => [x.part, `${x.ms_per_order.toFixed(3)} ms`]));
+      }
+      out.write('\nwrite calls and bytes per order (sockets and files):\n');
+      printTable(out, Object.entries(r.writes_per_order).map(([name, x]): [string, string] => [name, `${x.calls} calls, ${x.bytes} B`]));
+      const w = r.postgres_work;
+      out.write(`\npostgres work per order: ${w.commits} commits, ${w.wal.records} WAL records, ${Math.round(w.wal.bytes)} WAL bytes, ${w.wal.writes} WAL writes, ${w.wal.syncs} WAL syncs\n`);
+      printTable(out, w.tables.map((t): [string, string] => [t.table, `+${t.inserted} ~${t.updated} -${t.deleted} rows`]));
       if (options.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       process.exit(0);
     },

@@ -12,5 +12,10 @@ export function procStatFields(pid: number): string[] | null {
   } catch {
     return null;
   }
+  return statFields(stat);
+}
+
+/** The fields of a stat line (of a process or of one of its threads) from the third on. */
+export function statFields(stat: string): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
