@@ -36,7 +36,7 @@ export const commonSettings = {
   batchIntervalMs: setting(
     'BATCH_INTERVAL_MS',
     env.int(0, 1000),
-    '30',
+    '45',
     'a batch of writes (the group commit of POST /orders, an outbox relay read) starts at most this long after the one before, so under load batches grow instead of round trips; a consumer transaction at most two thirds of it after the one before (the consumer waits that out before it fetches again), so it is ready when the next batch from upstream lands; one with nothing before it starts at once; 0: every batch at once',
   ),
   logLevel: logLevelSetting,
