@@ -1,5 +1,5 @@
 /**
- * npm run bench:profile -- [--rate N] [--duration S] [--top N] [--json]
+ * npm run bench:profile -- [--rate N] [--duration S] [--top N] [--json] [--record]
  *
  * Where each service's CPU per order goes: one open-loop bench run (`--rate` orders/s for
  * `--duration` s, after the usual warm-up) with every service started under V8's sampling
@@ -9,19 +9,37 @@
  * compiler) and by function. The profiles stay in .cache/profiles/<time>/ for a closer look
  * (Chrome DevTools or speedscope open them). The profiles cover the processes' whole lives,
  * the set-up and warm-up included, which a long run makes small.
+ *
+ * PostgreSQL's and the broker's CPU per order are split the same way by what /proc says
+ * each of their processes and threads used over the run: PostgreSQL's by server process (the
+ * backends of each service's database, the background processes), the broker's by thread
+ * group. With them come each process group's write calls and bytes per order and what
+ * PostgreSQL did per order (rows written by table, WAL, commits). `--record` keeps the
+ * result as docs/benchmarks/profile-<date>.json, which docs/benchmarks.md shows.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { silenceKnownKafkaJsWarning } from '@orders/messaging';
+import { commonSettings } from '@orders/runtime';
 import { LocalSystem, SERVICES, type ServiceName } from '../support/system.js';
 import { BENCH_DEFAULTS, benchSystemEnv, processGroupsOf, runBenchmark } from './bench.js';
 import { printTable, readOptions, round } from './options.js';
+import { keepRecord, today } from './records.js';
 import { summarizeProfile, type CpuProfile } from './profile-summary.js';
 import { CpuParts } from '../support/cpu-parts.js';
 import { WriteMeter } from '../support/proc-io.js';
 import { pgWorkPerOrder, readPgWork, type PgWorkPerOrder } from '../support/pg-work.js';
 
-export const PROFILE_DEFAULTS = { rate: 800, duration: 60, top: 12, json: false };
+export const PROFILE_DEFAULTS = { rate: 800, duration: 60, top: 12, json: false, record: false };
+
+export interface ProfileRecord extends Omit<ProfileResult, 'dir'> {
+  date: string;
+  command: string;
+  rate_per_sec: number;
+  duration_s: number;
+  /** The services' BATCH_INTERVAL_MS. */
+  batch_interval_ms: number;
+}
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -98,8 +116,10 @@ export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<Prof
       functions: summary.functions.map((f) => ({ name: f.name, ms_per_order: round(f.share * cpu, 3) })),
     };
   }
+  // A test system's databases are named e2e_<run>_<service>: named by the service alone.
+  const byService = Object.fromEntries(Object.entries(used!.postgres).map(([part, ms]) => [part.replace(/^backend: e2e_[0-9a-f]+_/, 'backend: '), ms]));
   const infra = {
-    postgres: splitByShares(result.cpu_ms_per_order.postgres ?? 0, used!.postgres),
+    postgres: splitByShares(result.cpu_ms_per_order.postgres ?? 0, byService),
     kafka: splitByShares(result.cpu_ms_per_order.kafka ?? 0, used!.kafka),
   };
   return { orders_per_sec: result.orders_per_sec, p99_ms: result.p99_ms, services, infra, writes_per_order: writes!, postgres_work: work!, dir: path.relative(ROOT, dir) };
@@ -128,6 +148,18 @@ if (require.main === module) {
       out.write(`\npostgres work per order: ${w.commits} commits, ${w.wal.records} WAL records, ${Math.round(w.wal.bytes)} WAL bytes, ${w.wal.writes} WAL writes, ${w.wal.syncs} WAL syncs\n`);
       printTable(out, w.tables.map((t): [string, string] => [t.table, `+${t.inserted} ~${t.updated} -${t.deleted} rows`]));
       if (options.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      if (options.record) {
+        const { dir: _dir, ...measured } = r;
+        const record: ProfileRecord = {
+          date: today(),
+          command: `npm run bench:profile -- --rate ${options.rate} --duration ${options.duration} --record`,
+          rate_per_sec: options.rate,
+          duration_s: options.duration,
+          batch_interval_ms: Number(process.env.BATCH_INTERVAL_MS ?? commonSettings.batchIntervalMs.default),
+          ...measured,
+        };
+        process.stderr.write(`kept in ${path.relative(ROOT, keepRecord('profile', record))}\n`);
+      }
       process.exit(0);
     },
     (error: unknown) => {

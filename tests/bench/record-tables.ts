@@ -4,6 +4,7 @@ import type { FootprintRecord } from './footprint.js';
 import { tenths, whole } from './options.js';
 import type { ChaosRecord, CompareRecord } from './records.js';
 import type { OverloadRecord } from './overload.js';
+import type { ProfileRecord } from './profile.js';
 
 /** A commit as the docs name it; `+changes` marks a checkout whose tracked files differed from it. */
 const commit = (sha: string) => `${sha.slice(0, 7)}${sha.endsWith('+changes') ? ' with uncommitted changes' : ''}`;
@@ -77,3 +78,42 @@ export function overloadTable(record: OverloadRecord): string {
     ),
   ].join('\n');
 }
+
+const ms = (n: number) => n.toFixed(2);
+
+/**
+ * A profile: each process group's CPU per order and its largest parts (a service's by where
+ * its code lives, PostgreSQL's by server process, the broker's by thread group), its write
+ * calls and bytes per order; then what PostgreSQL wrote per order.
+ */
+export function profileTable(record: ProfileRecord, partsShown = 5): string {
+  const parts = (list: { name: string; ms: number }[]) =>
+    list
+      .filter((p) => p.ms >= 0.01)
+      .slice(0, partsShown)
+      .map((p) => `${markdownText(p.name)} ${ms(p.ms)}`)
+      .join(', ');
+  const writes = (name: string) => {
+    const w = record.writes_per_order[name];
+    return w ? `${w.calls} / ${whole(w.bytes)}` : '—';
+  };
+  const rows = [
+    ...Object.entries(record.services).map(([name, p]) => [name, p.cpu_ms_per_order, parts(p.groups.map((g) => ({ name: g.group, ms: g.ms_per_order })))] as const),
+    ...Object.entries(record.infra).map(([name, p]) => [name, p.cpu_ms_per_order, parts(p.parts.map((x) => ({ name: x.part, ms: x.ms_per_order })))] as const),
+  ];
+  const w = record.postgres_work;
+  const tables = w.tables.map((t) => `${t.table} ${[t.inserted && `+${t.inserted}`, t.updated && `~${t.updated}`, t.deleted && `−${t.deleted}`].filter(Boolean).join(' ')}`);
+  return [
+    `\`${record.command}\`, ${record.date}, BATCH_INTERVAL_MS ${record.batch_interval_ms}: ${tenths(record.orders_per_sec)} orders/s completed, p99 ${whole(record.p99_ms)} ms.`,
+    '',
+    '| process | CPU ms per order | its largest parts, ms per order | write calls / bytes per order |',
+    '| --- | --- | --- | --- |',
+    ...rows.map(([name, cpu, where]) => `| ${name} | ${ms(cpu)} | ${where} | ${writes(name)} |`),
+    '',
+    `PostgreSQL per order: ${w.commits} commits, ${w.wal.syncs} WAL syncs, ${w.wal.records} WAL records (${whole(w.wal.bytes)} bytes); ` +
+      `rows inserted (+), updated (~), deleted (−): ${tables.join('; ')}.`,
+  ].join('\n');
+}
+
+/** Text in a table cell: no pipe, no Markdown emphasis from a name such as `(garbage collector)`. */
+const markdownText = (text: string) => text.replaceAll('|', '\\|').replaceAll('_', '\\_');

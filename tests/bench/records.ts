@@ -11,7 +11,7 @@ import type { SweepResult } from './sweep.js';
 export const BENCHMARKS_DIR = path.resolve(__dirname, '..', '..', '..', 'docs', 'benchmarks');
 
 /** The kinds of kept run; a sweep's file is named by its date alone. */
-export type RecordKind = 'sweep' | 'compare' | 'chaos' | 'footprint' | 'overload';
+export type RecordKind = 'sweep' | 'compare' | 'chaos' | 'footprint' | 'overload' | 'profile';
 
 const prefix = (kind: RecordKind) => (kind === 'sweep' ? '' : `${kind}-`);
 

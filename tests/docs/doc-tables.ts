@@ -6,7 +6,8 @@ import { commonSettings, seededServiceSettings } from '@orders/runtime';
 import { withGeneratedBlocks } from '@orders/testing';
 import { orderSettings } from '@orders/order-service/config';
 import type { FootprintRecord } from '../bench/footprint.js';
-import { chaosSentence, chaosTable, comparisonTable, footprintTable, overloadTable } from '../bench/record-tables.js';
+import { chaosSentence, chaosTable, comparisonTable, footprintTable, overloadTable, profileTable } from '../bench/record-tables.js';
+import type { ProfileRecord } from '../bench/profile.js';
 import type { OverloadRecord } from '../bench/overload.js';
 import { type ChaosRecord, type CompareRecord, newestRecord, type RecordKind } from '../bench/records.js';
 import type { SweepResult } from '../bench/sweep.js';
@@ -84,12 +85,13 @@ function latestSweep(): string {
   ].join('\n');
 }
 
-/** docs/benchmarks.md's generated blocks: the newest sweep, comparison, chaos run and footprint. */
+/** docs/benchmarks.md's generated blocks: the newest sweep, comparison, chaos run, footprint and profile. */
 export const benchmarkTables = (): Record<string, string> => ({
   'latest-sweep': latestSweep(),
   'latest-comparison': comparisonTable(newest<CompareRecord>('compare').record),
   'latest-chaos': chaosTable(newest<ChaosRecord>('chaos').record),
   footprint: footprintTable(newest<FootprintRecord>('footprint').record),
+  profile: profileTable(newest<ProfileRecord>('profile').record),
 });
 
 /** docs/operations.md's generated block: the newest day of overload runs. */

@@ -49,12 +49,13 @@ describe('docs/operations.md shows the newest overload runs', function () {
 });
 
 describe('docs/benchmarks.md shows the newest kept runs', function () {
-  it('its comparison, chaos and footprint tables are those of the newest JSON of each kind (npm run docs rewrites them)', function () {
+  it('its comparison, chaos, footprint and profile tables are those of the newest JSON of each kind (npm run docs rewrites them)', function () {
     const text = readFileSync(BENCHMARKS, 'utf8');
     expect(withBenchmarkTables(text) === text, 'docs/benchmarks.md tables are stale: run npm run docs').to.equal(true);
     expect(text).to.match(/\| 1 \| (—|[\d,]+) → (—|[\d,]+) \| [\d,.]+ \| [\d,]+, \d+ \/ [\d,]+, [\d.]+ \|/, 'a pair: the capacities, then at half load');
     expect(text).to.include('| SIGKILL order #1 |');
     expect(text).to.match(/\| kafka \| \d+ \| \d+ \|/);
+    expect(text).to.match(/\| postgres \| [\d.]+ \| backend: order [\d.]+/, 'the profile splits PostgreSQL by database');
   });
 });
 
