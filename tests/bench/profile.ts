@@ -86,14 +86,15 @@ export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<Prof
   try {
     for (const service of SERVICES) for (const pid of system.pidsOf(service)) pids.set(pid, service);
     const dbs = Object.fromEntries(SERVICES.map((s) => [s, system.db(s)]));
-    const pgBefore = await readPgWork(dbs);
+    const databases = SERVICES.map((s) => system.dbName(s));
+    const pgBefore = await readPgWork(dbs, databases);
     const writeMeter = new WriteMeter(processGroupsOf(system));
     parts.begin();
     writeMeter.begin();
     result = await runBenchmark({ ...BENCH_DEFAULTS, rate: options.rate, duration: options.duration, commitProbe: 0, quiet: true }, system);
     used = parts.end();
     const written = writeMeter.end();
-    const pgAfter = await readPgWork(dbs);
+    const pgAfter = await readPgWork(dbs, databases);
     const orders = (pgAfter.tables['order.orders']?.inserted ?? 0) - (pgBefore.tables['order.orders']?.inserted ?? 0);
     work = pgWorkPerOrder(pgBefore, pgAfter, orders);
     writes = Object.fromEntries(
@@ -116,8 +117,9 @@ export async function runProfile(options: typeof PROFILE_DEFAULTS): Promise<Prof
       functions: summary.functions.map((f) => ({ name: f.name, ms_per_order: round(f.share * cpu, 3) })),
     };
   }
-  // A test system's databases are named e2e_<run>_<service>: named by the service alone.
-  const byService = Object.fromEntries(Object.entries(used!.postgres).map(([part, ms]) => [part.replace(/^backend: e2e_[0-9a-f]+_/, 'backend: '), ms]));
+  // A backend is named by its service rather than by the test system's name for its database.
+  const backendOf = new Map(SERVICES.map((s) => [`backend: ${system.dbName(s)}`, `backend: ${s}`]));
+  const byService = Object.fromEntries(Object.entries(used!.postgres).map(([part, ms]) => [backendOf.get(part) ?? part, ms]));
   const infra = {
     postgres: splitByShares(result.cpu_ms_per_order.postgres ?? 0, byService),
     kafka: splitByShares(result.cpu_ms_per_order.kafka ?? 0, used!.kafka),

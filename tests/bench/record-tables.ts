@@ -1,4 +1,5 @@
 /** The kept runs (records.ts) as the Markdown docs/benchmarks.md and the README show them. */
+import { markdownCell } from '@orders/platform';
 import { compareSweeps, SPEED_TARGETS } from './compare.js';
 import type { FootprintRecord } from './footprint.js';
 import { tenths, whole } from './options.js';
@@ -115,5 +116,5 @@ export function profileTable(record: ProfileRecord, partsShown = 5): string {
   ].join('\n');
 }
 
-/** Text in a table cell: no pipe, no Markdown emphasis from a name such as `(garbage collector)`. */
-const markdownText = (text: string) => text.replaceAll('|', '\\|').replaceAll('_', '\\_');
+/** A name in a table cell: its pipes escaped, and its underscores, so `node:_http_server` is no emphasis. */
+const markdownText = (text: string) => markdownCell(text).replaceAll('_', '\\_');

@@ -5,10 +5,7 @@
  * request-handler, log and garbage-collector threads). Read from /proc (Linux).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { pidsNamed, processCpuMs } from './cpu.js';
-import { statFields } from './proc-stat.js';
-
-const TICKS_PER_SECOND = 100;
+import { pidsNamed, processCpuMs, threadCpuMs } from './cpu.js';
 
 /**
  * What a PostgreSQL server process is, from the title it sets (`ps`):
@@ -60,11 +57,7 @@ function threadReading(pid: number | undefined): Map<string, number> {
   }
   for (const tid of tids) {
     const comm = read(`/proc/${pid}/task/${tid}/comm`);
-    // Only task/<tid>/stat is the thread's own: /proc/<tid>/stat counts its whole process.
-    const stat = read(`/proc/${pid}/task/${tid}/stat`);
-    if (comm === null || stat === null) continue;
-    const [utime, stime] = [11, 12].map((i) => Number(statFields(stat)[i]));
-    parts.set(`${threadGroup(comm)}\0${tid}`, ((utime! + stime!) * 1000) / TICKS_PER_SECOND);
+    if (comm !== null) parts.set(`${threadGroup(comm)}\0${tid}`, threadCpuMs(pid, Number(tid)));
   }
   return parts;
 }

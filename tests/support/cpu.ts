@@ -16,6 +16,14 @@ export function processCpuMs(pid: number): number {
   return ((utime! + stime! + cutime! + cstime!) * 1000) / TICKS_PER_SECOND;
 }
 
+/** Milliseconds of CPU one thread of a process used so far; 0 once it is gone. */
+export function threadCpuMs(pid: number, tid: number): number {
+  const fields = procStatFields(pid, tid);
+  if (!fields) return 0;
+  const [utime, stime] = [11, 12].map((i) => Number(fields[i]));
+  return ((utime! + stime!) * 1000) / TICKS_PER_SECOND;
+}
+
 /** Every process whose command name is `name` (e.g. every PostgreSQL server process). */
 export function pidsNamed(name: string): number[] {
   const pids: number[] = [];

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { commitCount } from './pg-stats.js';
 
 /** PostgreSQL's own counters of the work done: rows written by table, WAL, commits. */
 export interface PgWorkReading {
@@ -8,24 +9,24 @@ export interface PgWorkReading {
   commits: number;
 }
 
-/** Reads the counters of every database in `dbs` (labelled by its key) and the server's WAL statistics. */
-export async function readPgWork(dbs: Record<string, Knex>): Promise<PgWorkReading> {
+/**
+ * Reads the row counters of every database in `dbs` (labelled by its key), the commits of
+ * `databases` (their names) and the server's WAL statistics.
+ */
+export async function readPgWork(dbs: Record<string, Knex>, databases: string[]): Promise<PgWorkReading> {
   const tables: PgWorkReading['tables'] = {};
-  let commits = 0;
   for (const [label, db] of Object.entries(dbs)) {
     const { rows } = await db.raw<{ rows: { relname: string; ins: string; upd: string; del: string }[] }>(
       'select relname, n_tup_ins as ins, n_tup_upd as upd, n_tup_del as del from pg_stat_user_tables',
     );
     for (const r of rows) tables[`${label}.${r.relname}`] = { inserted: Number(r.ins), updated: Number(r.upd), deleted: Number(r.del) };
-    const { rows: xact } = await db.raw<{ rows: { n: string }[] }>('select xact_commit as n from pg_stat_database where datname = current_database()');
-    commits += Number(xact[0]?.n ?? 0);
   }
   const any = Object.values(dbs)[0]!;
   const { rows: wal } = await any.raw<{ rows: { records: string; bytes: string; writes: string; syncs: string }[] }>(
     'select wal_records as records, wal_bytes as bytes, wal_write as writes, wal_sync as syncs from pg_stat_wal',
   );
   const w = wal[0]!;
-  return { tables, wal: { records: Number(w.records), bytes: Number(w.bytes), writes: Number(w.writes), syncs: Number(w.syncs) }, commits };
+  return { tables, wal: { records: Number(w.records), bytes: Number(w.bytes), writes: Number(w.writes), syncs: Number(w.syncs) }, commits: await commitCount(databases) };
 }
 
 export interface PgWorkPerOrder {

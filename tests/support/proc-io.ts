@@ -15,7 +15,9 @@ export function processWrites(pid: number): { calls: number; bytes: number } {
 /**
  * Write calls (to sockets and files alike) and bytes written by named groups of processes
  * between two readings. On loopback a socket write also runs the receiver's side of TCP,
- * so write calls are a large part of what a round trip costs.
+ * so write calls are a large part of what a round trip costs. Counted per process, not by
+ * group totals as CpuMeter does: a process's writes are not carried to its parent when it
+ * ends, so one that ended would take its earlier writes off its group's total.
  */
 export class WriteMeter {
   private start = new Map<number, { calls: number; bytes: number }>();
